@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs every Debian package Sweep needs (idempotent) and builds it into build/.
+# Usage: deploy/setup.sh [--build-dir DIR] [--build-type TYPE] [--sanitize address|thread]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build_dir=build
+build_type=RelWithDebInfo
+sanitize=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --build-dir) build_dir=$2; shift 2 ;;
+    --build-type) build_type=$2; shift 2 ;;
+    --sanitize) sanitize=$2; shift 2 ;;
+    *) echo "setup.sh: unknown option '$1'" >&2; exit 2 ;;
+  esac
+done
+
+packages=(
+  build-essential cmake ninja-build pkg-config clang-format
+  libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libsqlite3-dev sqlite3
+  nlohmann-json3-dev libcli11-dev libspdlog-dev libcpp-httplib-dev libjs-chart.js
+  libgtest-dev libgmock-dev libbenchmark-dev
+  python3 python3-zmq python3-msgpack python3-pytest
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=sudo
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+fi
+
+cmake_args=(-S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="$build_type")
+[ -n "$sanitize" ] && cmake_args+=(-DSWEEP_SANITIZE="$sanitize")
+cmake "${cmake_args[@]}" >/dev/null
+ninja -C "$build_dir" -j"$(nproc)"
