@@ -1,0 +1,215 @@
+// sweep optimize: every trial of a parameter space in this process, on --threads threads, with a
+// live progress bar and the top results. The spec goes through the same parser as a cluster job.
+#include <algorithm>
+#include <csignal>
+#include <cstdio>
+#include <thread>
+
+#include "commands.hpp"
+#include "local_run.hpp"
+#include "metric_format.hpp"
+#include "sweep/job_spec.hpp"
+#include "sweep/optimizer.hpp"
+#include "sweep/result_json.hpp"
+#include "terminal.hpp"
+
+namespace sweep::cli {
+namespace {
+
+struct OptimizeArgs {
+  std::string data, strategy, constraint, objective = "sharpe";
+  std::vector<std::string> params, plugins;
+  bool minimize = false, json = false;
+  uint64_t random_n = 0, seed = 1;
+  unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  int top_k = 10;
+  double cash = 10'000, commission = 0;
+};
+
+std::atomic<bool> g_interrupted{false};
+
+// A command-line value as JSON: integers stay integers, other numbers are doubles.
+nlohmann::json scalar(const std::string& text) {
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_number()) return j;
+  return text;
+}
+
+// --data, --param and the options, as the job spec of DESIGN §9.
+Result<nlohmann::json> spec_from_args(const OptimizeArgs& a) {
+  nlohmann::json spec = {{"strategy", a.strategy},
+                         {"cash", a.cash},
+                         {"commission", a.commission},
+                         {"top_k", a.top_k},
+                         {"objective",
+                          {{"metric", a.objective}, {"goal", a.minimize ? "minimize" : "maximize"}}}};
+  spec["dataset"] = dataset_json(a.data);
+  spec["params"] = nlohmann::json::object();
+  spec["space"] = nlohmann::json::object();
+  for (const std::string& item : a.params) {
+    const size_t eq = item.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return Status::BadRequest("--param '" + item + "': expected NAME=START:STOP:STEP, " +
+                                "NAME=V1,V2,... or NAME=VALUE");
+    const std::string name = item.substr(0, eq), value = item.substr(eq + 1);
+    if (std::count(value.begin(), value.end(), ':') == 2) {
+      const size_t c1 = value.find(':'), c2 = value.rfind(':');
+      spec["space"][name] = {{"start", scalar(value.substr(0, c1))},
+                             {"stop", scalar(value.substr(c1 + 1, c2 - c1 - 1))},
+                             {"step", scalar(value.substr(c2 + 1))}};
+    } else if (value.find(',') != std::string::npos) {
+      nlohmann::json list = nlohmann::json::array();
+      size_t from = 0;
+      for (;;) {
+        const size_t comma = value.find(',', from);
+        list.push_back(scalar(value.substr(from, comma - from)));
+        if (comma == std::string::npos) break;
+        from = comma + 1;
+      }
+      spec["space"][name] = list;
+    } else {
+      spec["params"][name] = scalar(value);
+    }
+  }
+  if (!a.constraint.empty()) spec["constraint"] = a.constraint;
+  if (a.random_n > 0) spec["method"] = {{"random", {{"n", a.random_n}, {"seed", a.seed}}}};
+  return spec;
+}
+
+std::string objective_text(const Objective& o, const std::optional<TrialRecord>& best) {
+  if (!best) return "";
+  return std::string(metric_name(o.metric)) + "=" +
+         format_metric(o.metric, o.value(best->metrics)) + " (" + best->params.ToString() + ")";
+}
+
+nlohmann::json record_json(const TrialRecord& r) {
+  nlohmann::json j = {{"trial", r.index},
+                      {"params", to_json(r.params)},
+                      {"status", std::string(trial_status_name(r.status))},
+                      {"metrics", to_json(r.metrics)}};
+  if (r.status == TrialStatus::kFailed) {
+    j["error_message"] = r.error_message;
+    j["error_stack_trace"] = r.error_stack_trace;
+  }
+  return j;
+}
+
+nlohmann::json heatmap_json(const Heatmap& h) {
+  nlohmann::json xs = nlohmann::json::array(), ys = nlohmann::json::array();
+  for (const auto& v : h.xs) xs.push_back(to_json(v));
+  for (const auto& v : h.ys) ys.push_back(to_json(v));
+  nlohmann::json z = nlohmann::json::array();
+  for (const auto& row : h.z) {
+    nlohmann::json r = nlohmann::json::array();
+    for (double v : row) r.push_back(number_or_null(v));
+    z.push_back(std::move(r));
+  }
+  return {{"x", h.x}, {"y", h.y}, {"xs", xs}, {"ys", ys}, {"z", z}};
+}
+
+void print_top(const OptimizationResult& r, const Objective& o) {
+  if (r.top.empty()) {
+    std::printf("no trial completed\n");
+    return;
+  }
+  std::vector<std::string> header = {"#", "trial"};
+  for (const auto& [name, v] : r.top.front().record.params.items()) header.push_back(name);
+  const Metric shown[] = {o.metric, Metric::kReturnPct, Metric::kMaxDrawdownPct, Metric::kTrades,
+                          Metric::kFinalEquity};
+  std::vector<Metric> cols;
+  for (Metric m : shown)
+    if (std::find(cols.begin(), cols.end(), m) == cols.end()) cols.push_back(m);
+  for (Metric m : cols) header.emplace_back(metric_name(m));
+  std::vector<std::vector<std::string>> rows;
+  int rank = 0;
+  for (const auto& t : r.top) {
+    std::vector<std::string> row = {std::to_string(++rank), std::to_string(t.record.index)};
+    for (const auto& [name, v] : t.record.params.items()) row.push_back(to_string(v));
+    for (Metric m : cols) row.push_back(format_metric(m, t.record.metrics[m]));
+    rows.push_back(std::move(row));
+  }
+  std::printf("%s", format_table(header, rows).c_str());
+}
+
+int run(const OptimizeArgs& a) {
+  Result<StrategyRegistry> reg = make_registry(a.plugins);
+  if (!reg.ok()) return print_error(reg.status()), exit_code_for(reg.status());
+  const StrategyInfo* info = reg->find(a.strategy);
+  if (!info) return print_error(reg->not_found(a.strategy)), kExitBadInput;
+  Result<nlohmann::json> spec_json = spec_from_args(a);
+  if (!spec_json.ok()) return print_error(spec_json.status()), kExitBadInput;
+  Result<JobSpec> spec = parse_job_spec(*spec_json, JobKind::kOptimization);
+  if (!spec.ok()) return print_error(spec.status()), kExitBadInput;
+  if (Status s = check_against_schema(*spec, info->params); !s.ok())
+    return print_error(s), kExitBadInput;
+  spec = conform_to_schema(*spec, info->params);
+  if (!spec.ok()) return print_error(spec.status()), kExitBadInput;
+  Result<TrialPlan> plan = make_trial_plan(*spec);
+  if (!plan.ok()) return print_error(plan.status()), exit_code_for(plan.status());
+  auto data = load_market_data(a.data);
+  if (!data.ok()) return print_error(data.status()), exit_code_for(data.status());
+
+  ProgressBar bar("trials", plan->total());
+  OptimizeOptions opt;
+  opt.threads = a.threads;
+  opt.cancel = &g_interrupted;
+  opt.on_progress = [&](const OptimizationProgress& p) {
+    bar.update(p.completed + p.failed, p.failed, objective_text(spec->objective, p.best));
+  };
+  std::signal(SIGINT, [](int) { g_interrupted.store(true); });
+  Result<OptimizationResult> r = optimize(**data, *info, *plan, {spec->cash, spec->commission},
+                                          spec->objective, static_cast<size_t>(spec->top_k), opt);
+  std::signal(SIGINT, SIG_DFL);
+  if (!r.ok()) return print_error(r.status()), exit_code_for(r.status());
+  bar.finish(r->completed + r->failed, r->failed,
+             r->top.empty() ? "" : objective_text(spec->objective, r->top.front().record));
+
+  if (a.json) {
+    nlohmann::json top = nlohmann::json::array();
+    for (const auto& t : r->top) top.push_back(record_json(t.record));
+    nlohmann::json out = {{"total", r->total},
+                          {"completed", r->completed},
+                          {"failed", r->failed},
+                          {"cancelled", r->cancelled},
+                          {"objective",
+                           {{"metric", metric_name(spec->objective.metric)},
+                            {"goal", goal_name(spec->objective.maximize)}}},
+                          {"best", r->top.empty() ? nlohmann::json(nullptr)
+                                                  : record_json(r->top.front().record)},
+                          {"top", std::move(top)},
+                          {"heatmap", r->heatmap ? heatmap_json(*r->heatmap) : nullptr}};
+    std::printf("%s\n", out.dump().c_str());
+  } else {
+    std::printf("%s on %s: %llu trials, %llu completed, %llu failed%s\n\n", info->name.c_str(),
+                (*data)->series->name.c_str(), static_cast<unsigned long long>(r->total),
+                static_cast<unsigned long long>(r->completed),
+                static_cast<unsigned long long>(r->failed), r->cancelled ? " (cancelled)" : "");
+    print_top(*r, spec->objective);
+  }
+  return r->cancelled ? kExitFailed : kExitOk;
+}
+
+}  // namespace
+
+void add_optimize_command(CLI::App& app, int& exit_code) {
+  auto a = std::make_shared<OptimizeArgs>();
+  CLI::App* cmd = app.add_subcommand("optimize", "Run an optimization in this process");
+  cmd->add_option("--data", a->data, "CSV file or synthetic:BARS:SEED")->required();
+  cmd->add_option("--strategy", a->strategy, "Strategy name (see: sweep strategies)")->required();
+  cmd->add_option("--param", a->params, "NAME=START:STOP:STEP | NAME=V1,V2,... | NAME=VALUE");
+  cmd->add_option("--constraint", a->constraint, "Expression over the params, e.g. 'fast < slow'");
+  cmd->add_option("--objective", a->objective, "Metric to optimize")->capture_default_str();
+  cmd->add_flag("--minimize", a->minimize, "Minimize the objective instead of maximizing it");
+  cmd->add_option("--random", a->random_n, "Random search: N trials instead of the full grid");
+  cmd->add_option("--seed", a->seed, "Seed of the random search")->capture_default_str();
+  cmd->add_option("--threads", a->threads, "Worker threads")->capture_default_str();
+  cmd->add_option("--top", a->top_k, "How many best trials to show")->capture_default_str();
+  cmd->add_option("--cash", a->cash, "Starting cash")->capture_default_str();
+  cmd->add_option("--commission", a->commission, "Commission, fraction of notional")
+      ->capture_default_str();
+  cmd->add_option("--plugin", a->plugins, "Strategy plugin library (repeatable)");
+  cmd->add_flag("--json", a->json, "Print the result as JSON");
+  cmd->callback([a, &exit_code] { exit_code = run(*a); });
+}
+
+}  // namespace sweep::cli
