@@ -2,6 +2,7 @@
 // where a multiplication will do. Each is fed bar by bar with update(value).
 #pragma once
 
+#include <bit>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -66,8 +67,9 @@ class Ema {
       value_ += alpha_ * (x - value_);
       return;
     }
-    value_ += x;  // the seed's running sum
-    if (++seen_ == period_) value_ /= static_cast<double>(period_);  // once per run
+    // Warm-up: value_ holds the seed's running sum; one division when it is complete.
+    value_ += x;
+    if (++seen_ == period_) value_ /= static_cast<double>(period_);
   }
   bool ready() const { return seen_ >= period_; }
   double value() const { return value_; }
@@ -193,43 +195,39 @@ class RollingMeanSd {
   __int128 sum_sq_ = 0;
 };
 
-// Highest (kMax) or lowest value of the last `period` inputs: a monotonic deque held in a ring
-// buffer of `period` slots, allocated once. Amortised O(1) per input. Ready once `period` inputs
-// were seen.
+// Highest (kMax) or lowest value of the last `period` inputs: a monotonic deque (values strictly
+// decreasing for kMax, increasing for the min, from the front) held in a ring buffer allocated
+// once, sized to the power of two >= period so that a slot is a mask away. Amortised O(1) per
+// input. Ready once `period` inputs were seen; before that, the extremum of those seen so far.
 template <class T, bool kMax>
 class RollingExtremum {
  public:
-  explicit RollingExtremum(size_t period = 1) : index_(period), value_(period) {}
+  explicit RollingExtremum(size_t period = 1)
+      : period_(period), mask_(std::bit_ceil(period) - 1), slots_(mask_ + 1) {}
   void update(T v) {
-    const size_t cap = index_.size();
-    // Drop the front when it slid out of the window [seen - period + 1, seen].
-    if (count_ > 0 && index_[head_] + cap <= seen_) {
-      head_ = head_ + 1 == cap ? 0 : head_ + 1;
-      --count_;
-    }
+    // The front slid out of the window [seen - period + 1, seen]? (At most one per input.)
+    if (head_ != tail_ && slots_[head_ & mask_].index + period_ <= seen_) ++head_;
     // Drop from the back every value the new one dominates (it is newer and at least as extreme).
-    while (count_ > 0) {
-      const size_t back = wrap(head_ + count_ - 1);
-      if (kMax ? value_[back] > v : value_[back] < v) break;
-      --count_;
+    while (tail_ != head_) {
+      const T back = slots_[(tail_ - 1) & mask_].value;
+      if (kMax ? back > v : back < v) break;
+      --tail_;
     }
-    const size_t slot = wrap(head_ + count_);
-    index_[slot] = seen_;
-    value_[slot] = v;
-    ++count_;
-    ++seen_;
+    slots_[tail_++ & mask_] = Slot{seen_++, v};
   }
-  bool ready() const { return seen_ >= index_.size(); }
-  T value() const { return value_[head_]; }
-  size_t period() const { return index_.size(); }
+  bool ready() const { return seen_ >= period_; }
+  T value() const { return slots_[head_ & mask_].value; }
+  size_t period() const { return period_; }
 
  private:
-  size_t wrap(size_t i) const { return i >= index_.size() ? i - index_.size() : i; }
-
-  std::vector<size_t> index_;  // input number of each kept value
-  std::vector<T> value_;
-  size_t head_ = 0;
-  size_t count_ = 0;
+  struct Slot {
+    size_t index;  // input number
+    T value;
+  };
+  size_t period_;
+  size_t mask_;
+  std::vector<Slot> slots_;
+  size_t head_ = 0, tail_ = 0;  // deque = slots [head, tail), counters taken modulo the size
   size_t seen_ = 0;
 };
 

@@ -1,0 +1,42 @@
+// Every size and count limit of the system, in one place (DESIGN §8). A limit exceeded by input is
+// a Code::kTooLarge or kBadRequest error naming the limit, never a crash or an unbounded
+// allocation. Raise one here and every check follows.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace sweep {
+
+// --- Job specs (DESIGN §9) ---
+inline constexpr size_t kMaxSpecBytes = 1 << 20;    // JSON or msgpack text of one spec
+inline constexpr size_t kMaxStringLength = 256;     // choice values, dataset ids, strategy names
+inline constexpr size_t kMaxPathLength = 4096;      // dataset.path
+inline constexpr size_t kMaxParamNameLength = 64;   // parameter names (also constraint idents)
+inline constexpr size_t kMaxParams = 64;            // parameters per spec (params + space)
+inline constexpr size_t kMaxAxisValues = 100'000;   // values in one listed space axis
+inline constexpr uint64_t kMaxTrials = 10'000'000;  // trials of one optimization job
+inline constexpr int kMaxTopK = 1000;
+inline constexpr int kMaxAttempts = 100;
+inline constexpr double kMaxTrialTimeoutS = 7 * 24 * 3600.0;
+
+// --- Constraint expressions (fuzzed: both bound the parser's work and recursion) ---
+inline constexpr size_t kMaxConstraintLength = 4096;  // characters of the expression
+inline constexpr int kMaxConstraintDepth = 64;        // nesting of (), unary minus and not
+// Grid points a trial plan may test against a constraint to count the admissible trials.
+inline constexpr uint64_t kMaxConstraintScan = 10'000'000;
+
+// --- Wire protocol (docs/PROTOCOL.md) ---
+inline constexpr int kProtocolVersion = 1;
+// One frontend request or reply frame, spec included. Larger input: too_large.
+inline constexpr size_t kMaxRequestBytes = kMaxSpecBytes + (64 << 10);
+// Any other frame (backend, events, replies with pages; a dataset message carries CSV text).
+inline constexpr size_t kMaxMessageBytes = size_t{512} << 20;
+inline constexpr int kMaxMessageDepth = 32;      // nesting of maps and arrays in one frame
+inline constexpr size_t kMaxIdLength = 128;      // req ids, job ids, worker ids, idempotency keys
+inline constexpr uint64_t kMaxPageLimit = 1000;  // trials/list page size
+inline constexpr uint64_t kDefaultPageLimit = 100;
+inline constexpr size_t kMaxBatchTrials = 1024;      // trials in one backend batch
+inline constexpr size_t kMaxEquityPoints = 100'000;  // downsampled equity curve of one trial
+
+}  // namespace sweep

@@ -1,0 +1,75 @@
+// Store write throughput: items_per_second is trial rows committed per second, for
+// record_trials() batches of 1, 64 and 512 rows (one transaction per batch) on a fresh WAL file.
+#include <benchmark/benchmark.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "sweep/store.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+sweep::TrialRow make_row(uint64_t index) {
+  sweep::TrialRow t;
+  t.trial_index = index;
+  t.status = sweep::TrialStatus::kCompleted;
+  t.params.set("fast", static_cast<int64_t>(index % 50));
+  t.params.set("slow", static_cast<int64_t>(index % 200));
+  t.params.set("mode", std::string("long_short"));
+  for (int m = 0; m < sweep::kMetricCount; ++m) {
+    t.metrics.values[m] = static_cast<double>(index % 97) * 0.01 + m;
+  }
+  t.worker = "bench:1";
+  t.started_at_ms = 1;
+  t.finished_at_ms = 2;
+  return t;
+}
+
+void record_trials(benchmark::State& state) {
+  const auto batch = static_cast<size_t>(state.range(0));
+  std::string tmpl = (fs::temp_directory_path() / "sweep-store-bench-XXXXXX").string();
+  if (mkdtemp(tmpl.data()) == nullptr) {
+    state.SkipWithError("mkdtemp failed");
+    return;
+  }
+  {
+    auto store = sweep::Store::open(tmpl + "/bench.db");
+    if (!store.ok()) {
+      state.SkipWithError(store.status().ToString().c_str());
+      return;
+    }
+    sweep::JobRow job;
+    job.id = "bench";
+    job.kind = sweep::JobKind::kOptimization;
+    job.spec_json = R"({"strategy": "sma_cross", "space": {}})";
+    job.created_at_ms = 1;
+    if (!store->insert_job(job).ok()) {
+      state.SkipWithError("insert_job failed");
+      return;
+    }
+    uint64_t next = 0;
+    std::vector<sweep::TrialRow> rows(batch);
+    for (auto _ : state) {
+      state.PauseTiming();
+      for (auto& r : rows) r = make_row(next++);
+      state.ResumeTiming();
+      auto n = store->record_trials("bench", rows);
+      if (!n.ok() || *n != batch) {
+        state.SkipWithError("record_trials failed");
+        break;
+      }
+    }
+    state.SetItemsProcessed(static_cast<int64_t>(next));
+  }
+  fs::remove_all(tmpl);
+}
+BENCHMARK(record_trials)->Arg(1)->Arg(64)->Arg(512)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
