@@ -1,0 +1,169 @@
+// `sweep backtest|optimize|strategies` as a user runs them.
+#include <gtest/gtest.h>
+#include <spawn.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+extern char** environ;
+
+namespace {
+
+struct Outcome {
+  int status = -1;
+  std::string out, err;
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// Runs build/bin/sweep with `args`, capturing stdout and stderr.
+Outcome sweep(std::vector<std::string> args) {
+  args.insert(args.begin(), std::string(SWEEP_BIN_DIR) + "/sweep");
+  char dir_template[] = "/tmp/sweep-cli-XXXXXX";
+  const std::string dir = mkdtemp(dir_template);
+  const std::string out = dir + "/out", err = dir + "/err";
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  Outcome r;
+  if (posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ) == 0) {
+    int st = 0;
+    waitpid(pid, &st, 0);
+    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  }
+  posix_spawn_file_actions_destroy(&fa);
+  r.out = slurp(out);
+  r.err = slurp(err);
+  std::remove(out.c_str());
+  std::remove(err.c_str());
+  rmdir(dir.c_str());
+  return r;
+}
+
+const std::string kGoog = std::string(SWEEP_DATA_DIR) + "/GOOG.csv";
+
+TEST(Cli, BacktestJsonReproducesTheReference) {
+  Outcome r = sweep({"backtest", "--data", kGoog, "--strategy", "sma_cross", "--param", "fast=10",
+                 "--param", "slow=30", "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["metrics"]["trades"], 66);
+  EXPECT_NEAR(j["metrics"]["final_equity"].get<double>(), 51422.99, 0.005);
+  EXPECT_EQ(j["trades"].size(), 66u);
+  EXPECT_EQ(j["equity"].size(), 2148u);
+  EXPECT_EQ(j["trades"][0]["entry_time"].get<std::string>().size(), 10u);  // a date
+}
+
+TEST(Cli, BacktestTableForPeople) {
+  Outcome r = sweep({"backtest", "--data", kGoog, "--strategy", "sma_cross"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("Final equity"), std::string::npos);
+  EXPECT_NE(r.out.find("51,422.99"), std::string::npos);
+  EXPECT_NE(r.out.find("414.23%"), std::string::npos);
+}
+
+TEST(Cli, BadCsvExitsTwoNamingFileLineAndColumn) {
+  Outcome r = sweep({"backtest", "--data", std::string(SWEEP_TEST_DATA_DIR) + "/bad_number.csv",
+                 "--strategy", "sma_cross"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("bad_number.csv:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("column"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty());
+}
+
+TEST(Cli, MissingFileAndBadParamsExitTwo) {
+  Outcome missing = sweep({"backtest", "--data", "/nonexistent/x.csv", "--strategy", "sma_cross"});
+  EXPECT_EQ(missing.status, 2);
+  EXPECT_NE(missing.err.find("/nonexistent/x.csv"), std::string::npos);
+  Outcome order = sweep({"backtest", "--data", kGoog, "--strategy", "sma_cross", "--param",
+                     "fast=40", "--param", "slow=30"});
+  EXPECT_EQ(order.status, 2);
+  EXPECT_NE(order.err.find("fast (40) must be < slow (30)"), std::string::npos) << order.err;
+  Outcome unknown = sweep({"backtest", "--data", kGoog, "--strategy", "sma_cross", "--param",
+                       "fsat=4"});
+  EXPECT_EQ(unknown.status, 2);
+  EXPECT_NE(unknown.err.find("'fsat'"), std::string::npos) << unknown.err;
+  Outcome range = sweep({"backtest", "--data", kGoog, "--strategy", "sma_cross", "--param",
+                     "fast=0"});
+  EXPECT_EQ(range.status, 2);
+  EXPECT_NE(range.err.find("fast"), std::string::npos) << range.err;
+  Outcome strategy = sweep({"backtest", "--data", kGoog, "--strategy", "nope"});
+  EXPECT_EQ(strategy.status, 2);
+  EXPECT_NE(strategy.err.find("unknown strategy 'nope'"), std::string::npos) << strategy.err;
+  Outcome usage = sweep({"backtest", "--strategy", "sma_cross"});
+  EXPECT_EQ(usage.status, 2);
+}
+
+TEST(Cli, OptimizeGridWithConstraintJson) {
+  Outcome r = sweep({"optimize", "--data", kGoog, "--strategy", "sma_cross", "--param",
+                 "fast=5:30:5", "--param", "slow=20,40,60,80", "--constraint", "fast < slow",
+                 "--threads", "2", "--top", "3", "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["total"], 21);
+  EXPECT_EQ(j["completed"], 21);
+  EXPECT_EQ(j["top"].size(), 3u);
+  EXPECT_EQ(j["best"], j["top"][0]);
+  EXPECT_EQ(j["heatmap"]["x"], "fast");
+  EXPECT_GE(j["top"][0]["metrics"]["sharpe"].get<double>(),
+            j["top"][1]["metrics"]["sharpe"].get<double>());
+}
+
+TEST(Cli, OptimizeRandomSearchIsReproducible) {
+  std::vector<std::string> args = {"optimize", "--data", "synthetic:20000:3", "--strategy",
+                                   "sma_cross", "--param", "fast=2:50:1", "--param",
+                                   "slow=10:200:1", "--constraint", "fast < slow",
+                                   "--random", "40", "--seed", "9", "--json"};
+  Outcome a = sweep(args), b = sweep(args);
+  ASSERT_EQ(a.status, 0) << a.err;
+  auto ja = nlohmann::json::parse(a.out), jb = nlohmann::json::parse(b.out);
+  EXPECT_EQ(ja["total"], 40);
+  EXPECT_EQ(ja["top"], jb["top"]);
+}
+
+TEST(Cli, OptimizeBadSpecNamesTheField) {
+  Outcome r = sweep({"optimize", "--data", kGoog, "--strategy", "sma_cross", "--param",
+                 "fast=5:50:0"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("space.fast.step"), std::string::npos) << r.err;
+  Outcome c = sweep({"optimize", "--data", kGoog, "--strategy", "sma_cross", "--param",
+                 "fast=5:50:5", "--constraint", "fast < "});
+  EXPECT_EQ(c.status, 2);
+  EXPECT_NE(c.err.find("constraint"), std::string::npos) << c.err;
+}
+
+TEST(Cli, StrategiesListsBuiltinsAndPlugins) {
+  Outcome r = sweep({"strategies", "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  std::vector<std::string> names;
+  for (auto& s : j) names.push_back(s["name"]);
+  for (const char* n : {"sma_cross", "ema_cross", "rsi_reversion", "bollinger_breakout",
+                        "donchian_breakout", "macd_cross"})
+    EXPECT_NE(std::find(names.begin(), names.end(), n), names.end()) << n;
+  Outcome p = sweep({"strategies", "--plugin",
+                 std::string(SWEEP_LIB_DIR) + "/libsweep_example_plugin.so"});
+  ASSERT_EQ(p.status, 0) << p.err;
+  EXPECT_NE(p.out.find("momentum"), std::string::npos);
+  Outcome bad = sweep({"strategies", "--plugin", "/nonexistent/plugin.so"});
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("/nonexistent/plugin.so"), std::string::npos);
+}
+
+}  // namespace
