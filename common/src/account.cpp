@@ -15,8 +15,16 @@ double py_floordiv(double a, double b) {
 }
 
 Account::Account(const double* open, const double* close, size_t bars, double cash,
-                 double commission)
-    : open_px_(open), close_(close), cash_(cash), commission_(commission), equity_(bars, cash) {
+                 double commission, std::vector<double> equity_buffer,
+                 std::vector<Trade> trades_buffer)
+    : open_px_(open),
+      close_(close),
+      cash_(cash),
+      commission_(commission),
+      closed_(std::move(trades_buffer)),
+      equity_(std::move(equity_buffer)) {
+  closed_.clear();
+  equity_.assign(bars, cash);
   orders_.reserve(4);
   open_.reserve(4);
 }

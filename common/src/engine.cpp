@@ -7,6 +7,20 @@ namespace sweep {
 Result<BacktestResult> run_backtest(const MarketData& data, Strategy& strategy,
                                     const ParamSet& params, const EngineOptions& options,
                                     const RunHooks& hooks) {
+  BacktestResult result;
+  if (Status s = run_backtest_into(data, strategy, params, options, hooks, result); !s.ok())
+    return s;
+  return result;
+}
+
+Status run_backtest_into(const MarketData& data, Strategy& strategy, const ParamSet& params,
+                         const EngineOptions& options, const RunHooks& hooks,
+                         BacktestResult& result) {
+  result.metrics = Metrics();
+  result.bars_done = 0;
+  result.cancelled = false;
+  result.trades.clear();
+  result.equity.clear();
   if (!(options.cash > 0)) return Status::BadRequest("cash must be > 0");
   if (!(options.commission >= 0 && options.commission < 1))
     return Status::BadRequest("commission must be in [0, 1)");
@@ -18,8 +32,8 @@ Result<BacktestResult> run_backtest(const MarketData& data, Strategy& strategy,
                               " bars; these parameters need at least " +
                               std::to_string(warmup + 2));
 
-  Account account(data.open.data(), data.close.data(), n, options.cash, options.commission);
-  BacktestResult result;
+  Account account(data.open.data(), data.close.data(), n, options.cash, options.commission,
+                  std::move(result.equity), std::move(result.trades));
   const bool hooked = hooks.cancel || hooks.progress;
   // Without a hook the whole series is one chunk: the hook's cost is measurable against this.
   const size_t chunk = hooked ? std::max<size_t>(hooks.chunk, 1) : n;
@@ -30,14 +44,18 @@ Result<BacktestResult> run_backtest(const MarketData& data, Strategy& strategy,
     if (hooks.progress) hooks.progress(end);
     if (hooks.cancel && hooks.cancel->load(std::memory_order_relaxed) && end < n) {
       result.cancelled = true;
-      return result;
+      result.equity = account.take_equity();  // keep the buffers for the next run
+      result.trades = account.take_closed_trades();
+      result.trades.clear();
+      result.equity.clear();
+      return Status::Ok();
     }
   }
   account.finish(n - 1);
-  result.trades = account.closed_trades();
-  result.equity = std::move(account.equity());
+  result.trades = account.take_closed_trades();
+  result.equity = account.take_equity();
   result.metrics = compute_metrics(data, result.equity, result.trades, warmup);
-  return result;
+  return Status::Ok();
 }
 
 std::vector<double> downsample(const std::vector<double>& series, size_t max_points) {

@@ -43,43 +43,54 @@ double sample_variance(const std::vector<double>& v) {
   return ss / static_cast<double>(v.size() - 1);
 }
 
-double or_nan(double x) { return x == 0 ? kNaN : x; }
+double or_nan(double x) {
+  return x == 0 ? kNaN : x;
+}
 
 // Returns the largest drawdown as a fraction.
+//
+// backtesting.py's drawdown is dd = 1 - equity / running peak per bar. A drawdown period runs
+// from a bar where dd == 0 to the next such bar (or the last bar); only periods with a bar
+// strictly inside count. Within a period the peak is constant (a new peak has dd == 0 exactly),
+// and 1 - e / peak falls as e rises, so the period's deepest point is its lowest equity: one
+// division per period instead of one per bar. The per-bar test for dd == 0 divides only when
+// the equity is within 1e-9 of the peak, where rounding could make e / peak exactly 1.
 double drawdown_metrics(const MarketData& data, const std::vector<double>& equity, Metrics& m) {
   const size_t n = equity.size();
   double peak = equity[0];
   double max_dd = 0;
-  // A drawdown period runs from a bar at the running peak (dd == 0) to the next such bar, or to
-  // the last bar; only periods with at least one bar strictly inside count.
   size_t last_zero = 0;
-  double period_peak_dd = 0;
+  double low = peak;  // lowest equity since last_zero
   double periods = 0, dd_sum = 0, dur_sum_ms = 0, dur_max_ms = -1;
-  auto end_period = [&](size_t at) {
+  auto close_period = [&](size_t at) {
+    const double dd = 1 - low / peak;
+    max_dd = std::max(max_dd, dd);
     if (at > last_zero + 1) {
       periods += 1;
-      dd_sum += period_peak_dd;
+      dd_sum += dd;
       const double dur = static_cast<double>(data.ts(at) - data.ts(last_zero));
       dur_sum_ms += dur;
       dur_max_ms = std::max(dur_max_ms, dur);
     }
   };
-  double nonzero_dd_sum = 0, nonzero_dd_count = 0;
   for (size_t i = 0; i < n; ++i) {
-    peak = std::max(peak, equity[i]);
-    const double dd = 1 - equity[i] / peak;
-    max_dd = std::max(max_dd, dd);
-    if (dd == 0 || i + 1 == n) {
-      period_peak_dd = std::max(period_peak_dd, dd);
-      end_period(i);
-      if (dd == 0) {
-        last_zero = i;
-        period_peak_dd = 0;
-      }
+    const double e = equity[i];
+    bool zero;
+    if (e >= peak) {
+      zero = true;
+    } else if (e >= peak * (1 - 1e-9)) {
+      zero = 1 - e / peak == 0;
     } else {
-      period_peak_dd = std::max(period_peak_dd, dd);
-      nonzero_dd_sum += dd;
-      nonzero_dd_count += 1;
+      zero = false;
+    }
+    if (zero) {
+      close_period(i);
+      peak = std::max(peak, e);
+      last_zero = i;
+      low = e;
+    } else {
+      low = std::min(low, e);
+      if (i + 1 == n) close_period(i);
     }
   }
   m[Metric::kMaxDrawdownPct] = -max_dd * 100;
@@ -87,9 +98,10 @@ double drawdown_metrics(const MarketData& data, const std::vector<double>& equit
     m[Metric::kAvgDrawdownPct] = -(dd_sum / periods) * 100;
     m[Metric::kMaxDrawdownDays] = ceil_days(dur_max_ms, 1, data.duration_unit_ms);
     m[Metric::kAvgDrawdownDays] = ceil_days(dur_sum_ms, periods, data.duration_unit_ms);
-  } else if (nonzero_dd_count > 0) {
-    // backtesting.py then averages the nonzero drawdowns; no duration is defined.
-    m[Metric::kAvgDrawdownPct] = -(nonzero_dd_sum / nonzero_dd_count) * 100;
+  } else if (max_dd > 0) {
+    // Only the last bar is below its peak: backtesting.py then averages the nonzero drawdowns
+    // (that one bar's) and defines no duration.
+    m[Metric::kAvgDrawdownPct] = -max_dd * 100;
   }
   return max_dd;
 }
@@ -98,13 +110,17 @@ void trade_metrics(const MarketData& data, const std::vector<Trade>& trades, Met
   const size_t n = trades.size();
   m[Metric::kTrades] = static_cast<double>(n);
   if (n == 0) return;
-  std::vector<double> returns(n);
+  double log_growth = 0;
+  bool total_loss = false;
   double wins = 0, pos = 0, neg = 0, ret_sum = 0, pnl_sum = 0;
   double best = -std::numeric_limits<double>::infinity(), worst = -best;
   double dur_sum = 0, dur_max = 0;
   for (size_t k = 0; k < n; ++k) {
     const Trade& t = trades[k];
-    returns[k] = t.return_frac;
+    if (t.return_frac + 1 <= 0)
+      total_loss = true;
+    else
+      log_growth += std::log(t.return_frac + 1);
     wins += t.pnl > 0;
     if (t.return_frac > 0) pos += t.return_frac;
     if (t.return_frac < 0) neg += t.return_frac;
@@ -120,7 +136,7 @@ void trade_metrics(const MarketData& data, const std::vector<Trade>& trades, Met
   m[Metric::kWinRatePct] = wins / count * 100;
   m[Metric::kBestTradePct] = best * 100;
   m[Metric::kWorstTradePct] = worst * 100;
-  m[Metric::kAvgTradePct] = geometric_mean(returns.data(), n) * 100;
+  m[Metric::kAvgTradePct] = total_loss ? 0 : (std::exp(log_growth / count) - 1) * 100;
   m[Metric::kMaxTradeDays] = ceil_days(dur_max, 1, data.duration_unit_ms);
   m[Metric::kAvgTradeDays] = ceil_days(dur_sum, count, data.duration_unit_ms);
   m[Metric::kProfitFactor] = pos / or_nan(std::fabs(neg));

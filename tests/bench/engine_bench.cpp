@@ -38,19 +38,27 @@ void run(benchmark::State& state, bool hooked) {
     hooks.progress = [&seen](uint64_t done) { seen = done; };
   }
   int64_t trades = 0;
+  BacktestResult r;  // reused, as the optimizer and the worker do
   for (auto _ : state) {
     auto strategy = reg.find("sma_cross")->create();
-    Result<BacktestResult> r = run_backtest(data(), *strategy, params, {}, hooks);
-    trades = static_cast<int64_t>(r->trades.size());
-    benchmark::DoNotOptimize(r->metrics);
+    if (!run_backtest_into(data(), *strategy, params, {}, hooks, r).ok()) {
+      state.SkipWithError("run failed");
+      return;
+    }
+    trades = static_cast<int64_t>(r.trades.size());
+    benchmark::DoNotOptimize(r.metrics);
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kBars));
   state.counters["trades"] = static_cast<double>(trades);
   benchmark::DoNotOptimize(seen);
 }
 
-void BM_SmaCross_HookOff(benchmark::State& state) { run(state, false); }
-void BM_SmaCross_HookOn(benchmark::State& state) { run(state, true); }
+void BM_SmaCross_HookOff(benchmark::State& state) {
+  run(state, false);
+}
+void BM_SmaCross_HookOn(benchmark::State& state) {
+  run(state, true);
+}
 // Interleaved repetitions so that machine noise hits both sides alike.
 BENCHMARK(BM_SmaCross_HookOff)->Unit(benchmark::kMillisecond)->Repetitions(5);
 BENCHMARK(BM_SmaCross_HookOn)->Unit(benchmark::kMillisecond)->Repetitions(5);

@@ -44,6 +44,11 @@ Result<BacktestResult> run_backtest(const MarketData& data, Strategy& strategy,
                                     const ParamSet& params, const EngineOptions& options,
                                     const RunHooks& hooks = {});
 
+// The same, into `out`, whose equity and trade vectors are reused (their capacity kept): the
+// form for loops that run many backtests. `out` is overwritten whatever happens.
+Status run_backtest_into(const MarketData& data, Strategy& strategy, const ParamSet& params,
+                         const EngineOptions& options, const RunHooks& hooks, BacktestResult& out);
+
 // The metrics of a finished run (DESIGN §5). `warmup` is the strategy's first bar on which
 // every indicator has a value (the buy & hold reference).
 Metrics compute_metrics(const MarketData& data, const std::vector<double>& equity,

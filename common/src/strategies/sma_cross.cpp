@@ -7,47 +7,60 @@
 namespace sweep {
 namespace {
 
-class SmaCross final : public BarStrategy<SmaCross> {
+// The hot loop is written out here rather than through BarStrategy: the rolling sums read the
+// close array directly (no ring buffer) and the state lives in locals for the whole chunk, which
+// keeps it in registers. Same semantics as BarStrategy (update every bar, step and decide from
+// warmup() + 1 on).
+class SmaCross final : public Strategy {
  public:
   Status prepare(const MarketData& data, const ParamSet& p) override {
     fast_ = p.get_int("fast");
     slow_ = p.get_int("slow");
     if (fast_ >= slow_)
-      return Status::BadRequest("sma_cross: fast (" + std::to_string(fast_) +
-                                ") must be < slow (" + std::to_string(slow_) + ")");
+      return Status::BadRequest("sma_cross: fast (" + std::to_string(fast_) + ") must be < slow (" +
+                                std::to_string(slow_) + ")");
     long_short_ = p.get_string("mode") == "long_short";
     close_ = data.close_fixed.data();
-    fast_sum_ = RollingSum(static_cast<size_t>(fast_));
-    slow_sum_ = RollingSum(static_cast<size_t>(slow_));
+    fast_sum_ = slow_sum_ = 0;
     cross_ = CrossDetector();
     return Status::Ok();
   }
   size_t warmup() const override { return static_cast<size_t>(slow_ - 1); }
 
-  void update(size_t i) {
-    fast_sum_.update(close_[i]);
-    slow_sum_.update(close_[i]);
-    if (slow_sum_.ready())
-      signal_ = cross_.update(compare_means(fast_sum_.sum(), fast_, slow_sum_.sum(), slow_));
-  }
-
-  void decide(size_t, Account& a) {
-    if (signal_ > 0) {
-      a.close_position();
-      a.buy();
-    } else if (signal_ < 0) {
-      a.close_position();
-      if (long_short_) a.sell();
+  void run(Account& account, size_t begin, size_t end) override {
+    const int64_t* c = close_;
+    const auto fast = static_cast<size_t>(fast_), slow = static_cast<size_t>(slow_);
+    const size_t first = slow;  // warmup() + 1
+    int64_t fs = fast_sum_, ss = slow_sum_;
+    CrossDetector cross = cross_;
+    for (size_t i = begin; i < end; ++i) {
+      fs += c[i];
+      ss += c[i];
+      if (i >= fast) fs -= c[i - fast];
+      if (i >= slow) ss -= c[i - slow];
+      if (i + 1 < slow) continue;  // the slow average has no value yet
+      const int signal = cross.update(compare_means(fs, fast_, ss, slow_));
+      if (i < first) continue;
+      account.step(i);
+      if (signal > 0) {
+        account.close_position();
+        account.buy();
+      } else if (signal < 0) {
+        account.close_position();
+        if (long_short_) account.sell();
+      }
     }
+    fast_sum_ = fs;
+    slow_sum_ = ss;
+    cross_ = cross;
   }
 
  private:
   const int64_t* close_ = nullptr;
   int64_t fast_ = 10, slow_ = 30;
   bool long_short_ = true;
-  RollingSum fast_sum_, slow_sum_;
+  int64_t fast_sum_ = 0, slow_sum_ = 0;
   CrossDetector cross_;
-  int signal_ = 0;
 };
 
 }  // namespace
@@ -60,8 +73,13 @@ void register_sma_cross(StrategyRegistry& r) {
       {
           {"fast", ParamType::kInt, int64_t{10}, 1, 100000, {}, "fast SMA period, bars"},
           {"slow", ParamType::kInt, int64_t{30}, 2, 100000, {}, "slow SMA period, bars (> fast)"},
-          {"mode", ParamType::kChoice, std::string("long_short"), 0, 0,
-           {"long_only", "long_short"}, "long_only or long_short"},
+          {"mode",
+           ParamType::kChoice,
+           std::string("long_short"),
+           0,
+           0,
+           {"long_only", "long_short"},
+           "long_only or long_short"},
       },
       [] { return std::make_unique<SmaCross>(); }});
 }
