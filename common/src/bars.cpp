@@ -8,7 +8,11 @@ int64_t pow10_i64(int digits) {
   return p;
 }
 
-double TimeSeries::price_scale() const { return static_cast<double>(pow10_i64(price_digits)); }
-double TimeSeries::volume_scale() const { return static_cast<double>(pow10_i64(volume_digits)); }
+double TimeSeries::price_scale() const {
+  return static_cast<double>(pow10_i64(price_digits));
+}
+double TimeSeries::volume_scale() const {
+  return static_cast<double>(pow10_i64(volume_digits));
+}
 
 }  // namespace sweep

@@ -9,15 +9,19 @@ namespace {
 
 constexpr int64_t kDayMs = kMsPerDay;
 
-int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+int64_t floor_div(int64_t a, int64_t b) {
+  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+}
 
 enum class Period { kDay, kWeek, kMonth, kYear };
 
 int64_t period_key(int64_t ts_ms, Period p) {
   const int64_t day = floor_div(ts_ms, kDayMs);
   switch (p) {
-    case Period::kDay: return day;
-    case Period::kWeek: return floor_div(day + 3, 7);  // weeks Monday..Sunday (day 0 is a Thursday)
+    case Period::kDay:
+      return day;
+    case Period::kWeek:
+      return floor_div(day + 3, 7);  // weeks Monday..Sunday (day 0 is a Thursday)
     case Period::kMonth:
     case Period::kYear: {
       const CivilDate c = civil_from_days(day);
@@ -78,8 +82,8 @@ std::shared_ptr<const MarketData> MarketData::Build(std::shared_ptr<const TimeSe
       weekend += weekday >= 5;
     }
     // More than 60% of the 2/7 a calendar-time series would have: the market trades weekends.
-    const bool has_weekends = n > 0 && static_cast<double>(weekend) / static_cast<double>(n) >
-                                           2.0 / 7.0 * 0.6;
+    const bool has_weekends =
+        n > 0 && static_cast<double>(weekend) / static_cast<double>(n) > 2.0 / 7.0 * 0.6;
     md->annual_periods = has_weekends ? 365 : 252;
   }
   for (size_t i = 0; i < n; ++i) {

@@ -66,8 +66,8 @@ void work(Shared& s) {
       if (r.status == TrialStatus::kCompleted) {
         ++s.completed;
         const double v = s.objective.value(r.metrics);
-        if (!s.best || s.objective.better(v, r.index, s.objective.value(s.records[*s.best].metrics),
-                                          *s.best))
+        if (!s.best ||
+            s.objective.better(v, r.index, s.objective.value(s.records[*s.best].metrics), *s.best))
           s.best = r.index;
       } else {
         ++s.failed;
@@ -131,8 +131,7 @@ Result<OptimizationResult> optimize(const MarketData& data, const StrategyInfo& 
   TopK<size_t> top(objective, top_k);
   for (size_t i = 0; i < result.trials.size(); ++i) {
     const TrialRecord& r = result.trials[i];
-    if (r.status == TrialStatus::kCompleted)
-      top.offer(r.index, objective.value(r.metrics), i);
+    if (r.status == TrialStatus::kCompleted) top.offer(r.index, objective.value(r.metrics), i);
   }
   // Re-running is cheaper than keeping every trial's equity, and the engine is deterministic.
   for (const auto& e : top.entries()) {

@@ -9,9 +9,12 @@ namespace sweep {
 
 std::string_view param_type_name(ParamType t) {
   switch (t) {
-    case ParamType::kInt: return "int";
-    case ParamType::kFloat: return "float";
-    case ParamType::kChoice: return "choice";
+    case ParamType::kInt:
+      return "int";
+    case ParamType::kFloat:
+      return "float";
+    case ParamType::kChoice:
+      return "choice";
   }
   return "int";
 }
@@ -113,8 +116,8 @@ Result<ParamValue> check_value(const ParamSpec& spec, const ParamValue& v) {
       int64_t i = 0;
       if (auto* pi = std::get_if<int64_t>(&v)) {
         i = *pi;
-      } else if (auto* pd = std::get_if<double>(&v); pd && std::trunc(*pd) == *pd &&
-                                                       std::fabs(*pd) < 9.0e15) {
+      } else if (auto* pd = std::get_if<double>(&v);
+                 pd && std::trunc(*pd) == *pd && std::fabs(*pd) < 9.0e15) {
         i = static_cast<int64_t>(*pd);  // 10.0 from JSON is the integer 10
       } else {
         return Status::BadRequest(where + "expected an integer, got '" + to_string(v) + "'");

@@ -13,7 +13,8 @@ StrategyRegistry StrategyRegistry::WithBuiltins() {
 }
 
 Status StrategyRegistry::add(StrategyInfo info) {
-  if (find(info.name)) return Status::Conflict("strategy '" + info.name + "' is already registered");
+  if (find(info.name))
+    return Status::Conflict("strategy '" + info.name + "' is already registered");
   strategies_.push_back(std::move(info));
   return Status::Ok();
 }

@@ -8,16 +8,18 @@ namespace sweep {
 
 std::string_view trial_status_name(TrialStatus s) {
   switch (s) {
-    case TrialStatus::kCompleted: return "completed";
-    case TrialStatus::kFailed: return "failed";
-    case TrialStatus::kCancelled: return "cancelled";
+    case TrialStatus::kCompleted:
+      return "completed";
+    case TrialStatus::kFailed:
+      return "failed";
+    case TrialStatus::kCancelled:
+      return "cancelled";
   }
   return "failed";
 }
 
-TrialOutcome run_trial(const MarketData& data, const StrategyInfo& strategy,
-                       const ParamSet& params, const EngineOptions& options,
-                       const RunHooks& hooks) {
+TrialOutcome run_trial(const MarketData& data, const StrategyInfo& strategy, const ParamSet& params,
+                       const EngineOptions& options, const RunHooks& hooks) {
   TrialOutcome out;
   try {
     Result<ParamSet> checked = validate_params(strategy.params, params);

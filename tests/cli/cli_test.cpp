@@ -1,7 +1,7 @@
 // `sweep backtest|optimize|strategies` as a user runs them.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <spawn.h>
-#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -60,7 +60,7 @@ const std::string kGoog = std::string(SWEEP_DATA_DIR) + "/GOOG.csv";
 
 TEST(Cli, BacktestJsonReproducesTheReference) {
   Outcome r = sweep({"backtest", "--data", kGoog, "--strategy", "sma_cross", "--param", "fast=10",
-                 "--param", "slow=30", "--json"});
+                     "--param", "slow=30", "--json"});
   ASSERT_EQ(r.status, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["metrics"]["trades"], 66);
@@ -80,7 +80,7 @@ TEST(Cli, BacktestTableForPeople) {
 
 TEST(Cli, BadCsvExitsTwoNamingFileLineAndColumn) {
   Outcome r = sweep({"backtest", "--data", std::string(SWEEP_TEST_DATA_DIR) + "/bad_number.csv",
-                 "--strategy", "sma_cross"});
+                     "--strategy", "sma_cross"});
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("bad_number.csv:"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("column"), std::string::npos) << r.err;
@@ -92,15 +92,15 @@ TEST(Cli, MissingFileAndBadParamsExitTwo) {
   EXPECT_EQ(missing.status, 2);
   EXPECT_NE(missing.err.find("/nonexistent/x.csv"), std::string::npos);
   Outcome order = sweep({"backtest", "--data", kGoog, "--strategy", "sma_cross", "--param",
-                     "fast=40", "--param", "slow=30"});
+                         "fast=40", "--param", "slow=30"});
   EXPECT_EQ(order.status, 2);
   EXPECT_NE(order.err.find("fast (40) must be < slow (30)"), std::string::npos) << order.err;
-  Outcome unknown = sweep({"backtest", "--data", kGoog, "--strategy", "sma_cross", "--param",
-                       "fsat=4"});
+  Outcome unknown =
+      sweep({"backtest", "--data", kGoog, "--strategy", "sma_cross", "--param", "fsat=4"});
   EXPECT_EQ(unknown.status, 2);
   EXPECT_NE(unknown.err.find("'fsat'"), std::string::npos) << unknown.err;
-  Outcome range = sweep({"backtest", "--data", kGoog, "--strategy", "sma_cross", "--param",
-                     "fast=0"});
+  Outcome range =
+      sweep({"backtest", "--data", kGoog, "--strategy", "sma_cross", "--param", "fast=0"});
   EXPECT_EQ(range.status, 2);
   EXPECT_NE(range.err.find("fast"), std::string::npos) << range.err;
   Outcome strategy = sweep({"backtest", "--data", kGoog, "--strategy", "nope"});
@@ -112,8 +112,8 @@ TEST(Cli, MissingFileAndBadParamsExitTwo) {
 
 TEST(Cli, OptimizeGridWithConstraintJson) {
   Outcome r = sweep({"optimize", "--data", kGoog, "--strategy", "sma_cross", "--param",
-                 "fast=5:30:5", "--param", "slow=20,40,60,80", "--constraint", "fast < slow",
-                 "--threads", "2", "--top", "3", "--json"});
+                     "fast=5:30:5", "--param", "slow=20,40,60,80", "--constraint", "fast < slow",
+                     "--threads", "2", "--top", "3", "--json"});
   ASSERT_EQ(r.status, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["total"], 21);
@@ -126,10 +126,12 @@ TEST(Cli, OptimizeGridWithConstraintJson) {
 }
 
 TEST(Cli, OptimizeRandomSearchIsReproducible) {
-  std::vector<std::string> args = {"optimize", "--data", "synthetic:20000:3", "--strategy",
-                                   "sma_cross", "--param", "fast=2:50:1", "--param",
-                                   "slow=10:200:1", "--constraint", "fast < slow",
-                                   "--random", "40", "--seed", "9", "--json"};
+  std::vector<std::string> args = {"optimize",     "--data",      "synthetic:20000:3",
+                                   "--strategy",   "sma_cross",   "--param",
+                                   "fast=2:50:1",  "--param",     "slow=10:200:1",
+                                   "--constraint", "fast < slow", "--random",
+                                   "40",           "--seed",      "9",
+                                   "--json"};
   Outcome a = sweep(args), b = sweep(args);
   ASSERT_EQ(a.status, 0) << a.err;
   auto ja = nlohmann::json::parse(a.out), jb = nlohmann::json::parse(b.out);
@@ -138,12 +140,12 @@ TEST(Cli, OptimizeRandomSearchIsReproducible) {
 }
 
 TEST(Cli, OptimizeBadSpecNamesTheField) {
-  Outcome r = sweep({"optimize", "--data", kGoog, "--strategy", "sma_cross", "--param",
-                 "fast=5:50:0"});
+  Outcome r =
+      sweep({"optimize", "--data", kGoog, "--strategy", "sma_cross", "--param", "fast=5:50:0"});
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("space.fast.step"), std::string::npos) << r.err;
   Outcome c = sweep({"optimize", "--data", kGoog, "--strategy", "sma_cross", "--param",
-                 "fast=5:50:5", "--constraint", "fast < "});
+                     "fast=5:50:5", "--constraint", "fast < "});
   EXPECT_EQ(c.status, 2);
   EXPECT_NE(c.err.find("constraint"), std::string::npos) << c.err;
 }
@@ -157,8 +159,8 @@ TEST(Cli, StrategiesListsBuiltinsAndPlugins) {
   for (const char* n : {"sma_cross", "ema_cross", "rsi_reversion", "bollinger_breakout",
                         "donchian_breakout", "macd_cross"})
     EXPECT_NE(std::find(names.begin(), names.end(), n), names.end()) << n;
-  Outcome p = sweep({"strategies", "--plugin",
-                 std::string(SWEEP_LIB_DIR) + "/libsweep_example_plugin.so"});
+  Outcome p =
+      sweep({"strategies", "--plugin", std::string(SWEEP_LIB_DIR) + "/libsweep_example_plugin.so"});
   ASSERT_EQ(p.status, 0) << p.err;
   EXPECT_NE(p.out.find("momentum"), std::string::npos);
   Outcome bad = sweep({"strategies", "--plugin", "/nonexistent/plugin.so"});

@@ -32,11 +32,20 @@ class Scripted final : public BarStrategy<Scripted> {
   void update(size_t) {}
   void decide(size_t i, Account& a) {
     switch (i < script_.size() ? script_[i] : '.') {
-      case 'B': a.buy(); break;
-      case 'S': a.sell(); break;
-      case 'C': a.close_position(); break;
-      case 'R': a.close_position(), a.sell(); break;  // reverse a long
-      default: break;
+      case 'B':
+        a.buy();
+        break;
+      case 'S':
+        a.sell();
+        break;
+      case 'C':
+        a.close_position();
+        break;
+      case 'R':
+        a.close_position(), a.sell();
+        break;  // reverse a long
+      default:
+        break;
     }
   }
 

@@ -103,9 +103,8 @@ TEST(Optimizer, CancelStopsDispatchingAndKeepsFinishedTrials) {
   opt.on_progress = [&](const OptimizationProgress& p) {
     if (p.completed >= 50) cancel.store(true);
   };
-  Result<OptimizationResult> r =
-      optimize(goog(), *registry().find("sma_cross"), make_trial_plan(s).value(), {},
-               s.objective, 3, opt);
+  Result<OptimizationResult> r = optimize(goog(), *registry().find("sma_cross"),
+                                          make_trial_plan(s).value(), {}, s.objective, 3, opt);
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r->cancelled);
   EXPECT_GE(r->completed, 50u);

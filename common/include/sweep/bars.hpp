@@ -19,9 +19,9 @@ struct Int64Bar {
 };
 
 struct TimeSeries {
-  std::string name;        // file name or "synthetic:BARS:SEED"
-  int price_digits = 0;    // price = integer / 10^price_digits
-  int volume_digits = 0;   // volume = integer / 10^volume_digits
+  std::string name;       // file name or "synthetic:BARS:SEED"
+  int price_digits = 0;   // price = integer / 10^price_digits
+  int volume_digits = 0;  // volume = integer / 10^volume_digits
   std::vector<Int64Bar> bars;
 
   size_t size() const { return bars.size(); }

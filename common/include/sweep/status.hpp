@@ -13,10 +13,10 @@ namespace sweep {
 // Stable codes: they go on the wire (docs/PROTOCOL.md) and map to exit statuses and HTTP codes.
 enum class Code {
   kOk = 0,
-  kBadRequest,   // bad input: spec, parameter, CSV row, usage
-  kNotFound,     // unknown id, file, strategy
-  kConflict,     // e.g. cancel of a terminal job
-  kTooLarge,     // over a configured limit
+  kBadRequest,  // bad input: spec, parameter, CSV row, usage
+  kNotFound,    // unknown id, file, strategy
+  kConflict,    // e.g. cancel of a terminal job
+  kTooLarge,    // over a configured limit
   kUnsupportedVersion,
   kCancelled,    // a run stopped by request
   kIo,           // file system, database

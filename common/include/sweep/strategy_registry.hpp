@@ -37,5 +37,4 @@ class StrategyRegistry {
 using RegisterStrategiesFn = void (*)(StrategyRegistry&);
 inline constexpr const char* kPluginEntryPoint = "sweep_register_strategies";
 
-
 }  // namespace sweep

@@ -24,8 +24,7 @@ struct TrialOutcome {
 };
 
 // Never throws: a strategy's exception becomes a failed outcome with its message.
-TrialOutcome run_trial(const MarketData& data, const StrategyInfo& strategy,
-                       const ParamSet& params, const EngineOptions& options,
-                       const RunHooks& hooks = {});
+TrialOutcome run_trial(const MarketData& data, const StrategyInfo& strategy, const ParamSet& params,
+                       const EngineOptions& options, const RunHooks& hooks = {});
 
 }  // namespace sweep
