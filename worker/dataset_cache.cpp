@@ -1,0 +1,42 @@
+#include "dataset_cache.hpp"
+
+#include "sweep/csv_loader.hpp"
+#include "sweep/dataset.hpp"
+
+namespace sweep::worker {
+
+std::shared_ptr<const MarketData> DatasetCache::find(std::string_view hash) {
+  for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+    if (it->first == hash) {
+      entries_.splice(entries_.begin(), entries_, it);
+      return entries_.front().second;
+    }
+  }
+  return nullptr;
+}
+
+void DatasetCache::put(std::string hash, std::shared_ptr<const MarketData> data) {
+  for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+    if (it->first == hash) {
+      entries_.erase(it);
+      break;
+    }
+  }
+  entries_.emplace_front(std::move(hash), std::move(data));
+  while (entries_.size() > capacity_) entries_.pop_back();
+}
+
+Result<std::shared_ptr<const MarketData>> market_data_from_csv(std::string_view csv,
+                                                               std::string_view expected_hash) {
+  const std::string name = "dataset " + std::string(expected_hash);
+  Result<TimeSeries> series = parse_csv(csv, name);
+  if (!series.ok()) return series.status();
+  const std::string actual = dataset_hash(*series);
+  if (actual != expected_hash) {
+    return Status::BadRequest(name + ": content hash mismatch (the received data hashes to " +
+                              actual + ")");
+  }
+  return MarketData::Build(std::make_shared<const TimeSeries>(std::move(series).value()));
+}
+
+}  // namespace sweep::worker

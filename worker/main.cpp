@@ -1,0 +1,67 @@
+// sweep-worker --broker BACKEND-EP [--slots N] [--plugin PATH]... [--name NAME] [--heartbeat-ms N]
+// Connects to the broker's backend and runs the trials it is given until SIGINT/SIGTERM.
+#include <csignal>
+#include <cstdio>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+
+#include "session.hpp"
+#include "sweep/strategy_registry.hpp"
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_signal(int) {
+  g_stop.store(true);
+}
+
+void install_signal_handlers() {
+  struct sigaction sa = {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  sweep::worker::WorkerOptions options;
+  options.slots = std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::string> plugins;
+
+  CLI::App app{"sweep-worker: runs backtest trials for a sweep broker"};
+  app.add_option("--broker", options.broker, "The broker's backend endpoint")->required();
+  app.add_option("--slots", options.slots, "Trials run at once (default: CPU count)")
+      ->check(CLI::Range(1u, 1024u));
+  app.add_option("--plugin", plugins, "Strategy plugin (shared library) to load; repeatable");
+  app.add_option("--name", options.name, "Worker id (default HOST:PID:1)");
+  app.add_option("--heartbeat-ms", options.heartbeat_ms,
+                 "Heartbeat interval until the broker's welcome sets it")
+      ->check(CLI::Range(1u, 3'600'000u));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return e.get_exit_code() == 0 ? app.exit(e) : (app.exit(e), 2);
+  }
+
+  sweep::StrategyRegistry registry = sweep::StrategyRegistry::WithBuiltins();
+  for (const std::string& path : plugins) {
+    sweep::Status s = registry.load_plugin(path);
+    if (!s.ok()) {
+      std::fprintf(stderr, "sweep-worker: plugin %s: %s\n", path.c_str(), s.message().c_str());
+      return 2;
+    }
+  }
+
+  install_signal_handlers();
+  try {
+    sweep::worker::WorkerSession session(options, registry);
+    return session.run(g_stop);
+  } catch (const zmq::error_t& e) {
+    std::fprintf(stderr, "sweep-worker: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,362 @@
+#include "session.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <utility>
+
+#include "sweep/topics.hpp"
+
+namespace sweep::worker {
+namespace {
+
+// Cancelled job ids remembered, so that a batch racing a cancel is answered at once.
+constexpr size_t kRememberedCancels = 256;
+// Longest wait in zmq::poll: the watchdog and the heartbeat run at least this often.
+constexpr std::chrono::milliseconds kMaxPollWait{50};
+
+std::string host_name() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "localhost";
+  return buf;
+}
+
+protocol::Hello make_hello(const WorkerOptions& o, const StrategyRegistry& registry) {
+  protocol::Hello h;
+  h.pid = getpid();
+  h.host = host_name();
+  h.worker = o.name.empty() ? h.host + ":" + std::to_string(h.pid) + ":1" : o.name;
+  h.slots = std::max<uint32_t>(o.slots, 1);
+  h.version = SWEEP_VERSION;
+  for (const StrategyInfo& s : registry.all()) h.strategies.push_back(s.name);
+  return h;
+}
+
+void log(const std::string& line) {
+  std::fprintf(stderr, "sweep-worker: %s\n", line.c_str());
+}
+
+}  // namespace
+
+WorkerSession::WorkerSession(WorkerOptions options, const StrategyRegistry& registry)
+    : options_(std::move(options)),
+      registry_(registry),
+      hello_(make_hello(options_, registry)),
+      outbox_(ctx_),
+      cache_(options_.dataset_cache_entries),
+      heartbeat_ms_(std::max<uint32_t>(options_.heartbeat_ms, 1)),
+      liveness_(std::max<uint32_t>(options_.heartbeat_liveness, 1)),
+      pool_(hello_.slots) {}
+
+WorkerSession::~WorkerSession() {
+  for (auto& [id, task] : tasks_) task.control->cancel.store(true);
+}
+
+void WorkerSession::connect_backend() {
+  dealer_.reset();  // linger 0: whatever the dead connection held is gone
+  dealer_.emplace(ctx_, zmq::socket_type::dealer);
+  dealer_->set(zmq::sockopt::linger, 0);
+  dealer_->set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxMessageBytes));
+  dealer_->connect(options_.broker);
+  state_ = State::kGreeting;
+  last_heard_ = Clock::now();
+  send(hello_);
+}
+
+void WorkerSession::connect_side_sockets(const protocol::Welcome& w) {
+  if (!sub_ || w.events != events_ep_) {
+    sub_.reset();
+    if (!w.events.empty()) {
+      sub_.emplace(ctx_, zmq::socket_type::sub);
+      sub_->set(zmq::sockopt::linger, 0);
+      sub_->set(zmq::sockopt::subscribe, kCancelPrefix);
+      sub_->connect(w.events);
+    }
+    events_ep_ = w.events;
+  }
+  if (!pub_ || w.telemetry != telemetry_ep_) {
+    pub_.reset();
+    if (!w.telemetry.empty()) {
+      pub_.emplace(ctx_, zmq::socket_type::pub);
+      pub_->set(zmq::sockopt::linger, 0);
+      pub_->connect(w.telemetry);
+    }
+    telemetry_ep_ = w.telemetry;
+  }
+}
+
+void WorkerSession::send(const protocol::WorkerMessage& m) {
+  if (!dealer_) return;
+  const std::string bytes = protocol::encode(m);
+  // A DEALER blocks only at its high-water mark; dropping then is what a dead link does anyway.
+  (void)dealer_->send(zmq::buffer(bytes), zmq::send_flags::dontwait);
+  last_sent_ = Clock::now();
+}
+
+void WorkerSession::send_credit() {
+  if (held_ < hello_.slots) send(protocol::Credit{hello_.slots - held_});
+}
+
+int WorkerSession::run(const std::atomic<bool>& stop) {
+  connect_backend();
+  Clock::time_point stop_deadline{};
+  for (;;) {
+    if (stop.load() && state_ != State::kStopping) {
+      begin_stop();
+      stop_deadline = Clock::now() + options_.shutdown_grace;
+    }
+    if (state_ == State::kStopping && (tasks_.empty() || Clock::now() >= stop_deadline)) break;
+
+    std::vector<zmq::pollitem_t> items;
+    items.push_back({outbox_.wake_socket().handle(), 0, ZMQ_POLLIN, 0});
+    items.push_back({dealer_->handle(), 0, ZMQ_POLLIN, 0});
+    if (sub_) items.push_back({sub_->handle(), 0, ZMQ_POLLIN, 0});
+    try {
+      zmq::poll(items, kMaxPollWait);
+    } catch (const zmq::error_t& e) {
+      if (e.num() != EINTR) throw;
+      continue;  // a signal: the loop head looks at the stop flag
+    }
+    if (items[0].revents & ZMQ_POLLIN) on_outbox();
+    if (items[1].revents & ZMQ_POLLIN) on_backend_readable();
+    if (items.size() > 2 && (items[2].revents & ZMQ_POLLIN)) on_events_readable();
+    watchdog();
+    keepalive();
+  }
+  on_outbox();  // results that ended during the last wait
+  send(protocol::Bye{"shutting down"});
+  // Give the bye (and the last results) a moment to leave.
+  dealer_->set(zmq::sockopt::linger, 1000);
+  dealer_.reset();
+  return 0;
+}
+
+void WorkerSession::on_backend_readable() {
+  for (;;) {
+    std::vector<zmq::message_t> frames;
+    zmq::message_t frame;
+    if (!dealer_->recv(frame, zmq::recv_flags::dontwait)) return;
+    frames.push_back(std::move(frame));
+    while (frames.back().more()) {
+      zmq::message_t next;
+      (void)dealer_->recv(next);
+      frames.push_back(std::move(next));
+    }
+    last_heard_ = Clock::now();
+    if (frames.size() != 1) {
+      log("dropped a backend message of " + std::to_string(frames.size()) + " frames");
+      continue;
+    }
+    Result<protocol::BrokerMessage> m = protocol::decode_broker_message(frames[0].to_string_view());
+    if (!m.ok()) {
+      log("dropped a backend message: " + m.status().ToString());
+      continue;
+    }
+    on_broker_message(std::move(m).value());
+  }
+}
+
+void WorkerSession::on_events_readable() {
+  for (;;) {
+    std::vector<zmq::message_t> frames;
+    zmq::message_t frame;
+    if (!sub_->recv(frame, zmq::recv_flags::dontwait)) return;
+    frames.push_back(std::move(frame));
+    while (frames.back().more()) {
+      zmq::message_t next;
+      (void)sub_->recv(next);
+      frames.push_back(std::move(next));
+    }
+    if (frames.size() != 2) continue;
+    Result<protocol::Event> e = protocol::decode_event(frames[1].to_string_view());
+    if (!e.ok()) continue;
+    if (const auto* c = std::get_if<protocol::CancelEvent>(&*e)) {
+      // Topics match by prefix: the payload's job is the one cancelled.
+      if (frames[0].to_string_view() == cancel_topic(c->job)) on_cancel(c->job);
+    }
+  }
+}
+
+void WorkerSession::on_broker_message(protocol::BrokerMessage m) {
+  std::visit(
+      [this](auto&& msg) {
+        using T = std::decay_t<decltype(msg)>;
+        if constexpr (std::is_same_v<T, protocol::Welcome>) {
+          on_welcome(msg);
+        } else if constexpr (std::is_same_v<T, protocol::TrialsBatch>) {
+          on_batch(std::move(msg));
+        } else if constexpr (std::is_same_v<T, protocol::Dataset>) {
+          on_dataset(msg);
+        }  // Heartbeat: hearing it is all it does.
+      },
+      std::move(m));
+}
+
+void WorkerSession::on_welcome(const protocol::Welcome& w) {
+  if (state_ != State::kGreeting) return;  // a duplicate; the session is up
+  heartbeat_ms_ = std::max<uint32_t>(w.heartbeat_ms, 1);
+  liveness_ = std::max<uint32_t>(w.heartbeat_liveness, 1);
+  connect_side_sockets(w);
+  state_ = State::kReady;
+  send_credit();
+  for (protocol::TrialResult& r : unsent_) send(r);
+  unsent_.clear();
+  // Datasets asked for on a dead connection: ask again.
+  for (const auto& [hash, batches] : awaiting_) send(protocol::DatasetRequest{hash});
+}
+
+void WorkerSession::on_batch(protocol::TrialsBatch b) {
+  if (state_ == State::kStopping) return;  // bye hands these leases back
+  held_ += static_cast<uint32_t>(b.trials.size());
+  if (job_cancelled(b.job)) return report_unrun(b, TrialStatus::kCancelled, "");
+  if (!registry_.find(b.strategy)) {
+    return report_unrun(b, TrialStatus::kFailed, registry_.not_found(b.strategy).message());
+  }
+  if (auto data = cache_.find(b.dataset.hash)) return start_trials(b, std::move(data));
+  auto& waiting = awaiting_[b.dataset.hash];
+  if (waiting.empty()) send(protocol::DatasetRequest{b.dataset.hash});
+  waiting.push_back(std::move(b));
+}
+
+void WorkerSession::on_dataset(const protocol::Dataset& d) {
+  auto it = awaiting_.find(d.hash);
+  if (it == awaiting_.end()) return;
+  std::vector<protocol::TrialsBatch> batches = std::move(it->second);
+  awaiting_.erase(it);
+  Result<std::shared_ptr<const MarketData>> data = market_data_from_csv(d.csv, d.hash);
+  if (!data.ok()) {
+    log(data.status().message());
+    for (const auto& b : batches) report_unrun(b, TrialStatus::kFailed, data.status().message());
+    return;
+  }
+  cache_.put(d.hash, *data);
+  for (const auto& b : batches) start_trials(b, *data);
+}
+
+void WorkerSession::start_trials(const protocol::TrialsBatch& b,
+                                 std::shared_ptr<const MarketData> data) {
+  const StrategyInfo* strategy = registry_.find(b.strategy);
+  for (const protocol::BatchTrial& t : b.trials) {
+    const uint64_t id = next_task_++;
+    auto control = std::make_shared<TrialControl>();
+    tasks_.emplace(id, Task{b.job, t, b.trial_timeout_s, control});
+    TrialJob job{b.job, t, data, strategy, EngineOptions{b.cash, b.commission}, b.trial_timeout_s};
+    pool_.submit(b.job, [this, id, job = std::move(job), control](bool run) {
+      Outbox& out = outbox_;
+      if (!run) {
+        out.push(Finished{id, unrun_result(job.job, job.trial, TrialStatus::kCancelled)});
+        return;
+      }
+      TickSink ticks = [&out](protocol::Tick t) { out.push(std::move(t)); };
+      out.push(Finished{id, execute_trial(job, *control, ticks)});
+    });
+  }
+}
+
+void WorkerSession::report_unrun(const protocol::TrialsBatch& b, TrialStatus status,
+                                 const std::string& why) {
+  for (const protocol::BatchTrial& t : b.trials) report(unrun_result(b.job, t, status, why));
+}
+
+void WorkerSession::report(protocol::TrialResult r) {
+  if (held_ > 0) --held_;
+  if (state_ == State::kGreeting) {
+    unsent_.push_back(std::move(r));
+    return;
+  }
+  send(r);
+  if (state_ == State::kReady) send(protocol::Credit{1});
+}
+
+void WorkerSession::on_outbox() {
+  for (OutboxItem& item : outbox_.take()) {
+    if (auto* f = std::get_if<Finished>(&item)) {
+      on_finished(std::move(*f));
+    } else if (pub_ && state_ == State::kReady) {
+      const std::string bytes = protocol::encode(std::get<protocol::Tick>(item));
+      (void)pub_->send(zmq::buffer(kTickTopic),
+                       zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+      (void)pub_->send(zmq::buffer(bytes), zmq::send_flags::dontwait);
+    }
+  }
+}
+
+void WorkerSession::on_finished(Finished f) {
+  auto it = tasks_.find(f.task);
+  if (it == tasks_.end()) return;
+  const bool by_shutdown = it->second.control->shutdown.load();
+  tasks_.erase(it);
+  if (by_shutdown && f.result.status == TrialStatus::kCancelled) {
+    // Stopped because this worker is leaving, not because its job was cancelled: no result,
+    // so that the broker re-queues the trial when it reads our bye.
+    if (held_ > 0) --held_;
+    return;
+  }
+  report(std::move(f.result));
+}
+
+void WorkerSession::on_cancel(const std::string& job) {
+  if (!job_cancelled(job)) {
+    cancelled_jobs_.push_back(job);
+    if (cancelled_jobs_.size() > kRememberedCancels) cancelled_jobs_.pop_front();
+  }
+  for (auto& [id, task] : tasks_) {
+    if (task.job == job) task.control->cancel.store(true);
+  }
+  pool_.drop(job);  // queued trials come back through the outbox as cancelled
+  for (auto& [hash, batches] : awaiting_) {
+    for (auto it = batches.begin(); it != batches.end();) {
+      if (it->job == job) {
+        report_unrun(*it, TrialStatus::kCancelled, "");
+        it = batches.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  std::erase_if(awaiting_, [](const auto& kv) { return kv.second.empty(); });
+}
+
+bool WorkerSession::job_cancelled(const std::string& job) const {
+  return std::find(cancelled_jobs_.begin(), cancelled_jobs_.end(), job) != cancelled_jobs_.end();
+}
+
+void WorkerSession::watchdog() {
+  const int64_t now = now_ms();
+  for (auto& [id, task] : tasks_) {
+    if (task.timeout_s <= 0) continue;
+    const int64_t started = task.control->started_ms.load();
+    if (started == 0 || task.control->timed_out.load()) continue;
+    if (static_cast<double>(now - started) >= task.timeout_s * 1000.0) {
+      task.control->timed_out.store(true);
+      task.control->cancel.store(true);
+    }
+  }
+}
+
+void WorkerSession::keepalive() {
+  const auto now = Clock::now();
+  const auto interval = std::chrono::milliseconds(heartbeat_ms_);
+  if (now - last_heard_ > interval * liveness_) {
+    if (state_ == State::kStopping) return;
+    log(state_ == State::kReady ? "broker silent; reconnecting" : "no welcome; saying hello again");
+    connect_backend();
+    return;
+  }
+  if (state_ == State::kReady && now - last_sent_ >= interval) send(protocol::Heartbeat{});
+}
+
+void WorkerSession::begin_stop() {
+  state_ = State::kStopping;
+  for (auto& [id, task] : tasks_) {
+    task.control->shutdown.store(true);
+    task.control->cancel.store(true);
+  }
+  // Queued trials are not reported either: the bye returns their leases.
+  pool_.drop_all();
+  awaiting_.clear();
+}
+
+}  // namespace sweep::worker

@@ -1,0 +1,114 @@
+// The worker's side of the backend session (docs/PROTOCOL.md §5) as an explicit state machine,
+// run on one I/O thread that owns every ZeroMQ socket:
+//
+//   kGreeting --welcome--> kReady --silence (liveness x heartbeat)--> kGreeting (new DEALER, hello)
+//   kGreeting --silence--> kGreeting (new DEALER, hello again)
+//   any state --stop flag--> kStopping --running trials ended or grace over--> bye, exit
+//
+// In every state: batches are accepted (kStopping ignores them: bye re-queues), cancel events
+// stop a job's trials, finished trials are reported (buffered while greeting), the watchdog
+// enforces per-trial timeouts.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "dataset_cache.hpp"
+#include "outbox.hpp"
+#include "slot_pool.hpp"
+#include "sweep/protocol.hpp"
+#include "sweep/strategy_registry.hpp"
+#include "trial_exec.hpp"
+
+namespace sweep::worker {
+
+struct WorkerOptions {
+  std::string broker;  // backend endpoint
+  uint32_t slots = 1;
+  std::string name;              // worker id; "" = host:pid:1
+  uint32_t heartbeat_ms = 1000;  // until the welcome says otherwise
+  uint32_t heartbeat_liveness = 3;
+  size_t dataset_cache_entries = 4;
+  std::chrono::milliseconds shutdown_grace{10'000};  // wait for cancelled trials to end
+};
+
+class WorkerSession {
+ public:
+  // `registry` must outlive the session.
+  WorkerSession(WorkerOptions options, const StrategyRegistry& registry);
+  ~WorkerSession();
+  WorkerSession(const WorkerSession&) = delete;
+  WorkerSession& operator=(const WorkerSession&) = delete;
+
+  // Runs until `stop` is set; then cancels running trials, says bye and returns 0.
+  int run(const std::atomic<bool>& stop);
+
+  const std::string& worker_id() const { return hello_.worker; }
+
+ private:
+  enum class State { kGreeting, kReady, kStopping };
+  struct Task {
+    std::string job;
+    protocol::BatchTrial trial;
+    double timeout_s = 0;
+    std::shared_ptr<TrialControl> control;
+  };
+  using Clock = std::chrono::steady_clock;
+
+  void connect_backend();
+  void connect_side_sockets(const protocol::Welcome& w);
+  void send(const protocol::WorkerMessage& m);
+  void send_credit();
+
+  void on_backend_readable();
+  void on_events_readable();
+  void on_broker_message(protocol::BrokerMessage m);
+  void on_welcome(const protocol::Welcome& w);
+  void on_batch(protocol::TrialsBatch b);
+  void on_dataset(const protocol::Dataset& d);
+  void on_cancel(const std::string& job);
+  void on_outbox();
+  void on_finished(Finished f);
+
+  void start_trials(const protocol::TrialsBatch& b, std::shared_ptr<const MarketData> data);
+  void report_unrun(const protocol::TrialsBatch& b, TrialStatus status, const std::string& why);
+  void report(protocol::TrialResult r);
+  void watchdog();
+  void keepalive();
+  void begin_stop();
+  bool job_cancelled(const std::string& job) const;
+
+  WorkerOptions options_;
+  const StrategyRegistry& registry_;
+  protocol::Hello hello_;
+  zmq::context_t ctx_;
+  Outbox outbox_;
+  DatasetCache cache_;
+  std::optional<zmq::socket_t> dealer_, sub_, pub_;
+  std::string events_ep_, telemetry_ep_;
+  State state_ = State::kGreeting;
+  uint32_t heartbeat_ms_;
+  uint32_t liveness_;
+  Clock::time_point last_heard_, last_sent_;
+
+  uint32_t held_ = 0;  // trials received and not yet reported
+  uint64_t next_task_ = 1;
+  std::unordered_map<uint64_t, Task> tasks_;  // queued or running on the pool
+  std::map<std::string, std::vector<protocol::TrialsBatch>> awaiting_;  // by dataset hash
+  std::deque<std::string> cancelled_jobs_;                              // most recent last
+  std::vector<protocol::TrialResult> unsent_;                           // while greeting
+  // Declared last: destroyed first, so no slot thread outlives the members it reports to.
+  SlotPool pool_;
+};
+
+}  // namespace sweep::worker

@@ -1,0 +1,58 @@
+// One trial on a slot thread: run_trial with the worker's hooks (cancel flag, rate-limited
+// progress ticks), turned into the `result` message of docs/PROTOCOL.md §5.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "sweep/engine.hpp"
+#include "sweep/market_data.hpp"
+#include "sweep/protocol.hpp"
+#include "sweep/strategy.hpp"
+
+namespace sweep::worker {
+
+// Points kept of a trial's equity curve in its result.
+inline constexpr size_t kResultEquityPoints = 2000;
+// Minimum spacing of progress ticks of one trial (about 10 per second).
+inline constexpr std::chrono::milliseconds kTickInterval{100};
+
+// Shared between the I/O thread (which sets the flags) and the slot thread running the trial.
+struct TrialControl {
+  std::atomic<bool> cancel{false};
+  std::atomic<bool> timed_out{false};  // set before `cancel` by the watchdog
+  std::atomic<bool> shutdown{false};   // set before `cancel` when the worker is leaving
+  std::atomic<int64_t> started_ms{0};  // wall clock; 0 until the trial starts
+};
+
+// Everything a slot thread needs to run one trial. `strategy` outlives the worker session.
+struct TrialJob {
+  std::string job;
+  protocol::BatchTrial trial;
+  std::shared_ptr<const MarketData> data;
+  const StrategyInfo* strategy = nullptr;
+  EngineOptions options;
+  double timeout_s = 0;  // <= 0: none
+};
+
+using TickSink = std::function<void(protocol::Tick)>;
+
+int64_t now_ms();  // wall clock, ms since the Unix epoch
+
+// Runs the trial; never throws. A trial stopped by the watchdog is failed with
+// "timed out after N s"; one stopped by a cancel is cancelled.
+protocol::TrialResult execute_trial(const TrialJob& job, TrialControl& control,
+                                    const TickSink& ticks);
+
+// The result of a trial that never ran.
+protocol::TrialResult unrun_result(const std::string& job, const protocol::BatchTrial& trial,
+                                   TrialStatus status, std::string error_message = {});
+
+// "timed out after 600 s", "timed out after 0.5 s"
+std::string timeout_message(double timeout_s);
+
+}  // namespace sweep::worker
