@@ -11,5 +11,11 @@ enum ExitCode { kExitOk = 0, kExitFailed = 1, kExitBadInput = 2 };
 void add_backtest_command(CLI::App& app, int& exit_code);
 void add_optimize_command(CLI::App& app, int& exit_code);
 void add_strategies_command(CLI::App& app, int& exit_code);
+// Cluster commands (DESIGN §10): submit, watch (submit_command.cpp); status, cancel, show,
+// trials, list, health (query_commands.cpp); up (up_command.cpp).
+void add_submit_command(CLI::App& app, int& exit_code);
+void add_watch_command(CLI::App& app, int& exit_code);
+void add_query_commands(CLI::App& app, int& exit_code);
+void add_up_command(CLI::App& app, int& exit_code);
 
 }  // namespace sweep::cli

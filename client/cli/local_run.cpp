@@ -7,7 +7,9 @@
 
 namespace sweep::cli {
 
-void print_error(const Status& s) { std::fprintf(stderr, "sweep: %s\n", s.message().c_str()); }
+void print_error(const Status& s) {
+  std::fprintf(stderr, "sweep: %s\n", s.message().c_str());
+}
 
 int exit_code_for(const Status& s) {
   switch (s.code()) {

@@ -10,6 +10,10 @@ int main(int argc, char** argv) {
   sweep::cli::add_backtest_command(app, exit_code);
   sweep::cli::add_optimize_command(app, exit_code);
   sweep::cli::add_strategies_command(app, exit_code);
+  sweep::cli::add_submit_command(app, exit_code);
+  sweep::cli::add_watch_command(app, exit_code);
+  sweep::cli::add_query_commands(app, exit_code);
+  sweep::cli::add_up_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

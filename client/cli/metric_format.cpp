@@ -52,31 +52,56 @@ std::string format_metric(Metric m, double v) {
 
 std::string metric_label(Metric m) {
   switch (m) {
-    case Metric::kTrades: return "Trades";
-    case Metric::kFinalEquity: return "Final equity";
-    case Metric::kPeakEquity: return "Peak equity";
-    case Metric::kReturnPct: return "Return";
-    case Metric::kBuyHoldReturnPct: return "Buy & hold return";
-    case Metric::kExposurePct: return "Exposure";
-    case Metric::kMaxDrawdownPct: return "Max drawdown";
-    case Metric::kAvgDrawdownPct: return "Avg drawdown";
-    case Metric::kMaxDrawdownDays: return "Max drawdown duration (days)";
-    case Metric::kAvgDrawdownDays: return "Avg drawdown duration (days)";
-    case Metric::kWinRatePct: return "Win rate";
-    case Metric::kBestTradePct: return "Best trade";
-    case Metric::kWorstTradePct: return "Worst trade";
-    case Metric::kAvgTradePct: return "Avg trade (geometric)";
-    case Metric::kMaxTradeDays: return "Max trade duration (days)";
-    case Metric::kAvgTradeDays: return "Avg trade duration (days)";
-    case Metric::kProfitFactor: return "Profit factor";
-    case Metric::kExpectancyPct: return "Expectancy";
-    case Metric::kSqn: return "SQN";
-    case Metric::kReturnAnnPct: return "Return (annualised)";
-    case Metric::kVolatilityAnnPct: return "Volatility (annualised)";
-    case Metric::kSharpe: return "Sharpe ratio";
-    case Metric::kSortino: return "Sortino ratio";
-    case Metric::kCalmar: return "Calmar ratio";
-    case Metric::kCount: break;
+    case Metric::kTrades:
+      return "Trades";
+    case Metric::kFinalEquity:
+      return "Final equity";
+    case Metric::kPeakEquity:
+      return "Peak equity";
+    case Metric::kReturnPct:
+      return "Return";
+    case Metric::kBuyHoldReturnPct:
+      return "Buy & hold return";
+    case Metric::kExposurePct:
+      return "Exposure";
+    case Metric::kMaxDrawdownPct:
+      return "Max drawdown";
+    case Metric::kAvgDrawdownPct:
+      return "Avg drawdown";
+    case Metric::kMaxDrawdownDays:
+      return "Max drawdown duration (days)";
+    case Metric::kAvgDrawdownDays:
+      return "Avg drawdown duration (days)";
+    case Metric::kWinRatePct:
+      return "Win rate";
+    case Metric::kBestTradePct:
+      return "Best trade";
+    case Metric::kWorstTradePct:
+      return "Worst trade";
+    case Metric::kAvgTradePct:
+      return "Avg trade (geometric)";
+    case Metric::kMaxTradeDays:
+      return "Max trade duration (days)";
+    case Metric::kAvgTradeDays:
+      return "Avg trade duration (days)";
+    case Metric::kProfitFactor:
+      return "Profit factor";
+    case Metric::kExpectancyPct:
+      return "Expectancy";
+    case Metric::kSqn:
+      return "SQN";
+    case Metric::kReturnAnnPct:
+      return "Return (annualised)";
+    case Metric::kVolatilityAnnPct:
+      return "Volatility (annualised)";
+    case Metric::kSharpe:
+      return "Sharpe ratio";
+    case Metric::kSortino:
+      return "Sortino ratio";
+    case Metric::kCalmar:
+      return "Calmar ratio";
+    case Metric::kCount:
+      break;
   }
   return "?";
 }

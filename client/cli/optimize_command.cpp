@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "commands.hpp"
+#include "job_args.hpp"
 #include "local_run.hpp"
 #include "metric_format.hpp"
 #include "sweep/job_spec.hpp"
@@ -17,64 +18,12 @@ namespace sweep::cli {
 namespace {
 
 struct OptimizeArgs {
-  std::string data, strategy, constraint, objective = "sharpe";
-  std::vector<std::string> params, plugins;
-  bool minimize = false, json = false;
-  uint64_t random_n = 0, seed = 1;
+  JobArgs job;
+  bool json = false;
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());
-  int top_k = 10;
-  double cash = 10'000, commission = 0;
 };
 
 std::atomic<bool> g_interrupted{false};
-
-// A command-line value as JSON: integers stay integers, other numbers are doubles.
-nlohmann::json scalar(const std::string& text) {
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_number()) return j;
-  return text;
-}
-
-// --data, --param and the options, as the job spec of DESIGN §9.
-Result<nlohmann::json> spec_from_args(const OptimizeArgs& a) {
-  nlohmann::json spec = {{"strategy", a.strategy},
-                         {"cash", a.cash},
-                         {"commission", a.commission},
-                         {"top_k", a.top_k},
-                         {"objective",
-                          {{"metric", a.objective}, {"goal", a.minimize ? "minimize" : "maximize"}}}};
-  spec["dataset"] = dataset_json(a.data);
-  spec["params"] = nlohmann::json::object();
-  spec["space"] = nlohmann::json::object();
-  for (const std::string& item : a.params) {
-    const size_t eq = item.find('=');
-    if (eq == std::string::npos || eq == 0)
-      return Status::BadRequest("--param '" + item + "': expected NAME=START:STOP:STEP, " +
-                                "NAME=V1,V2,... or NAME=VALUE");
-    const std::string name = item.substr(0, eq), value = item.substr(eq + 1);
-    if (std::count(value.begin(), value.end(), ':') == 2) {
-      const size_t c1 = value.find(':'), c2 = value.rfind(':');
-      spec["space"][name] = {{"start", scalar(value.substr(0, c1))},
-                             {"stop", scalar(value.substr(c1 + 1, c2 - c1 - 1))},
-                             {"step", scalar(value.substr(c2 + 1))}};
-    } else if (value.find(',') != std::string::npos) {
-      nlohmann::json list = nlohmann::json::array();
-      size_t from = 0;
-      for (;;) {
-        const size_t comma = value.find(',', from);
-        list.push_back(scalar(value.substr(from, comma - from)));
-        if (comma == std::string::npos) break;
-        from = comma + 1;
-      }
-      spec["space"][name] = list;
-    } else {
-      spec["params"][name] = scalar(value);
-    }
-  }
-  if (!a.constraint.empty()) spec["constraint"] = a.constraint;
-  if (a.random_n > 0) spec["method"] = {{"random", {{"n", a.random_n}, {"seed", a.seed}}}};
-  return spec;
-}
 
 std::string objective_text(const Objective& o, const std::optional<TrialRecord>& best) {
   if (!best) return "";
@@ -131,12 +80,13 @@ void print_top(const OptimizationResult& r, const Objective& o) {
   std::printf("%s", format_table(header, rows).c_str());
 }
 
-int run(const OptimizeArgs& a) {
+int run(const OptimizeArgs& args) {
+  const JobArgs& a = args.job;
   Result<StrategyRegistry> reg = make_registry(a.plugins);
   if (!reg.ok()) return print_error(reg.status()), exit_code_for(reg.status());
   const StrategyInfo* info = reg->find(a.strategy);
   if (!info) return print_error(reg->not_found(a.strategy)), kExitBadInput;
-  Result<nlohmann::json> spec_json = spec_from_args(a);
+  Result<nlohmann::json> spec_json = spec_from_args(a, JobKind::kOptimization);
   if (!spec_json.ok()) return print_error(spec_json.status()), kExitBadInput;
   Result<JobSpec> spec = parse_job_spec(*spec_json, JobKind::kOptimization);
   if (!spec.ok()) return print_error(spec.status()), kExitBadInput;
@@ -151,7 +101,7 @@ int run(const OptimizeArgs& a) {
 
   ProgressBar bar("trials", plan->total());
   OptimizeOptions opt;
-  opt.threads = a.threads;
+  opt.threads = args.threads;
   opt.cancel = &g_interrupted;
   opt.on_progress = [&](const OptimizationProgress& p) {
     bar.update(p.completed + p.failed, p.failed, objective_text(spec->objective, p.best));
@@ -164,20 +114,20 @@ int run(const OptimizeArgs& a) {
   bar.finish(r->completed + r->failed, r->failed,
              r->top.empty() ? "" : objective_text(spec->objective, r->top.front().record));
 
-  if (a.json) {
+  if (args.json) {
     nlohmann::json top = nlohmann::json::array();
     for (const auto& t : r->top) top.push_back(record_json(t.record));
-    nlohmann::json out = {{"total", r->total},
-                          {"completed", r->completed},
-                          {"failed", r->failed},
-                          {"cancelled", r->cancelled},
-                          {"objective",
-                           {{"metric", metric_name(spec->objective.metric)},
-                            {"goal", goal_name(spec->objective.maximize)}}},
-                          {"best", r->top.empty() ? nlohmann::json(nullptr)
-                                                  : record_json(r->top.front().record)},
-                          {"top", std::move(top)},
-                          {"heatmap", r->heatmap ? heatmap_json(*r->heatmap) : nullptr}};
+    nlohmann::json out = {
+        {"total", r->total},
+        {"completed", r->completed},
+        {"failed", r->failed},
+        {"cancelled", r->cancelled},
+        {"objective",
+         {{"metric", metric_name(spec->objective.metric)},
+          {"goal", goal_name(spec->objective.maximize)}}},
+        {"best", r->top.empty() ? nlohmann::json(nullptr) : record_json(r->top.front().record)},
+        {"top", std::move(top)},
+        {"heatmap", r->heatmap ? heatmap_json(*r->heatmap) : nullptr}};
     std::printf("%s\n", out.dump().c_str());
   } else {
     std::printf("%s on %s: %llu trials, %llu completed, %llu failed%s\n\n", info->name.c_str(),
@@ -194,20 +144,8 @@ int run(const OptimizeArgs& a) {
 void add_optimize_command(CLI::App& app, int& exit_code) {
   auto a = std::make_shared<OptimizeArgs>();
   CLI::App* cmd = app.add_subcommand("optimize", "Run an optimization in this process");
-  cmd->add_option("--data", a->data, "CSV file or synthetic:BARS:SEED")->required();
-  cmd->add_option("--strategy", a->strategy, "Strategy name (see: sweep strategies)")->required();
-  cmd->add_option("--param", a->params, "NAME=START:STOP:STEP | NAME=V1,V2,... | NAME=VALUE");
-  cmd->add_option("--constraint", a->constraint, "Expression over the params, e.g. 'fast < slow'");
-  cmd->add_option("--objective", a->objective, "Metric to optimize")->capture_default_str();
-  cmd->add_flag("--minimize", a->minimize, "Minimize the objective instead of maximizing it");
-  cmd->add_option("--random", a->random_n, "Random search: N trials instead of the full grid");
-  cmd->add_option("--seed", a->seed, "Seed of the random search")->capture_default_str();
+  add_job_options(cmd, a->job, JobKind::kOptimization);
   cmd->add_option("--threads", a->threads, "Worker threads")->capture_default_str();
-  cmd->add_option("--top", a->top_k, "How many best trials to show")->capture_default_str();
-  cmd->add_option("--cash", a->cash, "Starting cash")->capture_default_str();
-  cmd->add_option("--commission", a->commission, "Commission, fraction of notional")
-      ->capture_default_str();
-  cmd->add_option("--plugin", a->plugins, "Strategy plugin library (repeatable)");
   cmd->add_flag("--json", a->json, "Print the result as JSON");
   cmd->callback([a, &exit_code] { exit_code = run(*a); });
 }

@@ -1,0 +1,169 @@
+// The worker side (docs/PROTOCOL.md §5, §7): sessions, results against leases, telemetry ticks.
+#include <cstdio>
+
+#include "broker.hpp"
+#include "sweep/dataset.hpp"
+#include "sweep/topics.hpp"
+
+namespace sweep::broker {
+
+void Broker::send_worker(const std::string& identity, const protocol::BrokerMessage& msg) {
+  try {
+    const std::string payload = protocol::encode(msg);
+    backend_.send(zmq::buffer(identity), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+    backend_.send(zmq::buffer(payload), zmq::send_flags::dontwait);
+  } catch (const zmq::error_t& e) {
+    std::fprintf(stderr, "sweep-broker: send to worker: %s\n", e.what());
+  }
+}
+
+void Broker::on_backend() {
+  std::vector<zmq::message_t> frames;
+  try {
+    zmq::message_t part;
+    do {
+      if (!backend_.recv(part, zmq::recv_flags::dontwait)) break;
+      frames.push_back(std::move(part));
+    } while (frames.back().more());
+  } catch (const zmq::error_t& e) {
+    std::fprintf(stderr, "sweep-broker: backend recv: %s\n", e.what());
+    return;
+  }
+  if (frames.size() != 2) return;  // identity + one payload frame, anything else is dropped
+  const std::string identity = frames[0].to_string();
+  auto msg = protocol::decode_worker_message(frames[1].to_string_view());
+  if (!msg.ok()) {
+    std::fprintf(stderr, "sweep-broker: bad worker message: %s\n", msg.status().ToString().c_str());
+    return;
+  }
+  on_worker_message(identity, std::move(msg).value());
+}
+
+void Broker::on_worker_message(const std::string& identity, protocol::WorkerMessage msg) {
+  const auto now = std::chrono::steady_clock::now();
+  if (auto* hello = std::get_if<protocol::Hello>(&msg)) {
+    if (workers_.find(identity)) drop_worker(identity, "said hello again");
+    workers_.on_hello(identity, std::move(*hello), now);
+    send_worker(identity, protocol::Welcome{bound_.events, bound_.telemetry, config_.heartbeat_ms,
+                                            config_.heartbeat_liveness});
+    return;
+  }
+  WorkerSession* session = workers_.find(identity);
+  if (!session) return;  // no hello yet: the worker re-sends hello when no welcome comes
+  session->last_seen = now;
+  std::visit(
+      [&](auto& m) {
+        using T = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<T, protocol::Credit>) {
+          session->credit += m.credit;
+          while (session->credit > 0 && dispatch_to(*session)) {
+          }
+        } else if constexpr (std::is_same_v<T, protocol::TrialResult>) {
+          on_result(*session, m);
+        } else if constexpr (std::is_same_v<T, protocol::DatasetRequest>) {
+          auto series = store_->get_dataset(m.hash);
+          if (!series.ok()) {
+            std::fprintf(stderr, "sweep-broker: worker asked for unknown dataset %s\n",
+                         m.hash.c_str());
+            return;
+          }
+          send_worker(identity, protocol::Dataset{m.hash, to_csv(*series)});
+        } else if constexpr (std::is_same_v<T, protocol::Bye>) {
+          drop_worker(identity, m.reason.empty() ? "said bye" : "said bye: " + m.reason);
+        }
+      },
+      msg);
+}
+
+void Broker::on_result(WorkerSession& session, const protocol::TrialResult& r) {
+  auto lease = leases_.release(r.job, r.index, session.identity, r.attempt);
+  if (!lease) return;  // stale: not the lease we hold (late, duplicated, or another attempt)
+  LiveJob* job = find_live(r.job);
+  if (!job) return;
+  if (r.status == TrialStatus::kCancelled && job->dispatchable()) {
+    // The worker gave the trial up although the job goes on: run it again.
+    requeue_or_fail(*lease, "cancelled by the worker " + session.hello.worker);
+    return;
+  }
+  TrialRow row;
+  row.trial_index = r.index;
+  row.attempt = static_cast<int>(r.attempt);
+  row.status = r.status;
+  row.metrics = r.metrics;
+  row.error_message = r.error_message;
+  row.error_stack_trace = r.error_stack_trace;
+  row.worker = session.hello.worker;
+  row.started_at_ms = r.started_at;
+  row.finished_at_ms = r.finished_at;
+  if (job->is_backtest()) {
+    row.params = job->spec.params;
+  } else if (auto trial = job->plan->trial_at(r.index); trial.ok()) {
+    row.params = trial->params;
+  }
+  if (job->is_backtest() && r.status == TrialStatus::kCompleted) job->bars_done = r.bars;
+  record(*job, std::move(row), r.equity);
+}
+
+void Broker::requeue_or_fail(const Lease& lease, const std::string& reason) {
+  LiveJob* job = find_live(lease.job);
+  if (!job) return;
+  if (!job->dispatchable()) {
+    maybe_finish(*job);
+    return;
+  }
+  ParamSet params = job->spec.params;
+  if (job->plan) {
+    if (auto t = job->plan->trial_at(lease.index); t.ok()) params = t->params;
+  }
+  if (static_cast<int>(lease.attempt) < job->spec.max_attempts) {
+    job->retry.push_front({lease.index, lease.attempt + 1, std::move(params)});
+    job->dirty = true;
+    return;
+  }
+  TrialRow row;
+  row.trial_index = lease.index;
+  row.attempt = static_cast<int>(lease.attempt);
+  row.params = std::move(params);
+  row.status = TrialStatus::kFailed;
+  row.error_message = reason + " after " + std::to_string(lease.attempt) + " attempts";
+  row.worker = lease.worker_name;
+  row.started_at_ms = lease.started_at_ms;
+  row.finished_at_ms = now_ms();
+  record(*job, std::move(row), {});
+}
+
+void Broker::drop_worker(const std::string& identity, const std::string& why) {
+  WorkerSession* s = workers_.find(identity);
+  const std::string name = s ? s->hello.worker : identity;
+  std::fprintf(stderr, "sweep-broker: worker %s gone (%s)\n", name.c_str(), why.c_str());
+  workers_.remove(identity);
+  for (const Lease& lease : leases_.release_worker(identity)) {
+    requeue_or_fail(lease, "worker lost (" + name + ": " + why + ")");
+  }
+}
+
+void Broker::on_telemetry() {
+  std::vector<zmq::message_t> frames;
+  try {
+    zmq::message_t part;
+    do {
+      if (!telemetry_.recv(part, zmq::recv_flags::dontwait)) break;
+      frames.push_back(std::move(part));
+    } while (frames.back().more());
+  } catch (const zmq::error_t&) {
+    return;
+  }
+  if (frames.size() != 2) return;
+  auto tick = protocol::decode_tick(frames[1].to_string_view());
+  if (!tick.ok()) return;
+  LiveJob* job = find_live(tick->job);
+  if (!job || !job->is_backtest() || !job->dispatchable()) return;
+  const Lease* lease = leases_.find(tick->job, tick->trial);
+  if (!lease || lease->attempt != tick->attempt) return;
+  if (tick->bars_done > job->bars_done) {
+    job->bars_done = std::min(tick->bars_done, job->total);
+    job->dirty = true;
+  }
+}
+
+}  // namespace sweep::broker

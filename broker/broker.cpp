@@ -1,0 +1,194 @@
+#include "broker.hpp"
+
+#include <cstdio>
+
+#include "sweep/topics.hpp"
+
+namespace sweep::broker {
+
+namespace {
+constexpr auto kProgressPeriod = std::chrono::milliseconds(100);  // at most ~10 events/s/job
+constexpr auto kFullProgressPeriod = std::chrono::seconds(1);     // every live job, changed or not
+constexpr int kMaxMessagesPerSocket = 256;  // per poll round, so no socket starves the others
+
+void log_error(const std::string& what) {
+  std::fprintf(stderr, "sweep-broker: %s\n", what.c_str());
+}
+}  // namespace
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Broker::Broker(BrokerConfig config, zmq::context_t& ctx)
+    : config_(std::move(config)),
+      ctx_(ctx),
+      frontend_(ctx, zmq::socket_type::router),
+      backend_(ctx, zmq::socket_type::router),
+      events_(ctx, zmq::socket_type::pub),
+      telemetry_(ctx, zmq::socket_type::sub),
+      registry_(StrategyRegistry::WithBuiltins()),
+      rng_(std::random_device{}()) {}
+
+Broker::~Broker() = default;
+
+Result<std::unique_ptr<Broker>> Broker::create(BrokerConfig config, zmq::context_t& ctx) {
+  std::unique_ptr<Broker> b(new Broker(std::move(config), ctx));
+  Status s = b->init();
+  if (!s.ok()) return s;
+  return b;
+}
+
+Status Broker::init() {
+  for (const auto& p : config_.plugins) {
+    Status s = registry_.load_plugin(p);
+    if (!s.ok()) return s;
+  }
+  auto store = Store::open(config_.db_path);
+  if (!store.ok()) return store.status();
+  store_ = std::make_unique<Store>(std::move(store).value());
+  StoreWriterOptions wo;
+  wo.on_error = [](const Status& s) { log_error("store: " + s.ToString()); };
+  auto writer = StoreWriter::start(config_.db_path, wo);
+  if (!writer.ok()) return writer.status();
+  writer_ = std::move(writer).value();
+
+  try {
+    for (auto* s : {&frontend_, &backend_, &events_, &telemetry_}) {
+      s->set(zmq::sockopt::linger, 0);
+    }
+    frontend_.set(zmq::sockopt::router_mandatory, 0);
+    backend_.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxMessageBytes));
+    telemetry_.set(zmq::sockopt::subscribe, std::string(kTickTopic));
+    auto bind = [](zmq::socket_t& s, const std::string& ep) {
+      s.bind(ep);
+      return s.get(zmq::sockopt::last_endpoint);
+    };
+    bound_.frontend = bind(frontend_, config_.endpoints.frontend);
+    bound_.backend = bind(backend_, config_.endpoints.backend);
+    bound_.events = bind(events_, config_.endpoints.events);
+    bound_.telemetry = bind(telemetry_, config_.endpoints.telemetry);
+  } catch (const zmq::error_t& e) {
+    return Status::Unavailable(std::string("cannot bind: ") + e.what());
+  }
+  return resume_jobs();
+}
+
+void Broker::run() {
+  while (!stop_.load()) poll_once(std::chrono::milliseconds(50));
+  (void)writer_->flush(std::chrono::seconds(5));
+}
+
+void Broker::poll_once(std::chrono::milliseconds timeout) {
+  zmq::pollitem_t items[] = {{frontend_.handle(), 0, ZMQ_POLLIN, 0},
+                             {backend_.handle(), 0, ZMQ_POLLIN, 0},
+                             {telemetry_.handle(), 0, ZMQ_POLLIN, 0}};
+  try {
+    zmq::poll(items, 3, timeout);
+  } catch (const zmq::error_t& e) {
+    if (e.num() != EINTR) log_error(std::string("poll: ") + e.what());
+    return;
+  }
+  // A bug in a handler must not take the broker down: log it and serve on.
+  auto guarded = [](const char* what, auto&& fn) {
+    try {
+      fn();
+    } catch (const std::exception& e) {
+      log_error(std::string(what) + ": " + e.what());
+    }
+  };
+  auto drain = [&](zmq::pollitem_t& item, zmq::socket_t& socket, auto handler) {
+    for (int i = 0; i < kMaxMessagesPerSocket && (item.revents & ZMQ_POLLIN); ++i) {
+      bool more = false;
+      guarded("poll", [&] { more = socket.get(zmq::sockopt::events) & ZMQ_POLLIN; });
+      if (!more) break;
+      guarded("handler", handler);
+    }
+  };
+  drain(items[0], frontend_, [this] { on_frontend(); });
+  drain(items[1], backend_, [this] { on_backend(); });
+  drain(items[2], telemetry_, [this] { on_telemetry(); });
+  guarded("timer", [this] { on_timer(); });
+}
+
+void Broker::on_timer() {
+  const auto now = std::chrono::steady_clock::now();
+  // Workers silent too long are dead; their trials go back to the queue.
+  const auto silence = std::chrono::milliseconds(config_.heartbeat_ms) * config_.heartbeat_liveness;
+  for (const auto& id : workers_.silent_since(now - silence)) drop_worker(id, "missed heartbeats");
+  // Trials past their timeout fail.
+  for (const auto& lease : leases_.release_expired(now)) {
+    LiveJob* job = find_live(lease.job);
+    if (!job) continue;
+    TrialRow row;
+    row.trial_index = lease.index;
+    row.attempt = static_cast<int>(lease.attempt);
+    row.status = TrialStatus::kFailed;
+    row.error_message = "timed out after " + std::to_string(job->spec.trial_timeout_s) + " s";
+    row.worker = lease.worker_name;
+    row.started_at_ms = lease.started_at_ms;
+    row.finished_at_ms = now_ms();
+    record(*job, std::move(row), {});
+  }
+  if (now >= next_heartbeat_) {
+    next_heartbeat_ = now + std::chrono::milliseconds(config_.heartbeat_ms);
+    for (const auto& [id, s] : workers_.all()) send_worker(id, protocol::Heartbeat{});
+  }
+  // Retry final writes that failed, and jobs that ended without a result arriving.
+  std::vector<LiveJob*> live;
+  for (auto& [id, job] : jobs_) live.push_back(job.get());
+  for (LiveJob* job : live) maybe_finish(*job);
+  if (now >= next_progress_) {
+    next_progress_ = now + kProgressPeriod;
+    const bool full = now >= next_full_progress_;
+    if (full) next_full_progress_ = now + kFullProgressPeriod;
+    for (auto& [id, job] : jobs_) {
+      if (job->dirty || full) publish_progress(*job);
+    }
+  }
+  dispatch();
+}
+
+void Broker::publish(const std::string& topic, const protocol::Event& ev) {
+  try {
+    std::string payload = protocol::encode(ev);
+    events_.send(zmq::buffer(topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+    events_.send(zmq::buffer(payload), zmq::send_flags::dontwait);
+  } catch (const zmq::error_t& e) {
+    log_error(std::string("publish: ") + e.what());
+  }
+}
+
+void Broker::publish_progress(LiveJob& job) {
+  job.dirty = false;
+  const size_t running = leases_.count_for_job(job.id);
+  protocol::ProgressEvent ev;
+  ev.job = job.id;
+  ev.status = job.state;
+  ev.total = job.total;
+  ev.completed = job.is_backtest() && job.completed == 0 ? job.bars_done : job.completed;
+  ev.failed = job.failed;
+  ev.running = running;
+  ev.queued = job.queued_count(running);
+  ev.progress = job.total ? std::min(1.0, double(ev.completed + ev.failed) / double(job.total)) : 0;
+  ev.elapsed_s = job.elapsed_s();
+  ev.eta_s = job.eta_s();
+  publish(job_topic(job.id), ev);
+}
+
+LiveJob* Broker::find_live(const std::string& id) {
+  auto it = jobs_.find(id);
+  return it == jobs_.end() ? nullptr : it->second.get();
+}
+
+std::string Broker::new_job_id() {
+  static const char* kHex = "0123456789abcdef";
+  std::string id = "j";
+  uint64_t a = rng_(), b = rng_();
+  for (int i = 0; i < 12; ++i) id += kHex[(i < 8 ? a >> (i * 4) : b >> (i * 4)) & 15];
+  return id;
+}
+
+}  // namespace sweep::broker

@@ -1,0 +1,113 @@
+// The broker core (DESIGN §1-4): one thread polls the frontend ROUTER, the backend ROUTER and the
+// telemetry SUB, and runs timers for heartbeats, lease deadlines and progress events. Trial
+// records and job updates go to a StoreWriter thread; job inserts and final states are written
+// directly so that they are durable before they are announced.
+//
+// Thread safety: a Broker is used by one thread; stop() may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "lease_table.hpp"
+#include "live_job.hpp"
+#include "sweep/protocol.hpp"
+#include "sweep/store.hpp"
+#include "sweep/strategy_registry.hpp"
+#include "worker_session.hpp"
+
+namespace sweep::broker {
+
+struct BrokerConfig {
+  protocol::Endpoints endpoints;  // "tcp://127.0.0.1:*" binds an ephemeral port
+  std::string db_path;
+  std::vector<std::string> data_dirs;
+  std::vector<std::string> plugins;
+  uint32_t heartbeat_ms = 1000;
+  uint32_t heartbeat_liveness = 3;
+};
+
+class Broker {
+ public:
+  // Opens the store, loads plugins, binds every socket and resumes unfinished jobs.
+  static Result<std::unique_ptr<Broker>> create(BrokerConfig config, zmq::context_t& ctx);
+  ~Broker();
+
+  // The endpoints actually bound (ephemeral ports resolved).
+  const protocol::Endpoints& endpoints() const { return bound_; }
+  // Serves until stop() is called.
+  void run();
+  void stop() { stop_.store(true); }
+
+ private:
+  Broker(BrokerConfig config, zmq::context_t& ctx);
+  Status init();
+  void poll_once(std::chrono::milliseconds timeout);
+  void on_timer();
+
+  // Frontend (frontend.cpp).
+  void on_frontend();
+  protocol::FrontendReply handle(const protocol::FrontendRequest& req);
+  protocol::FrontendReply on_submit(const protocol::SubmitRequest& r);
+  protocol::FrontendReply on_status(const protocol::StatusRequest& r);
+  protocol::FrontendReply on_cancel(const protocol::CancelRequest& r);
+  protocol::FrontendReply on_get(const protocol::GetRequest& r);
+  protocol::FrontendReply on_trials(const protocol::TrialsRequest& r);
+  protocol::FrontendReply on_list(const protocol::ListRequest& r);
+  protocol::FrontendReply on_health(const protocol::HealthRequest& r);
+  protocol::StatusReply live_status(const LiveJob& job) const;
+  void reply(const std::string& identity, const protocol::FrontendReply& rep);
+
+  // Backend (backend.cpp).
+  void on_backend();
+  void on_worker_message(const std::string& identity, protocol::WorkerMessage msg);
+  void on_result(WorkerSession& session, const protocol::TrialResult& r);
+  void on_telemetry();
+  void send_worker(const std::string& identity, const protocol::BrokerMessage& msg);
+  void drop_worker(const std::string& identity, const std::string& why);
+  // A lease ended without a result: run the trial again, or record it failed.
+  void requeue_or_fail(const Lease& lease, const std::string& reason);
+  void record(LiveJob& job, TrialRow row, std::vector<double> equity);
+
+  // Scheduling (scheduler.cpp).
+  void dispatch();
+  bool dispatch_to(WorkerSession& session);
+  // Job lifecycle (jobs.cpp).
+  Status resume_jobs();
+  void set_state(LiveJob& job, JobState state, const std::string& error = {});
+  void maybe_finish(LiveJob& job);
+  bool finalize(LiveJob& job, JobState state, const std::string& error = {});
+  void push_update(LiveJob& job);
+  void publish(const std::string& topic, const protocol::Event& ev);
+  void publish_progress(LiveJob& job);
+  LiveJob* find_live(const std::string& id);
+  std::string new_job_id();
+
+  BrokerConfig config_;
+  zmq::context_t& ctx_;
+  zmq::socket_t frontend_, backend_, events_, telemetry_;
+  protocol::Endpoints bound_;
+  std::atomic<bool> stop_{false};
+
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<StoreWriter> writer_;
+  StrategyRegistry registry_;
+  std::map<std::string, std::unique_ptr<LiveJob>> jobs_;
+  std::vector<std::string> job_order_;  // round robin over live jobs, oldest first
+  size_t rr_ = 0;
+  LeaseTable leases_;
+  WorkerSessions workers_;
+  std::mt19937_64 rng_;
+  SteadyTime next_heartbeat_{}, next_progress_{}, next_full_progress_{};
+};
+
+int64_t now_ms();
+
+}  // namespace sweep::broker

@@ -1,0 +1,357 @@
+// Client requests (docs/PROTOCOL.md §4). Every request gets exactly one reply; bad input gets an
+// error reply with the decoder's code, and the broker carries on.
+#include <algorithm>
+#include <cstdio>
+
+#include "broker.hpp"
+#include "dataset_resolver.hpp"
+#include "records.hpp"
+#include "sweep/topics.hpp"
+
+namespace sweep::broker {
+
+namespace {
+
+using protocol::ErrorReply;
+using protocol::FrontendReply;
+
+ErrorReply error(const std::string& req, const Status& s, std::string field = {}) {
+  // Messages start with the field path ("spec.dataset.path: ..."): use it as the field.
+  if (field.empty()) {
+    const auto colon = s.message().find(": ");
+    if (colon != std::string::npos && s.message().find(' ') > colon) {
+      field = s.message().substr(0, colon);
+    }
+  }
+  return protocol::make_error(req, s, std::move(field));
+}
+
+// Spec errors from common/ name the spec field without the "spec." prefix.
+Status in_spec(const Status& s) {
+  if (s.message().rfind("spec", 0) == 0) return s;
+  return Status(s.code(), "spec." + s.message());
+}
+
+}  // namespace
+
+void Broker::reply(const std::string& identity, const FrontendReply& rep) {
+  try {
+    const std::string payload = protocol::encode(rep);
+    frontend_.send(zmq::buffer(identity), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+    frontend_.send(zmq::buffer(payload), zmq::send_flags::dontwait);
+  } catch (const zmq::error_t& e) {
+    std::fprintf(stderr, "sweep-broker: reply: %s\n", e.what());
+  }
+}
+
+void Broker::on_frontend() {
+  std::vector<zmq::message_t> frames;
+  try {
+    zmq::message_t part;
+    do {
+      if (!frontend_.recv(part, zmq::recv_flags::dontwait)) break;
+      frames.push_back(std::move(part));
+    } while (frames.back().more());
+  } catch (const zmq::error_t& e) {
+    std::fprintf(stderr, "sweep-broker: frontend recv: %s\n", e.what());
+    return;
+  }
+  if (frames.empty()) return;
+  const std::string identity = frames[0].to_string();
+  if (frames.size() != 2) {
+    reply(identity, protocol::make_error("", Status::BadRequest("expected exactly one frame")));
+    return;
+  }
+  const std::string_view bytes = frames[1].to_string_view();
+  auto req = protocol::decode_frontend_request(bytes);
+  if (!req.ok()) {
+    reply(identity, error(protocol::recover_req(bytes), req.status()));
+    return;
+  }
+  FrontendReply rep;
+  try {
+    rep = handle(*req);
+  } catch (const std::exception& e) {  // a bug; the broker keeps serving
+    rep = protocol::make_error(protocol::recover_req(bytes), Status::Internal(e.what()));
+  }
+  reply(identity, rep);
+}
+
+FrontendReply Broker::handle(const protocol::FrontendRequest& req) {
+  return std::visit(
+      [&](const auto& r) -> FrontendReply {
+        using T = std::decay_t<decltype(r)>;
+        if constexpr (std::is_same_v<T, protocol::SubmitRequest>) return on_submit(r);
+        if constexpr (std::is_same_v<T, protocol::StatusRequest>) return on_status(r);
+        if constexpr (std::is_same_v<T, protocol::CancelRequest>) return on_cancel(r);
+        if constexpr (std::is_same_v<T, protocol::GetRequest>) return on_get(r);
+        if constexpr (std::is_same_v<T, protocol::TrialsRequest>) return on_trials(r);
+        if constexpr (std::is_same_v<T, protocol::ListRequest>) return on_list(r);
+        if constexpr (std::is_same_v<T, protocol::HealthRequest>) return on_health(r);
+      },
+      req);
+}
+
+FrontendReply Broker::on_submit(const protocol::SubmitRequest& r) {
+  auto parsed = parse_job_spec(r.spec, r.kind);
+  if (!parsed.ok()) return error(r.req, in_spec(parsed.status()));
+  const StrategyInfo* strategy = registry_.find(parsed->strategy);
+  if (!strategy) {
+    return error(
+        r.req,
+        Status::NotFound("spec.strategy: " + registry_.not_found(parsed->strategy).message()),
+        "spec.strategy");
+  }
+  if (Status s = check_against_schema(*parsed, strategy->params); !s.ok()) {
+    return error(r.req, in_spec(s));
+  }
+  auto spec = conform_to_schema(*parsed, strategy->params);
+  if (!spec.ok()) return error(r.req, in_spec(spec.status()));
+  const nlohmann::json canonical = to_json(*spec);
+  const std::string spec_text = canonical.dump();
+
+  if (!r.idempotency_key.empty()) {
+    auto existing = store_->find_job_by_idempotency_key(r.idempotency_key);
+    if (existing.ok()) {
+      if (existing->spec_json != spec_text || existing->kind != r.kind) {
+        return error(r.req, Status::Conflict("idempotency_key: already used for another spec"),
+                     "idempotency_key");
+      }
+      return protocol::AcceptedReply{r.req, existing->id, existing->total, existing->status};
+    }
+  }
+
+  std::optional<TrialPlan> plan;
+  if (spec->kind == JobKind::kOptimization) {
+    auto p = make_trial_plan(*spec);
+    if (!p.ok()) return error(r.req, in_spec(p.status()));
+    plan = std::move(p).value();
+  }
+  auto series = resolve_dataset(spec->dataset, config_.data_dirs, *store_);
+  if (!series.ok()) return error(r.req, series.status());
+  if (series->empty()) return error(r.req, Status::BadRequest("spec.dataset: no bars"));
+  auto hash = store_->put_dataset(*series);
+  if (!hash.ok()) return error(r.req, Status::Unavailable("store: " + hash.status().message()));
+
+  auto job = std::make_unique<LiveJob>(new_job_id(), *spec, plan, spec->objective);
+  job->total = plan ? plan->total() : series->size();
+  job->dataset_hash = *hash;
+  job->dataset_source = canonical["dataset"];
+  job->created_at_ms = now_ms();
+  if (!plan) job->retry.push_back({0, 1, spec->params});
+
+  JobRow row;
+  row.id = job->id;
+  row.kind = spec->kind;
+  row.status = JobState::kQueued;
+  row.spec_json = spec_text;
+  row.total = job->total;
+  row.created_at_ms = job->created_at_ms;
+  if (plan) row.objective = spec->objective;
+  row.idempotency_key = r.idempotency_key;
+  if (Status s = store_->insert_job(row); !s.ok()) {
+    return error(r.req, Status::Unavailable("store: " + s.message()));
+  }
+  protocol::AcceptedReply accepted{r.req, job->id, job->total, JobState::kQueued};
+  job_order_.push_back(job->id);
+  jobs_[job->id] = std::move(job);
+  return accepted;
+}
+
+protocol::StatusReply Broker::live_status(const LiveJob& job) const {
+  protocol::StatusReply s;
+  s.id = job.id;
+  s.kind = job.spec.kind;
+  s.status = job.state;
+  s.total = job.total;
+  s.completed = job.is_backtest() && job.completed == 0 ? job.bars_done : job.completed;
+  s.failed = job.failed;
+  s.progress = job.total ? std::min(1.0, double(s.completed + s.failed) / double(job.total)) : 0;
+  s.running = leases_.count_for_job(job.id);
+  s.queued = job.queued_count(s.running);
+  s.elapsed_s = job.elapsed_s();
+  s.eta_s = job.eta_s();
+  if (!job.is_backtest() && job.top.best()) s.best = job.top.best()->payload.record;
+  return s;
+}
+
+namespace {
+
+protocol::StatusReply stored_status(const JobRow& row, Store& store) {
+  protocol::StatusReply s;
+  s.id = row.id;
+  s.kind = row.kind;
+  s.status = row.status;
+  s.total = row.total;
+  s.completed = row.completed;
+  s.failed = row.failed;
+  s.progress =
+      row.total ? std::min(1.0, double(row.completed + row.failed) / double(row.total)) : 0;
+  if (row.started_at_ms && row.finished_at_ms) {
+    s.elapsed_s = double(*row.finished_at_ms - *row.started_at_ms) / 1000.0;
+  }
+  if (row.kind == JobKind::kOptimization && row.best_trial) {
+    if (auto t = store.get_trial(row.id, *row.best_trial); t.ok()) s.best = to_record(*t);
+  }
+  if (!row.result_json.empty()) {
+    s.result = nlohmann::json::parse(row.result_json, nullptr, false);
+    if (s.result.is_discarded()) s.result = nullptr;
+  }
+  return s;
+}
+
+}  // namespace
+
+FrontendReply Broker::on_status(const protocol::StatusRequest& r) {
+  if (const LiveJob* job = find_live(r.id)) {
+    auto s = live_status(*job);
+    s.req = r.req;
+    return s;
+  }
+  auto row = store_->get_job(r.id);
+  if (!row.ok()) return error(r.req, Status::NotFound("no job '" + r.id + "'"), {});
+  auto s = stored_status(*row, *store_);
+  s.req = r.req;
+  return s;
+}
+
+FrontendReply Broker::on_cancel(const protocol::CancelRequest& r) {
+  LiveJob* job = find_live(r.id);
+  if (!job) {
+    auto row = store_->get_job(r.id);
+    if (!row.ok()) return error(r.req, Status::NotFound("no job '" + r.id + "'"), {});
+    return error(r.req,
+                 Status::Conflict("job '" + r.id + "' is already " +
+                                  std::string(job_state_name(row->status))),
+                 {});
+  }
+  if (is_terminal(job->state)) {
+    return error(r.req, Status::Conflict("job '" + r.id + "' is already " +
+                                         std::string(job_state_name(job->state))));
+  }
+  if (job->state != JobState::kCancelling) {
+    job->drop_pending();
+    publish(cancel_topic(job->id), protocol::CancelEvent{job->id});
+    set_state(*job, JobState::kCancelling);
+  }
+  auto s = live_status(*job);
+  s.req = r.req;
+  if (leases_.count_for_job(job->id) == 0) {
+    const std::string id = job->id;
+    if (finalize(*job, JobState::kCancelled)) {
+      s.status = JobState::kCancelled;
+      if (auto row = store_->get_job(id); row.ok()) {
+        s = stored_status(*row, *store_);
+        s.req = r.req;
+      }
+    }
+  }
+  return s;
+}
+
+FrontendReply Broker::on_get(const protocol::GetRequest& r) {
+  (void)writer_->flush(std::chrono::seconds(2));
+  auto row = store_->get_job(r.id);
+  if (!row.ok()) return error(r.req, Status::NotFound("no job '" + r.id + "'"), {});
+  auto stored = stored_status(*row, *store_);
+  protocol::JobReply rep;
+  rep.req = r.req;
+  auto& j = rep.job;
+  j.id = row->id;
+  j.kind = row->kind;
+  j.status = row->status;
+  j.spec = nlohmann::json::parse(row->spec_json, nullptr, false);
+  if (j.spec.is_discarded()) j.spec = nlohmann::json::object();
+  j.total = row->total;
+  j.completed = row->completed;
+  j.failed = row->failed;
+  j.created_at = row->created_at_ms;
+  j.started_at = row->started_at_ms;
+  j.finished_at = row->finished_at_ms;
+  j.error_message = row->error_message;
+  j.best = stored.best;
+  j.result = stored.result;
+  if (const LiveJob* live = find_live(r.id)) {
+    auto s = live_status(*live);
+    j.status = s.status;
+    j.completed = s.completed;
+    j.failed = s.failed;
+    j.best = s.best;
+  }
+  return rep;
+}
+
+FrontendReply Broker::on_trials(const protocol::TrialsRequest& r) {
+  if (!find_live(r.id)) {
+    if (auto row = store_->get_job(r.id); !row.ok()) {
+      return error(r.req, Status::NotFound("no job '" + r.id + "'"), {});
+    }
+  }
+  (void)writer_->flush(std::chrono::seconds(2));
+  TrialQuery q;
+  if (r.sort == "index") {
+    q.sort = "trial_index";
+  } else if (metric_from_name(r.sort)) {
+    q.sort = r.sort;
+  } else {
+    return error(r.req, Status::BadRequest("trials.sort: unknown sort '" + r.sort + "'"),
+                 "trials.sort");
+  }
+  q.ascending = r.order == protocol::SortOrder::kAsc;
+  q.limit = static_cast<size_t>(std::clamp<uint64_t>(r.limit, 1, kMaxPageLimit));
+  q.offset = static_cast<size_t>(r.offset);
+  auto rows = store_->list_trials(r.id, q);
+  if (!rows.ok()) return error(r.req, rows.status());
+  auto count = store_->count_trials(r.id);
+  protocol::TrialsPage page;
+  page.req = r.req;
+  page.id = r.id;
+  page.total = count.ok() ? *count : 0;
+  page.offset = r.offset;
+  for (const auto& row : *rows) page.trials.push_back(to_record(row));
+  return page;
+}
+
+FrontendReply Broker::on_list(const protocol::ListRequest& r) {
+  JobFilter f;
+  f.kind = r.kind;
+  f.status = r.status;
+  f.limit = 100'000'000;
+  auto rows = store_->list_jobs(f);
+  if (!rows.ok()) return error(r.req, rows.status());
+  protocol::JobsPage page;
+  page.req = r.req;
+  page.total = rows->size();
+  page.offset = r.offset;
+  const size_t limit = static_cast<size_t>(std::clamp<uint64_t>(r.limit, 1, kMaxPageLimit));
+  for (size_t i = static_cast<size_t>(r.offset); i < rows->size() && page.jobs.size() < limit;
+       ++i) {
+    auto summary = to_summary((*rows)[i]);
+    if (const LiveJob* live = find_live(summary.id)) {
+      auto s = live_status(*live);
+      summary.status = s.status;
+      summary.completed = s.completed;
+      summary.failed = s.failed;
+    }
+    page.jobs.push_back(std::move(summary));
+  }
+  return page;
+}
+
+FrontendReply Broker::on_health(const protocol::HealthRequest& r) {
+  protocol::HealthReply h;
+  h.req = r.req;
+  h.version = SWEEP_VERSION;
+  h.endpoints = bound_;
+  for (const auto& [id, s] : workers_.all()) {
+    h.workers.push_back({s.hello.worker, s.hello.pid, s.hello.host, s.hello.slots,
+                         static_cast<uint32_t>(leases_.count_for_worker(id))});
+  }
+  for (const auto& [id, job] : jobs_) {
+    h.queue += job->queued_count(leases_.count_for_job(id));
+  }
+  h.jobs = jobs_.size();
+  return h;
+}
+
+}  // namespace sweep::broker

@@ -1,0 +1,227 @@
+// Job lifecycle: resume after a restart, recording trials, state changes, the final write.
+#include <algorithm>
+#include <cstdio>
+
+#include "broker.hpp"
+#include "dataset_resolver.hpp"
+#include "records.hpp"
+#include "sweep/topics.hpp"
+
+namespace sweep::broker {
+
+namespace {
+
+Objective objective_of(const JobSpec& spec) {
+  return spec.objective;
+}
+
+}  // namespace
+
+Status Broker::resume_jobs() {
+  auto rows = store_->unfinished_jobs();
+  if (!rows.ok()) return rows.status();
+  for (const JobRow& row : *rows) {
+    auto spec = parse_job_spec_text(row.spec_json, row.kind);
+    std::optional<TrialPlan> plan;
+    std::string error;
+    if (!spec.ok()) {
+      error = "cannot resume: " + spec.status().message();
+    } else if (row.kind == JobKind::kOptimization) {
+      auto p = make_trial_plan(*spec);
+      if (p.ok()) {
+        plan = std::move(p).value();
+      } else {
+        error = "cannot resume: " + p.status().message();
+      }
+    }
+    auto job = std::make_unique<LiveJob>(row.id, spec.ok() ? *spec : JobSpec{row.kind}, plan,
+                                         spec.ok() ? objective_of(*spec) : Objective{});
+    job->state = row.status;
+    job->total = row.total;
+    job->created_at_ms = row.created_at_ms;
+    job->started_at_ms = row.started_at_ms;
+    job->started = std::chrono::steady_clock::now();
+    LiveJob& j = *job;
+    jobs_[row.id] = std::move(job);
+    job_order_.push_back(row.id);
+    if (!error.empty()) {
+      finalize(j, JobState::kFailed, error);
+      continue;
+    }
+    auto series = resolve_dataset(j.spec.dataset, config_.data_dirs, *store_);
+    if (!series.ok()) {
+      finalize(j, JobState::kFailed, "dataset vanished: " + series.status().message());
+      continue;
+    }
+    auto hash = store_->put_dataset(*series);
+    if (!hash.ok()) return hash.status();
+    j.dataset_hash = *hash;
+    j.dataset_source = to_json(j.spec)["dataset"];
+
+    auto recorded = store_->recorded_trial_indexes(row.id);
+    if (!recorded.ok()) return recorded.status();
+    j.recorded = std::move(recorded).value();
+    j.trials_done = j.done_at_start = j.recorded.size();
+    // Counts: failed trials are few, so count them; the rest recorded succeeded (or were
+    // cancelled, which only a cancelling job has, and that one ends below).
+    TrialQuery fq;
+    fq.status = TrialStatus::kFailed;
+    fq.limit = 1'000'000'000;
+    auto failed = store_->list_trials(row.id, fq);
+    j.failed = failed.ok() ? failed->size() : row.failed;
+    j.completed = j.trials_done - std::min(j.trials_done, j.failed);
+    if (j.is_backtest() && j.completed > 0) j.completed = j.total;
+    // The best trials so far (a backtest: its one trial, once recorded).
+    if (j.is_backtest() && j.completed > 0) {
+      if (auto t = store_->get_trial(row.id, 0); t.ok()) {
+        j.top.offer(0, 0, TopPayload{to_record(*t), t->equity});
+      }
+    } else if (!j.is_backtest()) {
+      TrialQuery tq;
+      tq.sort = std::string(metric_name(j.spec.objective.metric));
+      tq.ascending = !j.spec.objective.maximize;
+      tq.limit = static_cast<size_t>(std::max(1, j.spec.top_k));
+      tq.status = TrialStatus::kCompleted;
+      tq.with_equity = true;
+      if (auto best = store_->list_trials(row.id, tq); best.ok()) {
+        for (auto& t : *best) {
+          j.top.offer(t.trial_index, j.spec.objective.value(t.metrics),
+                      TopPayload{to_record(t), t.equity});
+        }
+      }
+    }
+    if (j.state == JobState::kCancelling) {
+      finalize(j, JobState::kCancelled);
+      continue;
+    }
+    // Trials dispatched before the restart but never recorded run again; the cursor goes on
+    // from where dispatching stopped.
+    if (j.is_backtest()) {
+      if (j.recorded.empty()) j.retry.push_back({0, 1, j.spec.params});
+    } else {
+      const uint64_t next = std::min(row.next_trial, j.trial_count);
+      for (uint64_t i = 0; i < next; ++i) {
+        if (std::binary_search(j.recorded.begin(), j.recorded.end(), i)) continue;
+        auto t = j.plan->trial_at(i);
+        if (t.ok()) j.retry.push_back({i, 1, t->params});
+      }
+      auto cursor = j.plan->cursor_at(next);
+      if (cursor.ok()) j.cursor = std::move(cursor).value();
+    }
+    std::fprintf(stderr, "sweep-broker: resumed job %s (%llu of %llu trials recorded)\n",
+                 row.id.c_str(), static_cast<unsigned long long>(j.trials_done),
+                 static_cast<unsigned long long>(j.trial_count));
+    maybe_finish(j);
+  }
+  return Status::Ok();
+}
+
+void Broker::push_update(LiveJob& job) {
+  JobUpdate u;
+  u.status = job.state;
+  u.completed = job.completed;
+  u.failed = job.failed;
+  u.started_at_ms = job.started_at_ms;
+  u.next_trial = job.next_trial_position();
+  if (const auto* best = job.top.best()) u.best_trial = best->trial;
+  writer_->update_job(job.id, std::move(u));
+}
+
+void Broker::set_state(LiveJob& job, JobState state, const std::string& error) {
+  if (job.state == state) return;
+  job.state = state;
+  job.dirty = true;
+  push_update(job);
+  publish(job_topic(job.id), protocol::StateEvent{job.id, state, error});
+}
+
+void Broker::record(LiveJob& job, TrialRow row, std::vector<double> equity) {
+  const bool cancelled_job = !job.dispatchable();
+  if (cancelled_job) row.status = TrialStatus::kCancelled;
+  if (row.status != TrialStatus::kCompleted) {
+    row.metrics = Metrics::Zero();
+    equity.clear();
+  }
+  row.equity = equity;
+  protocol::TrialRecord rec = to_record(row);
+  ++job.trials_done;
+  if (row.status == TrialStatus::kCompleted) {
+    job.completed += job.is_backtest() ? job.total : 1;
+    if (row.started_at_ms && row.finished_at_ms) {
+      job.observe_duration(static_cast<double>(*row.finished_at_ms - *row.started_at_ms));
+    }
+    if (!job.is_backtest()) {
+      const double v = job.spec.objective.value(row.metrics);
+      if (job.top.would_keep(v, row.trial_index)) {
+        job.top.offer(row.trial_index, v, TopPayload{rec, equity});
+      }
+    } else {
+      job.top.offer(0, 0, TopPayload{rec, equity});
+    }
+  } else if (row.status == TrialStatus::kFailed) {
+    ++job.failed;
+    job.last_error = row.error_message;
+  }
+  job.dirty = true;
+  writer_->record_trial(job.id, std::move(row));
+  push_update(job);
+  publish(job_topic(job.id), protocol::TrialEvent{job.id, rec});
+  maybe_finish(job);
+}
+
+void Broker::maybe_finish(LiveJob& job) {
+  if (is_terminal(job.state)) {  // a final write that failed earlier
+    finalize(job, job.state);
+    return;
+  }
+  if (leases_.count_for_job(job.id) > 0) return;
+  if (job.state == JobState::kCancelling) {
+    finalize(job, JobState::kCancelled);
+    return;
+  }
+  if (job.has_pending() || job.trials_done < job.trial_count) return;
+  if (job.is_backtest() && job.failed > 0) {
+    finalize(job, JobState::kFailed, "the backtest failed: " + job.last_error);
+    return;
+  }
+  finalize(job, JobState::kCompleted);
+}
+
+bool Broker::finalize(LiveJob& job, JobState state, const std::string& error) {
+  job.state = state;
+  // Every trial record must be in before the result is computed and the memory entry dropped.
+  if (Status s = writer_->flush(std::chrono::seconds(5)); !s.ok()) return false;
+  nlohmann::json result;
+  if (state == JobState::kCompleted || state == JobState::kCancelled) {
+    if (job.is_backtest()) {
+      if (const auto* b = job.top.best())
+        result = backtest_result(b->payload.record, b->payload.equity);
+    } else {
+      result = optimization_result(job, *store_);
+    }
+  }
+  JobUpdate u;
+  u.status = state;
+  u.completed = job.completed;
+  u.failed = job.failed;
+  u.started_at_ms = job.started_at_ms;
+  u.finished_at_ms = now_ms();
+  u.next_trial = job.next_trial_position();
+  if (const auto* best = job.top.best()) u.best_trial = best->trial;
+  if (!error.empty()) u.error_message = error;
+  if (!result.is_null()) u.result_json = result.dump();
+  Status s = store_->update_job_state(job.id, u);
+  if (!s.ok() && s.code() != Code::kConflict) {
+    std::fprintf(stderr, "sweep-broker: final write of job %s failed: %s\n", job.id.c_str(),
+                 s.ToString().c_str());
+    return false;
+  }
+  publish(job_topic(job.id), protocol::StateEvent{job.id, state, error});
+  publish_progress(job);
+  const std::string id = job.id;
+  job_order_.erase(std::remove(job_order_.begin(), job_order_.end(), id), job_order_.end());
+  jobs_.erase(id);  // `job` is gone from here on
+  return true;
+}
+
+}  // namespace sweep::broker

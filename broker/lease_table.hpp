@@ -1,0 +1,45 @@
+// Which worker holds which trial (DESIGN §1 "Leases"). A trial is leased to at most one worker at a
+// time; a result counts only when it matches the lease (worker and attempt), so a late or
+// duplicated result can never be counted twice.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace sweep::broker {
+
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+struct Lease {
+  std::string job;
+  uint64_t index = 0;
+  uint32_t attempt = 1;
+  std::string worker;       // the worker session's routing identity (bytes)
+  std::string worker_name;  // the id the worker gave in hello, for records
+  SteadyTime deadline;
+  int64_t started_at_ms = 0;
+};
+
+class LeaseTable {
+ public:
+  void add(Lease lease);
+  const Lease* find(const std::string& job, uint64_t index) const;
+  // Removes and returns the lease when it matches worker and attempt; nullopt otherwise (stale).
+  std::optional<Lease> release(const std::string& job, uint64_t index, const std::string& worker,
+                               uint32_t attempt);
+  std::vector<Lease> release_worker(const std::string& worker);
+  std::vector<Lease> release_expired(SteadyTime now);
+  size_t count_for_job(const std::string& job) const;
+  size_t count_for_worker(const std::string& worker) const;
+  size_t size() const { return leases_.size(); }
+
+ private:
+  std::map<std::pair<std::string, uint64_t>, Lease> leases_;
+};
+
+}  // namespace sweep::broker

@@ -1,0 +1,79 @@
+// The progress store's entry for one live (non-terminal) job: counts, what is left to dispatch,
+// the best trials so far. Memory does not grow with the number of trials: undispatched trials are
+// a TrialCursor position plus a small queue of trials to retry.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "lease_table.hpp"
+#include "sweep/job_spec.hpp"
+#include "sweep/job_state.hpp"
+#include "sweep/objective.hpp"
+#include "sweep/protocol.hpp"
+#include "sweep/trial_plan.hpp"
+
+namespace sweep::broker {
+
+// A trial waiting for a worker.
+struct PendingTrial {
+  uint64_t index = 0;
+  uint32_t attempt = 1;
+  ParamSet params;
+};
+
+struct TopPayload {
+  protocol::TrialRecord record;
+  std::vector<double> equity;
+};
+
+struct LiveJob {
+  LiveJob(std::string id, JobSpec spec, std::optional<TrialPlan> plan, Objective objective);
+
+  std::string id;
+  JobSpec spec;
+  nlohmann::json dataset_source;  // the spec's dataset map, sent with each batch
+  std::string dataset_hash;
+  JobState state = JobState::kQueued;
+  uint64_t total = 0;        // bars (backtest) or trials (optimization)
+  uint64_t trial_count = 1;  // trials of the job: 1 for a backtest
+  uint64_t completed = 0, failed = 0;
+  uint64_t trials_done = 0;  // trials recorded (any status) in this job
+  uint64_t bars_done = 0;    // backtest: from telemetry ticks
+  int64_t created_at_ms = 0;
+  std::optional<int64_t> started_at_ms;
+  std::chrono::steady_clock::time_point started;  // for elapsed and the rate
+  uint64_t done_at_start = 0;                     // trials done when this broker took the job
+  double mean_trial_ms = 0;                       // exponential moving average, 0 = unknown
+  bool dirty = true;                              // a progress event is due
+  std::string last_error;                         // the last failed trial's message
+
+  std::optional<TrialPlan> plan;      // optimizations
+  std::optional<TrialCursor> cursor;  // next never-dispatched trial
+  std::deque<PendingTrial> retry;     // trials to run again (a lost worker, a resume)
+  std::vector<uint64_t> recorded;     // resume only: trials recorded before, sorted
+  TopK<TopPayload> top;
+
+  bool is_backtest() const { return spec.kind == JobKind::kBacktest; }
+  bool dispatchable() const { return state == JobState::kQueued || state == JobState::kRunning; }
+  bool has_pending() const;
+  std::optional<PendingTrial> take_next();
+  // Drops every undispatched trial (cancel).
+  void drop_pending();
+  uint64_t next_trial_position() const;
+  // Trials not yet dispatched (an estimate after a resume).
+  uint64_t queued_count(size_t running) const;
+  void observe_duration(double ms);
+  // How many trials one batch should carry so that it holds tens of ms of work.
+  size_t batch_size(size_t credit) const;
+  double elapsed_s() const;
+  std::optional<double> eta_s() const;
+};
+
+}  // namespace sweep::broker

@@ -1,0 +1,27 @@
+// Conversions between the store's rows, the wire's records and the JSON of job results.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "live_job.hpp"
+#include "sweep/protocol.hpp"
+#include "sweep/store.hpp"
+
+namespace sweep::broker {
+
+TrialState to_trial_state(TrialStatus s);
+protocol::TrialRecord to_record(const TrialRow& row);
+protocol::JobSummary to_summary(const JobRow& row);
+nlohmann::json trial_to_json(const protocol::TrialRecord& r);
+
+// Optimization result: {best, top, heatmap?}. The heatmap (two varying axes) is read from the
+// store, which must hold every trial of the job.
+nlohmann::json optimization_result(const LiveJob& job, Store& store);
+// Backtest result: {metrics, trades, equity} from its one trial.
+nlohmann::json backtest_result(const protocol::TrialRecord& trial,
+                               const std::vector<double>& equity);
+
+}  // namespace sweep::broker

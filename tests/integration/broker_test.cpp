@@ -1,0 +1,507 @@
+// The broker core in-process on ephemeral loopback ports, spoken to with raw DEALER sockets: a
+// client on the frontend and fake workers on the backend. Waits are conditions with deadlines.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <set>
+#include <thread>
+
+#include <zmq.hpp>
+
+#include "broker.hpp"
+#include "sweep/protocol.hpp"
+#include "sweep/store.hpp"
+
+namespace sweep::broker {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+constexpr auto kDeadline = 10s;
+
+std::optional<std::string> recv_within(zmq::socket_t& s, std::chrono::milliseconds timeout) {
+  zmq::pollitem_t item{s.handle(), 0, ZMQ_POLLIN, 0};
+  zmq::poll(&item, 1, timeout);
+  if (!(item.revents & ZMQ_POLLIN)) return std::nullopt;
+  zmq::message_t m;
+  if (!s.recv(m, zmq::recv_flags::dontwait)) return std::nullopt;
+  return m.to_string();
+}
+
+bool wait_until(const std::function<bool()>& cond, std::chrono::milliseconds timeout = kDeadline) {
+  const auto end = Clock::now() + timeout;
+  while (Clock::now() < end) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(10ms);  // polling interval, not a wait for an outcome
+  }
+  return cond();
+}
+
+class RunningBroker {
+ public:
+  RunningBroker(const std::string& db, uint32_t heartbeat_ms = 1000) {
+    BrokerConfig c;
+    c.endpoints = {"tcp://127.0.0.1:*", "tcp://127.0.0.1:*", "tcp://127.0.0.1:*",
+                   "tcp://127.0.0.1:*"};
+    c.db_path = db;
+    c.data_dirs = {SWEEP_DATA_DIR};
+    c.heartbeat_ms = heartbeat_ms;
+    auto b = Broker::create(c, ctx_);
+    if (!b.ok()) throw std::runtime_error(b.status().ToString());
+    broker_ = std::move(b).value();
+    thread_ = std::thread([this] { broker_->run(); });
+  }
+  ~RunningBroker() {
+    broker_->stop();
+    thread_.join();
+  }
+  const protocol::Endpoints& endpoints() const { return broker_->endpoints(); }
+  zmq::context_t& ctx() { return ctx_; }
+
+ private:
+  zmq::context_t ctx_;
+  std::unique_ptr<Broker> broker_;
+  std::thread thread_;
+};
+
+class Client {
+ public:
+  Client(zmq::context_t& ctx, const std::string& ep) : s_(ctx, zmq::socket_type::dealer) {
+    s_.set(zmq::sockopt::linger, 0);
+    s_.connect(ep);
+  }
+  void send_raw(const std::string& bytes) { s_.send(zmq::buffer(bytes)); }
+  protocol::FrontendReply recv() {
+    auto bytes = recv_within(s_, kDeadline);
+    if (!bytes) throw std::runtime_error("no reply");
+    auto rep = protocol::decode_frontend_reply(*bytes);
+    if (!rep.ok()) throw std::runtime_error(rep.status().ToString());
+    return *rep;
+  }
+  protocol::FrontendReply call(protocol::FrontendRequest req) {
+    s_.send(zmq::buffer(protocol::encode(req)));
+    return recv();
+  }
+  protocol::StatusReply status(const std::string& id) {
+    auto rep = call(protocol::StatusRequest{"s", id});
+    return std::get<protocol::StatusReply>(rep);
+  }
+
+ private:
+  zmq::socket_t s_;
+};
+
+class FakeWorker {
+ public:
+  FakeWorker(zmq::context_t& ctx, const std::string& ep, std::string name = "fake:1:0")
+      : s_(ctx, zmq::socket_type::dealer), name_(std::move(name)) {
+    s_.set(zmq::sockopt::linger, 0);
+    s_.connect(ep);
+    protocol::Hello h;
+    h.worker = name_;
+    h.host = "test";
+    h.pid = 42;
+    h.slots = 2;
+    h.version = "test";
+    send(h);
+    auto m = next(kDeadline);
+    if (!m || !std::holds_alternative<protocol::Welcome>(*m)) throw std::runtime_error("welcome");
+  }
+  void send(const protocol::WorkerMessage& m) { s_.send(zmq::buffer(protocol::encode(m))); }
+  // The next non-heartbeat message.
+  std::optional<protocol::BrokerMessage> next(std::chrono::milliseconds timeout) {
+    const auto end = Clock::now() + timeout;
+    while (Clock::now() < end) {
+      auto bytes = recv_within(
+          s_, std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now()));
+      if (!bytes) break;
+      auto m = protocol::decode_broker_message(*bytes);
+      if (!m.ok()) throw std::runtime_error(m.status().ToString());
+      if (std::holds_alternative<protocol::Heartbeat>(*m)) continue;
+      return *m;
+    }
+    return std::nullopt;
+  }
+  std::optional<protocol::TrialsBatch> batch(std::chrono::milliseconds timeout = kDeadline) {
+    auto m = next(timeout);
+    if (!m) return std::nullopt;
+    if (auto* b = std::get_if<protocol::TrialsBatch>(&*m)) return *b;
+    return std::nullopt;
+  }
+  void complete(const std::string& job, const protocol::BatchTrial& t,
+                TrialStatus status = TrialStatus::kCompleted) {
+    protocol::TrialResult r;
+    r.job = job;
+    r.index = t.index;
+    r.attempt = t.attempt;
+    r.status = status;
+    r.metrics = status == TrialStatus::kCompleted ? Metrics::Zero() : Metrics::Zero();
+    r.metrics[Metric::kSharpe] = static_cast<double>(t.index);
+    if (status != TrialStatus::kCompleted) r.metrics = Metrics::Zero();
+    if (status == TrialStatus::kFailed) r.error_message = "boom";
+    if (status == TrialStatus::kCompleted) r.equity = {10000, 10100};
+    r.started_at = 1000;
+    r.finished_at = 1002;
+    r.bars = 500;
+    send(r);
+  }
+
+ private:
+  zmq::socket_t s_;
+  std::string name_;
+};
+
+class BrokerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("sweep_broker_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    db_ = (dir_ / "sweep.db").string();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  static protocol::SubmitRequest optimization(int fast_values = 2) {
+    protocol::SubmitRequest r;
+    r.req = "sub";
+    r.kind = JobKind::kOptimization;
+    nlohmann::json fast = nlohmann::json::array();
+    for (int i = 0; i < fast_values; ++i) fast.push_back(5 + i);
+    r.spec = {{"dataset", {{"synthetic", {{"bars", 500}, {"seed", 7}}}}},
+              {"strategy", "sma_cross"},
+              {"space", {{"fast", fast}, {"slow", {20, 30}}}}};
+    return r;
+  }
+  static std::string accepted_id(const protocol::FrontendReply& rep) {
+    if (auto* e = std::get_if<protocol::ErrorReply>(&rep)) {
+      ADD_FAILURE() << "error: " << e->message;
+      return "";
+    }
+    return std::get<protocol::AcceptedReply>(rep).id;
+  }
+
+  fs::path dir_;
+  std::string db_;
+};
+
+TEST_F(BrokerTest, SubmitBacktestIsAcceptedAndStored) {
+  RunningBroker broker(db_);
+  Client client(broker.ctx(), broker.endpoints().frontend);
+  protocol::SubmitRequest r;
+  r.req = "r1";
+  r.kind = JobKind::kBacktest;
+  r.spec = {{"dataset", {{"path", "GOOG.csv"}}},
+            {"strategy", "sma_cross"},
+            {"params", {{"fast", 10}, {"slow", 30}}}};
+  auto rep = client.call(r);
+  ASSERT_TRUE(std::holds_alternative<protocol::AcceptedReply>(rep));
+  const auto& acc = std::get<protocol::AcceptedReply>(rep);
+  EXPECT_EQ(acc.req, "r1");
+  EXPECT_GT(acc.total, 100u);
+  EXPECT_EQ(acc.status, JobState::kQueued);
+  auto stored = Store::open(db_);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_TRUE(stored->get_job(acc.id).ok());
+  auto st = client.status(acc.id);
+  EXPECT_EQ(st.status, JobState::kQueued);
+  EXPECT_EQ(st.total, acc.total);
+}
+
+TEST_F(BrokerTest, BadSubmissionsNameTheField) {
+  RunningBroker broker(db_);
+  Client client(broker.ctx(), broker.endpoints().frontend);
+  auto r = optimization();
+  r.spec["dataset"] = {{"path", "../etc/passwd"}};
+  auto rep = client.call(r);
+  ASSERT_TRUE(std::holds_alternative<protocol::ErrorReply>(rep));
+  EXPECT_EQ(std::get<protocol::ErrorReply>(rep).code, Code::kBadRequest);
+  EXPECT_EQ(std::get<protocol::ErrorReply>(rep).field, "spec.dataset.path");
+  r = optimization();
+  r.spec["strategy"] = "nope";
+  rep = client.call(r);
+  ASSERT_TRUE(std::holds_alternative<protocol::ErrorReply>(rep));
+  EXPECT_EQ(std::get<protocol::ErrorReply>(rep).code, Code::kNotFound);
+}
+
+TEST_F(BrokerTest, IdempotencyKeyReturnsTheSameJob) {
+  RunningBroker broker(db_);
+  Client client(broker.ctx(), broker.endpoints().frontend);
+  auto r = optimization();
+  r.idempotency_key = "k1";
+  const std::string a = accepted_id(client.call(r));
+  const std::string b = accepted_id(client.call(r));
+  EXPECT_EQ(a, b);
+  r = optimization(3);
+  r.idempotency_key = "k1";
+  auto rep = client.call(r);
+  ASSERT_TRUE(std::holds_alternative<protocol::ErrorReply>(rep));
+  EXPECT_EQ(std::get<protocol::ErrorReply>(rep).code, Code::kConflict);
+}
+
+TEST_F(BrokerTest, StatusOfUnknownJobIsNotFound) {
+  RunningBroker broker(db_);
+  Client client(broker.ctx(), broker.endpoints().frontend);
+  auto rep = client.call(protocol::StatusRequest{"r7", "job-1"});
+  ASSERT_TRUE(std::holds_alternative<protocol::ErrorReply>(rep));
+  EXPECT_EQ(std::get<protocol::ErrorReply>(rep).code, Code::kNotFound);
+  EXPECT_EQ(std::get<protocol::ErrorReply>(rep).req, "r7");
+}
+
+TEST_F(BrokerTest, MalformedBytesGetAnErrorAndTheBrokerServesOn) {
+  RunningBroker broker(db_);
+  Client client(broker.ctx(), broker.endpoints().frontend);
+  client.send_raw(std::string("\xc1\xff\x00garbage", 10));
+  auto rep = client.recv();
+  ASSERT_TRUE(std::holds_alternative<protocol::ErrorReply>(rep));
+  EXPECT_EQ(std::get<protocol::ErrorReply>(rep).code, Code::kBadRequest);
+  client.send_raw("\x82\xa1v\x07\xa4type\xa6health");  // v = 7
+  rep = client.recv();
+  ASSERT_TRUE(std::holds_alternative<protocol::ErrorReply>(rep));
+  EXPECT_EQ(std::get<protocol::ErrorReply>(rep).code, Code::kUnsupportedVersion);
+  rep = client.call(protocol::HealthRequest{"h"});
+  ASSERT_TRUE(std::holds_alternative<protocol::HealthReply>(rep));
+  EXPECT_EQ(std::get<protocol::HealthReply>(rep).endpoints.frontend, broker.endpoints().frontend);
+}
+
+TEST_F(BrokerTest, FakeWorkerRunsAnOptimizationToCompletion) {
+  RunningBroker broker(db_);
+  Client client(broker.ctx(), broker.endpoints().frontend);
+  const std::string id = accepted_id(client.call(optimization()));
+  FakeWorker worker(broker.ctx(), broker.endpoints().backend);
+  worker.send(protocol::Credit{2});
+  std::set<uint64_t> seen;
+  size_t in_flight_max = 0;
+  while (seen.size() < 4) {
+    auto b = worker.batch();
+    ASSERT_TRUE(b) << "no batch";
+    EXPECT_EQ(b->job, id);
+    in_flight_max = std::max(in_flight_max, b->trials.size());
+    for (const auto& t : b->trials) {
+      EXPECT_TRUE(seen.insert(t.index).second) << "trial " << t.index << " dispatched twice";
+      worker.complete(id, t, t.index == 3 ? TrialStatus::kFailed : TrialStatus::kCompleted);
+      worker.complete(id, t);  // a duplicate result is never counted twice
+    }
+    worker.send(protocol::Credit{static_cast<uint32_t>(b->trials.size())});
+  }
+  EXPECT_LE(in_flight_max, 2u);
+  ASSERT_TRUE(wait_until([&] { return client.status(id).status == JobState::kCompleted; }));
+  auto st = client.status(id);
+  EXPECT_EQ(st.completed, 3u);
+  EXPECT_EQ(st.failed, 1u);
+  EXPECT_DOUBLE_EQ(st.progress, 1.0);
+  ASSERT_TRUE(st.best);
+  EXPECT_EQ(st.best->index, 2u);  // sharpe = index; trial 3 failed
+  ASSERT_TRUE(st.result.is_object());
+  EXPECT_EQ(st.result["top"].size(), 3u);
+  EXPECT_TRUE(st.result["heatmap"].is_object());
+
+  auto page = client.call(protocol::TrialsRequest{"t", id, "sharpe", protocol::SortOrder::kDesc});
+  ASSERT_TRUE(std::holds_alternative<protocol::TrialsPage>(page));
+  EXPECT_EQ(std::get<protocol::TrialsPage>(page).total, 4u);
+  EXPECT_EQ(std::get<protocol::TrialsPage>(page).trials.front().index, 2u);
+
+  auto store = Store::open(db_);
+  ASSERT_TRUE(store.ok());
+  EXPECT_EQ(*store->count_trials(id), 4u);
+  auto failed = store->get_trial(id, 3);
+  ASSERT_TRUE(failed.ok());
+  EXPECT_EQ(failed->error_message, "boom");
+  auto row = store->get_job(id);
+  EXPECT_EQ(row->status, JobState::kCompleted);
+  EXPECT_EQ(row->completed, 3u);
+}
+
+TEST_F(BrokerTest, CancelSemantics) {
+  RunningBroker broker(db_);
+  Client client(broker.ctx(), broker.endpoints().frontend);
+  auto unknown = client.call(protocol::CancelRequest{"c0", "nope"});
+  EXPECT_EQ(std::get<protocol::ErrorReply>(unknown).code, Code::kNotFound);
+
+  // Cancel while queued: straight to cancelled.
+  const std::string queued = accepted_id(client.call(optimization()));
+  auto rep = client.call(protocol::CancelRequest{"c1", queued});
+  ASSERT_TRUE(std::holds_alternative<protocol::StatusReply>(rep));
+  EXPECT_EQ(std::get<protocol::StatusReply>(rep).status, JobState::kCancelled);
+  rep = client.call(protocol::CancelRequest{"c2", queued});
+  EXPECT_EQ(std::get<protocol::ErrorReply>(rep).code, Code::kConflict);
+
+  // Cancel while a trial runs: cancelling until its result comes back, recorded as cancelled.
+  const std::string id = accepted_id(client.call(optimization()));
+  FakeWorker worker(broker.ctx(), broker.endpoints().backend);
+  worker.send(protocol::Credit{1});
+  auto b = worker.batch();
+  ASSERT_TRUE(b);
+  ASSERT_EQ(b->trials.size(), 1u);
+  rep = client.call(protocol::CancelRequest{"c3", id});
+  EXPECT_EQ(std::get<protocol::StatusReply>(rep).status, JobState::kCancelling);
+  worker.send(protocol::Credit{4});
+  EXPECT_FALSE(worker.batch(300ms)) << "a trial of a cancelled job was handed out";
+  worker.complete(id, b->trials[0]);
+  ASSERT_TRUE(wait_until([&] { return client.status(id).status == JobState::kCancelled; }));
+  auto store = Store::open(db_);
+  auto t = store->get_trial(id, b->trials[0].index);
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->status, TrialStatus::kCancelled);
+  EXPECT_EQ(client.status(id).completed, 0u);
+}
+
+TEST_F(BrokerTest, DeadWorkerTrialsAreRequeuedWithTheNextAttempt) {
+  RunningBroker broker(db_, /*heartbeat_ms=*/100);
+  Client client(broker.ctx(), broker.endpoints().frontend);
+  auto r = optimization(1);  // 2 trials
+  r.spec["max_attempts"] = 2;
+  const std::string id = accepted_id(client.call(r));
+  {
+    FakeWorker silent(broker.ctx(), broker.endpoints().backend, "silent:1:0");
+    silent.send(protocol::Credit{2});
+    auto b = silent.batch();
+    ASSERT_TRUE(b);
+  }  // never heard from again
+  FakeWorker worker(broker.ctx(), broker.endpoints().backend, "alive:2:0");
+  worker.send(protocol::Credit{2});
+  std::set<uint64_t> done;
+  const auto end = Clock::now() + kDeadline;
+  while (done.size() < 2 && Clock::now() < end) {
+    worker.send(protocol::Heartbeat{});
+    auto b = worker.batch(100ms);
+    if (!b) continue;
+    for (const auto& t : b->trials) {
+      EXPECT_EQ(t.attempt, 2u);
+      worker.complete(id, t);
+      done.insert(t.index);
+    }
+    worker.send(protocol::Credit{static_cast<uint32_t>(b->trials.size())});
+  }
+  ASSERT_EQ(done.size(), 2u);
+  ASSERT_TRUE(wait_until([&] { return client.status(id).status == JobState::kCompleted; }));
+}
+
+TEST_F(BrokerTest, BacktestProgressComesFromTicksAndEventsArePublished) {
+  RunningBroker broker(db_);
+  Client client(broker.ctx(), broker.endpoints().frontend);
+  protocol::SubmitRequest r;
+  r.req = "b";
+  r.kind = JobKind::kBacktest;
+  r.spec = {{"dataset", {{"synthetic", {{"bars", 500}, {"seed", 1}}}}},
+            {"strategy", "sma_cross"},
+            {"params", {{"fast", 10}, {"slow", 30}}}};
+  const std::string id = accepted_id(client.call(r));
+  zmq::socket_t events(broker.ctx(), zmq::socket_type::sub);
+  events.set(zmq::sockopt::linger, 0);
+  events.set(zmq::sockopt::subscribe, "job." + id);
+  events.connect(broker.endpoints().events);
+  FakeWorker worker(broker.ctx(), broker.endpoints().backend);
+  worker.send(protocol::Credit{1});
+  auto b = worker.batch();
+  ASSERT_TRUE(b);
+  ASSERT_EQ(b->trials.size(), 1u);
+  EXPECT_EQ(b->trials[0].index, 0u);
+  EXPECT_FALSE(b->dataset.hash.empty());
+  zmq::socket_t ticks(broker.ctx(), zmq::socket_type::pub);
+  ticks.set(zmq::sockopt::linger, 0);
+  ticks.connect(broker.endpoints().telemetry);
+  const std::string tick = protocol::encode(protocol::Tick{id, 0, 1, 250, 500});
+  ASSERT_TRUE(wait_until([&] {
+    ticks.send(zmq::buffer(std::string("tick")), zmq::send_flags::sndmore);
+    ticks.send(zmq::buffer(tick));
+    return client.status(id).completed == 250;
+  }));
+  EXPECT_EQ(client.status(id).status, JobState::kRunning);
+  // The worker fetches the dataset by hash.
+  worker.send(protocol::DatasetRequest{b->dataset.hash});
+  auto ds = worker.next(kDeadline);
+  ASSERT_TRUE(ds && std::holds_alternative<protocol::Dataset>(*ds));
+  EXPECT_NE(std::get<protocol::Dataset>(*ds).csv.find("Open"), std::string::npos);
+  worker.complete(id, b->trials[0]);
+  ASSERT_TRUE(wait_until([&] { return client.status(id).status == JobState::kCompleted; }));
+  auto st = client.status(id);
+  EXPECT_EQ(st.completed, 500u);
+  ASSERT_TRUE(st.result.is_object());
+  EXPECT_TRUE(st.result["metrics"].is_object());
+  bool saw_state = false;
+  while (auto bytes = recv_within(events, 1000ms)) {
+    if (*bytes == "job." + id) continue;  // the topic frame
+    auto ev = protocol::decode_event(*bytes);
+    ASSERT_TRUE(ev.ok()) << ev.status().ToString();
+    if (auto* s = std::get_if<protocol::StateEvent>(&*ev)) {
+      if (s->status == JobState::kCompleted) {
+        saw_state = true;
+        break;
+      }
+    }
+  }
+  EXPECT_TRUE(saw_state);
+}
+
+TEST_F(BrokerTest, TrialsLostMoreThanMaxAttemptsAreRecordedFailed) {
+  RunningBroker broker(db_, /*heartbeat_ms=*/100);
+  Client client(broker.ctx(), broker.endpoints().frontend);
+  auto r = optimization(1);  // 2 trials
+  r.spec["max_attempts"] = 1;
+  const std::string id = accepted_id(client.call(r));
+  {
+    FakeWorker silent(broker.ctx(), broker.endpoints().backend, "silent:1:0");
+    silent.send(protocol::Credit{2});
+    ASSERT_TRUE(silent.batch());
+  }
+  ASSERT_TRUE(wait_until([&] { return client.status(id).status == JobState::kCompleted; }));
+  auto st = client.status(id);
+  EXPECT_EQ(st.failed, 2u);
+  EXPECT_EQ(st.completed, 0u);
+  auto store = Store::open(db_);
+  auto t = store->get_trial(id, 0);
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->status, TrialStatus::kFailed);
+  EXPECT_NE(t->error_message.find("worker lost"), std::string::npos) << t->error_message;
+  EXPECT_EQ(t->worker, "silent:1:0");
+}
+
+TEST_F(BrokerTest, RestartResumesWithoutRerunningRecordedTrials) {
+  std::string id;
+  std::set<uint64_t> first;
+  {
+    RunningBroker broker(db_);
+    Client client(broker.ctx(), broker.endpoints().frontend);
+    id = accepted_id(client.call(optimization()));
+    FakeWorker worker(broker.ctx(), broker.endpoints().backend);
+    worker.send(protocol::Credit{2});
+    while (first.size() < 2) {
+      auto b = worker.batch();
+      ASSERT_TRUE(b);
+      for (const auto& t : b->trials) {
+        worker.complete(id, t);
+        first.insert(t.index);
+      }
+    }
+    ASSERT_TRUE(wait_until([&] { return client.status(id).completed == 2; }));
+  }
+  RunningBroker broker(db_);
+  Client client(broker.ctx(), broker.endpoints().frontend);
+  auto st = client.status(id);
+  EXPECT_EQ(st.status, JobState::kRunning);
+  EXPECT_EQ(st.completed, 2u);
+  FakeWorker worker(broker.ctx(), broker.endpoints().backend);
+  worker.send(protocol::Credit{4});
+  std::set<uint64_t> second;
+  while (second.size() < 2) {
+    auto b = worker.batch();
+    ASSERT_TRUE(b);
+    for (const auto& t : b->trials) {
+      EXPECT_FALSE(first.count(t.index)) << "trial " << t.index << " ran twice";
+      worker.complete(id, t);
+      second.insert(t.index);
+    }
+  }
+  ASSERT_TRUE(wait_until([&] { return client.status(id).status == JobState::kCompleted; }));
+  EXPECT_EQ(client.status(id).completed, 4u);
+}
+
+}  // namespace
+}  // namespace sweep::broker
