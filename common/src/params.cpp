@@ -124,8 +124,8 @@ Result<ParamValue> check_value(const ParamSpec& spec, const ParamValue& v) {
       }
       if (static_cast<double>(i) < spec.min || static_cast<double>(i) > spec.max)
         return Status::BadRequest(where + std::to_string(i) + " is outside [" +
-                                  to_string(ParamValue(spec.min)) + ", " +
-                                  to_string(ParamValue(spec.max)) + "]");
+                                  std::to_string(static_cast<int64_t>(spec.min)) + ", " +
+                                  std::to_string(static_cast<int64_t>(spec.max)) + "]");
       return ParamValue(i);
     }
     case ParamType::kFloat: {

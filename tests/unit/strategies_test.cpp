@@ -530,7 +530,7 @@ TEST(StrategiesParams, BadCombinationsAreRejectedNamingTheParams) {
 
 TEST(StrategiesParams, SchemaBoundsNameTheParam) {
   expect_rejected(prepare_with("donchian_breakout", make_params({{"entry", int64_t{0}}})),
-                  "param 'entry': 0 is outside [1, 1e+05]");  // (sic: params.cpp's format)
+                  "param 'entry': 0 is outside [1, 100000]");
   expect_rejected(prepare_with("bollinger_breakout", make_params({{"k", 0.0}})),
                   "param 'k': 0 is outside [0.1, 10]");
   expect_rejected(prepare_with("rsi_reversion", make_params({{"upper", 101.0}})),
