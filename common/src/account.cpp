@@ -5,6 +5,13 @@
 namespace sweep {
 
 double py_floordiv(double a, double b) {
+  // Fast path: the rounded quotient q is within q * 2^-53 of the exact one, so when q is
+  // farther than that from every integer, both have the same floor and fmod is not needed.
+  const double q = a / b;
+  if (q > 0 && q < 0x1p52) {
+    const double f = std::floor(q), margin = q * 0x1p-50;
+    if (q - f > margin && (f + 1) - q > margin) return f;
+  }
   double mod = std::fmod(a, b);
   double div = (a - mod) / b;
   if (mod != 0 && ((b < 0) != (mod < 0))) div -= 1.0;

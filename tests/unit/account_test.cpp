@@ -143,6 +143,10 @@ TEST(Account, PyFloordivIsTheFloorOfTheExactQuotient) {
   // 1 / 0.1 rounds to 10.0, but 1 is less than 10 * 0.1 exactly: Python says 9.
   EXPECT_EQ(py_floordiv(1.0, 0.1), 9.0);
   EXPECT_EQ(std::floor(1.0 / 0.1), 10.0);
+  // The fast path agrees with the exact one away from integers, and defers near them.
+  EXPECT_EQ(py_floordiv(10'000 * Account::kFullEquity, 100.0), 99.0);
+  EXPECT_EQ(py_floordiv(10'000.0, 100.0), 100.0);
+  EXPECT_EQ(py_floordiv(51'422.99, 103.37), 497.0);
 }
 
 }  // namespace
