@@ -20,11 +20,6 @@ int two_digits(const char* p) {
   return a < 0 || b < 0 ? -1 : a * 10 + b;
 }
 
-int64_t floor_div(int64_t a, int64_t b) {
-  int64_t q = a / b;
-  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
 std::optional<int64_t> parse_epoch(std::string_view s) {
   int64_t v = 0;
   const char* end = s.data() + s.size();
@@ -94,6 +89,11 @@ char* put_digits(char* p, int64_t v, int width) {
 }
 
 }  // namespace
+
+int64_t floor_div(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
 
 int64_t days_from_civil(int year, int month, int day) {
   int64_t y = year - (month <= 2 ? 1 : 0);

@@ -9,10 +9,6 @@ namespace {
 
 constexpr int64_t kDayMs = kMsPerDay;
 
-int64_t floor_div(int64_t a, int64_t b) {
-  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
-}
-
 enum class Period { kDay, kWeek, kMonth, kYear };
 
 int64_t period_key(int64_t ts_ms, Period p) {

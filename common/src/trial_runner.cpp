@@ -18,6 +18,12 @@ std::string_view trial_status_name(TrialStatus s) {
   return "failed";
 }
 
+std::optional<TrialStatus> trial_status_from_name(std::string_view name) {
+  for (TrialStatus s : {TrialStatus::kCompleted, TrialStatus::kFailed, TrialStatus::kCancelled})
+    if (trial_status_name(s) == name) return s;
+  return std::nullopt;
+}
+
 TrialOutcome run_trial(const MarketData& data, const StrategyInfo& strategy, const ParamSet& params,
                        const EngineOptions& options, const RunHooks& hooks) {
   TrialOutcome out;

@@ -17,6 +17,9 @@ struct CivilDate {
 
 constexpr int64_t kMsPerDay = 86'400'000;
 
+// a / b rounded toward negative infinity (b != 0).
+int64_t floor_div(int64_t a, int64_t b);
+
 // Days since 1970-01-01 of a proleptic Gregorian date (negative before it).
 int64_t days_from_civil(int year, int month, int day);
 CivilDate civil_from_days(int64_t days);

@@ -40,9 +40,6 @@
 
 namespace sweep {
 
-// "completed" -> kCompleted, ... (the names of trial_status_name).
-std::optional<TrialStatus> trial_status_from_name(std::string_view name);
-
 inline constexpr size_t kMaxStoredEquityPoints = 2000;
 // The schema version this build writes (PRAGMA user_version).
 int store_schema_version();

@@ -3,7 +3,9 @@
 // the in-process optimizer and the worker so that both record the same thing for the same trial.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "sweep/engine.hpp"
 #include "sweep/strategy.hpp"
@@ -12,6 +14,8 @@ namespace sweep {
 
 enum class TrialStatus { kCompleted, kFailed, kCancelled };
 std::string_view trial_status_name(TrialStatus s);  // "completed", "failed", "cancelled"
+// The inverse of trial_status_name.
+std::optional<TrialStatus> trial_status_from_name(std::string_view name);
 
 struct TrialOutcome {
   TrialStatus status = TrialStatus::kFailed;

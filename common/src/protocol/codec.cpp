@@ -146,11 +146,6 @@ void read_opt_enum(Reader& r, std::string_view key, std::optional<E>& out,
   if (!e) return r.fail(key, "unknown " + std::string(what) + " '" + s + "'");
   out = *e;
 }
-std::optional<TrialStatus> trial_status_from_name(std::string_view n) {
-  for (auto s : {TrialStatus::kCompleted, TrialStatus::kFailed, TrialStatus::kCancelled})
-    if (trial_status_name(s) == n) return s;
-  return std::nullopt;
-}
 
 Status read_trial(const json& m, const std::string& path, TrialRecord& t) {
   Reader r(m, path);

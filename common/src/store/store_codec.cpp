@@ -7,13 +7,6 @@
 
 namespace sweep {
 
-std::optional<TrialStatus> trial_status_from_name(std::string_view name) {
-  for (TrialStatus s : {TrialStatus::kCompleted, TrialStatus::kFailed, TrialStatus::kCancelled}) {
-    if (trial_status_name(s) == name) return s;
-  }
-  return std::nullopt;
-}
-
 namespace store_codec {
 namespace {
 
