@@ -9,6 +9,11 @@
 // On SIGINT/SIGTERM: workers are stopped, then the broker (SIGTERM, a deadline, then SIGKILL).
 // Children run in their own process group (a terminal's Ctrl-C reaches only this supervisor,
 // which stops them in order) and get SIGTERM should the supervisor die (PR_SET_PDEATHSIG).
+//
+// With --http HOST:PORT, sweep-gateway (the HTTP API and dashboard) is started once the workers
+// are up, against the broker's frontend, database and data folders; it announces
+// `sweep-gateway ready http://HOST:PORT` (port 0 resolved), and the ready line becomes
+// `sweep up ready frontend=EP http=URL`. A gateway that dies is restarted on the same port.
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/prctl.h>
@@ -51,6 +56,7 @@ struct UpArgs {
   unsigned workers = 2;
   unsigned slots = 0;  // 0: the worker's default
   std::string db, frontend, backend, events, telemetry;
+  std::string http, token;  // --http HOST:PORT runs sweep-gateway too
   std::vector<std::string> data_dirs, plugins;
 };
 
@@ -129,7 +135,10 @@ class Supervisor {
     const std::filesystem::path dir = std::filesystem::read_symlink("/proc/self/exe").parent_path();
     broker_path_ = (dir / "sweep-broker").string();
     worker_path_ = (dir / "sweep-worker").string();
-    for (const std::string& p : {broker_path_, worker_path_})
+    gateway_path_ = (dir / "sweep-gateway").string();
+    std::vector<std::string> needed = {broker_path_, worker_path_};
+    if (!a_.http.empty()) needed.push_back(gateway_path_);
+    for (const std::string& p : needed)
       if (access(p.c_str(), X_OK) != 0)
         return print_error(Status::NotFound("cannot run " + p + ": " + std::strerror(errno))),
                kExitFailed;
@@ -141,8 +150,15 @@ class Supervisor {
     workers_.resize(a_.workers);
     for (size_t i = 0; i < workers_.size(); ++i) start_worker(i);
     wait_for_workers();
+    if (!a_.http.empty() && !g_stop && code_ == kExitOk) {
+      if (Status s = start_gateway(a_.http); !s.ok()) {
+        print_error(s);
+        code_ = kExitFailed;
+      }
+    }
     if (!g_stop && code_ == kExitOk) {
-      std::printf("sweep up ready frontend=%s\n", endpoints_["frontend"].c_str());
+      const std::string http = http_url_.empty() ? "" : " http=" + http_url_;
+      std::printf("sweep up ready frontend=%s%s\n", endpoints_["frontend"].c_str(), http.c_str());
       std::fflush(stdout);
       say("broker pid %d, %u workers; frontend %s (Ctrl-C to stop)", static_cast<int>(broker_),
           a_.workers, endpoints_["frontend"].c_str());
@@ -163,7 +179,7 @@ class Supervisor {
     std::vector<std::string> args = {"--frontend",   ep(a_.frontend), "--backend",
                                      ep(a_.backend), "--events",      ep(a_.events),
                                      "--telemetry",  ep(a_.telemetry)};
-    if (!a_.db.empty()) args.insert(args.end(), {"--db", a_.db});
+    args.insert(args.end(), {"--db", db_path()});
     for (const std::string& d : a_.data_dirs) args.insert(args.end(), {"--data-dir", d});
     for (const std::string& p : a_.plugins) args.insert(args.end(), {"--plugin", p});
     Result<pid_t> pid = spawn(broker_path_, args, fds[1]);
@@ -199,6 +215,61 @@ class Supervisor {
       return Status::Ok();
     }
     return Status::Unavailable("sweep-broker did not report ready within 30 s");
+  }
+
+  // The broker's database; the gateway reads stored datasets from it too.
+  std::string db_path() const { return a_.db.empty() ? "sweep.db" : a_.db; }
+
+  // Starts sweep-gateway listening on `listen` and waits for its ready line, which gives the URL
+  // (a port 0 resolved). Its later restarts use that URL's port.
+  Status start_gateway(const std::string& listen) {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0)
+      return Status::Internal(std::string("pipe: ") + strerror(errno));
+    std::vector<std::string> args = {"--listen", listen,   "--broker", endpoints_["frontend"],
+                                     "--db",     db_path()};
+    // The token goes by environment, not argv, which every local user can read in /proc.
+    if (!a_.token.empty()) setenv("SWEEP_TOKEN", a_.token.c_str(), 1);
+    for (const std::string& d : a_.data_dirs) args.insert(args.end(), {"--data-dir", d});
+    for (const std::string& p : a_.plugins) args.insert(args.end(), {"--plugin", p});
+    Result<pid_t> pid = spawn(gateway_path_, args, fds[1]);
+    close(fds[1]);
+    gateway_started_ = Clock::now();
+    if (!pid.ok()) {
+      close(fds[0]);
+      return pid.status();
+    }
+    gateway_ = *pid;
+    const int fd = fds[0];
+    std::string buf;
+    const auto deadline = Clock::now() + kBrokerReadyTimeout;
+    constexpr std::string_view kReady = "sweep-gateway ready ";
+    while (Clock::now() < deadline && !g_stop) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 100) > 0) {
+        char chunk[1024];
+        const ssize_t n = read(fd, chunk, sizeof chunk);
+        if (n <= 0) break;  // the gateway ended before it was ready
+        buf.append(chunk, static_cast<size_t>(n));
+        if (size_t nl = buf.find('\n'); nl != std::string::npos) {
+          const std::string line = buf.substr(0, nl);
+          close(fd);
+          if (line.rfind(kReady, 0) != 0)
+            return Status::Internal("sweep-gateway printed '" + line + "' instead of ready");
+          http_url_ = line.substr(kReady.size());
+          const size_t colon = http_url_.rfind(':');
+          gateway_listen_ = listen.substr(0, listen.rfind(':')) + http_url_.substr(colon);
+          return Status::Ok();
+        }
+      }
+    }
+    close(fd);
+    int st = 0;
+    if (waitpid(gateway_, &st, WNOHANG) == gateway_) {
+      gateway_ = -1;
+      return Status::Unavailable("sweep-gateway " + describe_exit(st) + " before it was ready");
+    }
+    return Status::Unavailable("sweep-gateway did not report ready within 30 s");
   }
 
   // One complete line of the broker's stdout, waiting up to `timeout`; false when none yet.
@@ -258,6 +329,16 @@ class Supervisor {
         say("sweep-broker %s; stopping", describe_exit(st).c_str());
         return kExitFailed;
       }
+      if (pid == gateway_) {
+        gateway_ = -1;
+        gateway_backoff_ = Clock::now() - gateway_started_ >= kHealthyRun
+                               ? kMinBackoff
+                               : std::min(kMaxBackoff, gateway_backoff_ * 2);
+        gateway_restart_at_ = Clock::now() + gateway_backoff_;
+        if (!g_stop)
+          say("sweep-gateway (pid %d) %s; restarting in %lld ms", static_cast<int>(pid),
+              describe_exit(st).c_str(), static_cast<long long>(gateway_backoff_.count()));
+      }
       for (size_t i = 0; i < workers_.size(); ++i) {
         WorkerSlot& w = workers_[i];
         if (w.pid != pid) continue;
@@ -272,6 +353,14 @@ class Supervisor {
     }
     for (size_t i = 0; i < workers_.size(); ++i)
       if (workers_[i].pid < 0 && Clock::now() >= workers_[i].restart_at && !g_stop) start_worker(i);
+    if (!gateway_listen_.empty() && gateway_ < 0 && Clock::now() >= gateway_restart_at_ &&
+        !g_stop) {
+      if (Status s = start_gateway(gateway_listen_); !s.ok()) {
+        say("cannot restart sweep-gateway: %s", s.message().c_str());
+        gateway_backoff_ = std::min(kMaxBackoff, gateway_backoff_ * 2);
+        gateway_restart_at_ = Clock::now() + gateway_backoff_;
+      }
+    }
     return kExitOk;
   }
 
@@ -299,6 +388,10 @@ class Supervisor {
     std::vector<pid_t> pids;
     for (const WorkerSlot& w : workers_)
       if (w.pid > 0) pids.push_back(w.pid);
+    if (gateway_ > 0) {
+      say("stopping the gateway");
+      stop_all({gateway_}, "gateway");
+    }
     say("stopping %zu workers", pids.size());
     stop_all(pids, "worker");
     if (broker_ > 0) {
@@ -310,8 +403,12 @@ class Supervisor {
 
   UpArgs a_;
   int code_ = kExitOk;
-  std::string broker_path_, worker_path_;
+  std::string broker_path_, worker_path_, gateway_path_;
   pid_t broker_ = -1;
+  pid_t gateway_ = -1;
+  std::string http_url_, gateway_listen_;  // empty until the gateway first reported ready
+  Clock::time_point gateway_started_, gateway_restart_at_;
+  milliseconds gateway_backoff_ = kMinBackoff;
   int broker_out_ = -1;
   std::string out_buf_;
   std::map<std::string, std::string> endpoints_;
@@ -346,6 +443,12 @@ void add_up_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--telemetry", a->telemetry, "Telemetry endpoint (default: ephemeral loopback)");
   cmd->add_option("--plugin", a->plugins,
                   "Strategy plugin for the broker and workers (repeatable)");
+  cmd->add_option(
+      "--http", a->http,
+      "Also run sweep-gateway (HTTP API and dashboard) on HOST:PORT (port 0: ephemeral)");
+  cmd->add_option("--token", a->token,
+                  "With --http: require 'Authorization: Bearer TOKEN' on the API (or $SWEEP_TOKEN)")
+      ->envname("SWEEP_TOKEN");
   cmd->callback([a, &exit_code] { exit_code = run_up(*a); });
 }
 

@@ -1,0 +1,94 @@
+// /api/strategies, /api/datasets, /api/health.
+#include <string>
+
+#include "gateway.hpp"
+#include "http_util.hpp"
+#include "sweep/client_json.hpp"
+#include "sweep/metrics.hpp"
+#include "sweep/result_json.hpp"
+
+namespace sweep::gateway {
+
+namespace {
+
+using httplib::Request;
+using httplib::Response;
+using nlohmann::json;
+
+// The same schema as `sweep strategies --json`.
+json schema_json(const StrategyInfo& s) {
+  json params = json::array();
+  for (const ParamSpec& p : s.params) {
+    json j = {{"name", p.name},
+              {"type", std::string(param_type_name(p.type))},
+              {"default", to_json(p.default_value)},
+              {"description", p.description}};
+    if (p.type == ParamType::kChoice)
+      j["choices"] = p.choices;
+    else
+      j["min"] = p.min, j["max"] = p.max;
+    params.push_back(std::move(j));
+  }
+  return {{"name", s.name}, {"description", s.description}, {"params", std::move(params)}};
+}
+
+void strategies(Context& ctx, Response& res) {
+  json all = json::array();
+  for (const StrategyInfo& s : ctx.registry.all()) all.push_back(schema_json(s));
+  json metrics = json::array();
+  for (int i = 0; i < kMetricCount; ++i) metrics.push_back(metric_name(static_cast<Metric>(i)));
+  send_json(res, 200, {{"strategies", std::move(all)}, {"metrics", std::move(metrics)}});
+}
+
+void upload(Context& ctx, const Request& req, Response& res) {
+  const std::string type = media_type(req);
+  if (type != "text/csv" && type != "text/plain")
+    return send_error(
+        res, 415, "unsupported_media_type",
+        "body: Content-Type must be text/csv, not '" + req.get_header_value("Content-Type") + "'",
+        "body");
+  const std::string name = req.has_param("name") ? req.get_param_value("name") : "upload.csv";
+  Result<Upload> u = ctx.datasets.upload(req.body, name);
+  if (!u.ok()) {
+    const std::string& m = u.status().message();
+    return send_status(res, u.status(), m.substr(0, m.find(':')));
+  }
+  res.set_header("Location", "/api/datasets/" + u->dataset["id"].get<std::string>());
+  send_json(res, u->created ? 201 : 200, u->dataset);
+}
+
+void health(Context& ctx, Response& res) {
+  auto c = ctx.pool.acquire();
+  Result<protocol::HealthReply> h = c->health();
+  const double uptime =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - ctx.started).count();
+  json gateway = {{"version", kVersion}, {"uptime_s", uptime}, {"broker", ctx.pool.frontend()}};
+  if (!h.ok()) {
+    send_json(res, 503,
+              {{"status", "unavailable"},
+               {"gateway", std::move(gateway)},
+               {"error",
+                {{"code", "unavailable"},
+                 {"message", "broker unavailable: " + h.status().message()},
+                 {"field", nullptr}}}});
+    return;
+  }
+  send_json(res, 200,
+            {{"status", "ok"}, {"gateway", std::move(gateway)}, {"broker", client::json_of(*h)}});
+}
+
+}  // namespace
+
+void add_catalog_routes(httplib::Server& server, Context& ctx) {
+  server.Get("/api/strategies", [&ctx](const Request&, Response& res) { strategies(ctx, res); });
+  server.Get("/api/datasets", [&ctx](const Request&, Response& res) {
+    Result<json> list = ctx.datasets.list();
+    if (!list.ok()) return send_status(res, list.status());
+    send_json(res, 200, *list);
+  });
+  server.Post("/api/datasets",
+              [&ctx](const Request& req, Response& res) { upload(ctx, req, res); });
+  server.Get("/api/health", [&ctx](const Request&, Response& res) { health(ctx, res); });
+}
+
+}  // namespace sweep::gateway

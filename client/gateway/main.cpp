@@ -1,0 +1,105 @@
+// sweep-gateway: the HTTP API and web dashboard of a Sweep cluster (DESIGN §7, docs/HTTP.md).
+// Prints one line `sweep-gateway ready http://HOST:PORT` on stdout once it listens (the port
+// resolved when --listen asks for port 0), then serves until SIGINT or SIGTERM.
+#include <pthread.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+
+#include "gateway.hpp"
+#include "sweep/endpoints.hpp"
+
+namespace {
+
+// "HOST:PORT" -> host, port; false when malformed.
+bool parse_listen(const std::string& text, std::string& host, int& port) {
+  const size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  host = text.substr(0, colon);
+  const std::string p = text.substr(colon + 1);
+  if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos)
+    return false;
+  port = std::stoi(p);
+  return port <= 65535;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  sweep::gateway::GatewayConfig config;
+  config.broker = std::getenv("SWEEP_BROKER") ? std::getenv("SWEEP_BROKER")
+                                              : std::string(sweep::kDefaultFrontend);
+  config.web_dir = SWEEP_GATEWAY_WEB_DIR;
+  config.chartjs = SWEEP_GATEWAY_CHARTJS;
+  std::string listen(sweep::kDefaultHttp);
+  int timeout_ms = 2000;
+  CLI::App app{"sweep-gateway: the HTTP API and web dashboard of a Sweep cluster"};
+  app.add_option("--listen", listen, "HOST:PORT to serve HTTP on (port 0: ephemeral)")
+      ->capture_default_str();
+  app.add_option("--broker", config.broker, "the broker's frontend endpoint (or $SWEEP_BROKER)")
+      ->capture_default_str();
+  app.add_option("--token", config.token,
+                 "require 'Authorization: Bearer TOKEN' on every API route (or $SWEEP_TOKEN)")
+      ->envname("SWEEP_TOKEN");
+  app.add_option("--db", config.db, "the broker's SQLite database (for stored datasets)");
+  app.add_option("--data-dir", config.data_dirs, "a data folder of the broker (repeatable)");
+  app.add_option("--plugin", config.plugins, "strategy plugin library (repeatable)");
+  app.add_option("--web-dir", config.web_dir, "the dashboard's files")->capture_default_str();
+  app.add_option("--chartjs", config.chartjs, "Chart.js (Debian libjs-chart.js)")
+      ->capture_default_str();
+  app.add_option("--max-body-bytes", config.max_body_bytes, "largest request body (CSV uploads)")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1024}, size_t{1} << 30));
+  app.add_option("--timeout-ms", timeout_ms, "per attempt of a broker request (one retry)")
+      ->capture_default_str()
+      ->check(CLI::Range(50, 600'000));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  if (!parse_listen(listen, config.host, config.port)) {
+    std::fprintf(stderr, "sweep-gateway: --listen: '%s' is not HOST:PORT\n", listen.c_str());
+    return 2;
+  }
+  config.client.timeout = std::chrono::milliseconds(timeout_ms);
+  config.client.retries = 1;
+  config.client.backoff = std::chrono::milliseconds(100);
+
+  // SIGINT/SIGTERM are taken by one thread with sigwait (the server's stop() is not
+  // async-signal-safe); every other thread inherits the blocked mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  const std::string host = config.host;
+  auto gateway = sweep::gateway::Gateway::create(std::move(config));
+  if (!gateway.ok()) {
+    std::fprintf(stderr, "sweep-gateway: %s\n", gateway.status().message().c_str());
+    return gateway.status().code() == sweep::Code::kBadRequest ? 2 : 1;
+  }
+  auto port = (*gateway)->bind();
+  if (!port.ok()) {
+    std::fprintf(stderr, "sweep-gateway: %s\n", port.status().message().c_str());
+    return 1;
+  }
+  std::thread stopper([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    (*gateway)->stop();
+  });
+  std::printf("sweep-gateway ready http://%s:%d\n", host.c_str(), *port);
+  std::fflush(stdout);
+  (*gateway)->run();
+  // run() also returns when the server fails; wake the stopper so it can be joined.
+  pthread_kill(stopper.native_handle(), SIGTERM);
+  stopper.join();
+  return 0;
+}

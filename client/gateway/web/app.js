@@ -1,0 +1,824 @@
+// The Sweep dashboard: a single page over the gateway's HTTP API (docs/HTTP.md). Plain ES module,
+// no build step; Chart.js comes from Debian's libjs-chart.js as the global `Chart`.
+//
+// Views (hash routes): #/ jobs list, #/new the job form, #/<kind>s/<id> one job. A view's timers
+// are cleared when the route changes; a job page polls status every second while the job is not
+// terminal and stops when it is.
+
+const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
+const POLL_MS = 1000;
+const LIST_POLL_MS = 2000;
+const HEALTH_POLL_MS = 5000;
+const TRIALS_PAGE = 50;
+const HEATMAP_MAX_TRIALS = 20000;
+
+// Metric key, label, format. Order is the order of the metrics table.
+const METRICS = [
+  ['final_equity', 'Final equity', 'money'], ['peak_equity', 'Peak equity', 'money'],
+  ['return_pct', 'Return', 'pct'], ['buy_hold_return_pct', 'Buy & hold return', 'pct'],
+  ['return_ann_pct', 'Return (ann.)', 'pct'], ['volatility_ann_pct', 'Volatility (ann.)', 'pct'],
+  ['sharpe', 'Sharpe ratio', 'ratio'], ['sortino', 'Sortino ratio', 'ratio'],
+  ['calmar', 'Calmar ratio', 'ratio'], ['max_drawdown_pct', 'Max drawdown', 'pct'],
+  ['avg_drawdown_pct', 'Avg drawdown', 'pct'], ['max_drawdown_days', 'Max drawdown duration', 'days'],
+  ['avg_drawdown_days', 'Avg drawdown duration', 'days'], ['exposure_pct', 'Exposure time', 'pct'],
+  ['trades', 'Trades', 'int'], ['win_rate_pct', 'Win rate', 'pct'],
+  ['best_trade_pct', 'Best trade', 'pct'], ['worst_trade_pct', 'Worst trade', 'pct'],
+  ['avg_trade_pct', 'Avg trade', 'pct'], ['max_trade_days', 'Max trade duration', 'days'],
+  ['avg_trade_days', 'Avg trade duration', 'days'], ['profit_factor', 'Profit factor', 'ratio'],
+  ['expectancy_pct', 'Expectancy', 'pct'], ['sqn', 'SQN', 'ratio'],
+];
+const METRIC_INFO = Object.fromEntries(METRICS.map(([k, label, f]) => [k, { label, f }]));
+const TRIAL_COLUMNS = ['return_pct', 'sharpe', 'max_drawdown_pct', 'win_rate_pct', 'trades'];
+
+const state = {
+  token: localStorage.getItem('sweep.token') || '',
+  view: 0,          // bumped on every route change; async work of an old view stops
+  timers: [],
+  catalog: null,    // {strategies, metrics}
+  charts: [],
+};
+
+// ---------------------------------------------------------------------------------------------
+// DOM and formatting helpers.
+
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === 'class') el.className = v;
+    else if (k === 'style') el.style.cssText = v;
+    else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'value') el.value = v;
+    else el.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat(Infinity)) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+const isNum = (v) => typeof v === 'number' && Number.isFinite(v);
+const money = (v) => isNum(v)
+  ? v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }) : '—';
+const pct = (v) => isNum(v) ? `${v.toFixed(2)}%` : '—';
+const ratio = (v) => isNum(v) ? v.toFixed(3) : '—';
+const int = (v) => isNum(v) ? Math.round(v).toLocaleString('en-US') : '—';
+const days = (v) => isNum(v) ? `${v.toFixed(v < 10 ? 1 : 0)} d` : '—';
+
+function fmtMetric(key, v) {
+  const f = (METRIC_INFO[key] || { f: 'ratio' }).f;
+  return { money, pct, ratio, int, days }[f](v);
+}
+// A table cell for a metric, coloured by sign where the sign means something.
+function metricCell(key, v) {
+  const signed = ['return_pct', 'buy_hold_return_pct', 'return_ann_pct', 'sharpe', 'sortino',
+    'calmar', 'best_trade_pct', 'worst_trade_pct', 'avg_trade_pct', 'expectancy_pct', 'sqn'];
+  const cls = signed.includes(key) && isNum(v) ? (v > 0 ? 'num pos' : v < 0 ? 'num neg' : 'num') : 'num';
+  return h('td', { class: cls }, fmtMetric(key, v));
+}
+function duration(s) {
+  if (!isNum(s)) return '—';
+  if (s < 60) return `${s.toFixed(1)} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} m ${Math.round(s % 60)} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} m`;
+}
+function when(ms) {
+  if (!isNum(ms)) return '—';
+  const d = new Date(ms);
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
+    `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+const badge = (s) => h('span', { class: `badge ${s}`, 'data-status': s }, s);
+const shortId = (id) => id.length > 12 ? id.slice(0, 12) : id;
+const paramsText = (p) => Object.entries(p || {}).map(([k, v]) => `${k}=${v}`).join('  ');
+
+function progressBar(fraction, failedFraction = 0, big = false) {
+  const ok = Math.max(0, Math.min(1, fraction - failedFraction));
+  return h('div', { class: big ? 'progress big' : 'progress', role: 'progressbar',
+    'aria-valuenow': Math.round(fraction * 100), 'aria-valuemin': 0, 'aria-valuemax': 100 },
+  h('div', { class: 'bar', style: `width:${(ok * 100).toFixed(2)}%` }),
+  h('div', { class: 'bar failed', style: `left:${(ok * 100).toFixed(2)}%;width:${(failedFraction * 100).toFixed(2)}%` }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// API.
+
+class ApiError extends Error {
+  constructor(status, body) {
+    const e = (body && body.error) || {};
+    super(e.message || `HTTP ${status}`);
+    this.status = status;
+    this.code = e.code || 'http_error';
+    this.field = e.field || null;
+  }
+}
+
+async function api(path, { method = 'GET', json, body, contentType } = {}) {
+  const headers = {};
+  if (state.token) headers.Authorization = `Bearer ${state.token}`;
+  if (json !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify(json);
+  } else if (contentType) {
+    headers['Content-Type'] = contentType;
+  }
+  let res;
+  try {
+    res = await fetch(path, { method, headers, body });
+  } catch (e) {
+    throw new ApiError(0, { error: { code: 'network', message: `gateway unreachable: ${e.message}` } });
+  }
+  const text = await res.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch { data = { error: { message: text } }; }
+  if (res.status === 401) document.getElementById('token-form').hidden = false;
+  if (!res.ok) throw new ApiError(res.status, data);
+  return data;
+}
+
+async function catalog() {
+  if (!state.catalog) state.catalog = await api('/api/strategies');
+  return state.catalog;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Views: routing, timers, banner.
+
+function every(ms, fn) {
+  const view = state.view;
+  let stopped = false;
+  const tick = async () => {
+    if (stopped || view !== state.view) return;
+    let again = true;
+    try { again = (await fn()) !== false; } catch (e) { showBanner(e.message, true); }
+    if (again && !stopped && view === state.view) state.timers.push(setTimeout(tick, ms));
+  };
+  tick();
+  return () => { stopped = true; };
+}
+
+function showBanner(text, error = false) {
+  const b = document.getElementById('banner');
+  b.textContent = text || '';
+  b.hidden = !text;
+  b.classList.toggle('error', error);
+}
+
+function route() {
+  state.view += 1;
+  state.timers.forEach(clearTimeout);
+  state.timers = [];
+  state.charts.forEach((c) => c.destroy());
+  state.charts = [];
+  showBanner('');
+  const view = document.getElementById('view');
+  view.replaceChildren();
+  const hash = location.hash.replace(/^#/, '') || '/';
+  const m = hash.match(/^\/(backtests|optimizations)\/([^/]+)$/);
+  document.querySelectorAll('[data-nav]').forEach((a) => a.classList.toggle('active',
+    (a.dataset.nav === 'new' && hash === '/new') || (a.dataset.nav === 'jobs' && hash !== '/new')));
+  if (hash === '/new') return newJobView(view);
+  if (m) return jobView(view, m[1], decodeURIComponent(m[2]));
+  return jobsView(view);
+}
+
+function clusterIndicator() {
+  const el = document.getElementById('cluster');
+  setInterval(update, HEALTH_POLL_MS);
+  update();
+  async function update() {
+    try {
+      const hl = await api('/api/health');
+      const w = hl.broker.workers;
+      const slots = w.reduce((a, x) => a + x.slots, 0);
+      const busy = w.reduce((a, x) => a + x.busy, 0);
+      el.replaceChildren(h('span', { class: 'dot ok' }),
+        `${w.length} workers · ${busy}/${slots} slots busy · queue ${int(hl.broker.queue)}`);
+    } catch (e) {
+      el.replaceChildren(h('span', { class: 'dot down' }), e.status === 503 ? 'broker unavailable' : e.message);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Jobs list.
+
+function jobsView(root) {
+  const body = h('tbody');
+  const count = h('span', { class: 'muted' });
+  root.append(
+    h('div', { class: 'row', style: 'justify-content:space-between;align-items:center;margin-bottom:12px' },
+      h('div', {}, h('h1', {}, 'Jobs'), count),
+      h('a', { class: 'button primary', href: '#/new', id: 'new-job-link' }, 'New job')),
+    h('div', { class: 'panel', style: 'padding:0' }, h('div', { class: 'table-wrap' },
+      h('table', { id: 'jobs-table' },
+        h('thead', {}, h('tr', {}, h('th', {}, 'Job'), h('th', {}, 'Kind'), h('th', {}, 'Status'),
+          h('th', { style: 'width:28%' }, 'Progress'), h('th', { class: 'num' }, 'Done'),
+          h('th', { class: 'num' }, 'Failed'), h('th', { class: 'num' }, 'Total'),
+          h('th', {}, 'Created'), h('th', {}, 'Finished'))),
+        body))));
+  every(LIST_POLL_MS, async () => {
+    const page = await api('/api/jobs?limit=100');
+    count.textContent = `${page.total} job${page.total === 1 ? '' : 's'}${page.total > 100 ? ' (newest 100)' : ''}`;
+    if (!page.jobs.length) {
+      body.replaceChildren(h('tr', {}, h('td', { colspan: 9, class: 'empty' },
+        'No jobs yet. ', h('a', { href: '#/new' }, 'Start a backtest or an optimization'), '.')));
+      return;
+    }
+    body.replaceChildren(...page.jobs.map((j) => {
+      const done = j.kind === 'backtest' && TERMINAL.has(j.status) ? j.total : j.completed + j.failed;
+      const frac = j.total ? done / j.total : 0;
+      const href = `#/${j.kind}s/${encodeURIComponent(j.id)}`;
+      return h('tr', { class: 'click', 'data-id': j.id, onclick: () => { location.hash = href; } },
+        h('td', {}, h('a', { href, class: 'mono' }, shortId(j.id))),
+        h('td', {}, j.kind), h('td', {}, badge(j.status)),
+        h('td', {}, progressBar(frac, j.total && j.kind === 'optimization' ? j.failed / j.total : 0)),
+        h('td', { class: 'num' }, int(j.completed)), h('td', { class: 'num' }, int(j.failed)),
+        h('td', { class: 'num' }, int(j.total)), h('td', {}, when(j.created_at)),
+        h('td', {}, when(j.finished_at)));
+    }));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The job form.
+
+function splitList(text) {
+  return text.split(',').map((s) => s.trim()).filter((s) => s.length);
+}
+function parseValue(p, text, field) {
+  if (p.type === 'choice') return text;
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isFinite(v)) throw new FormError(field, `${p.name}: '${text}' is not a number`);
+  if (p.type === 'int' && !Number.isInteger(v)) throw new FormError(field, `${p.name}: '${text}' is not an integer`);
+  return v;
+}
+class FormError extends Error {
+  constructor(field, message) { super(message); this.field = field; }
+}
+
+async function newJobView(root) {
+  const [cat, ds] = await Promise.all([catalog(), api('/api/datasets')]);
+  const view = state.view;
+  let kind = 'optimization';
+  const err = h('div', { class: 'error-box', id: 'form-error', hidden: true });
+  const paramsBox = h('div');
+  const kindSeg = h('div', { class: 'seg', id: 'kind' });
+  const strategySel = h('select', { name: 'strategy', id: 'strategy' },
+    cat.strategies.map((s) => h('option', { value: s.name }, s.name)));
+  const strategyDesc = h('div', { class: 'hint' });
+
+  // Dataset: data-folder files, stored (uploaded) datasets, or synthetic bars.
+  const datasetSel = h('select', { name: 'dataset', id: 'dataset' });
+  const synthBars = h('input', { type: 'number', name: 'synthetic-bars', value: 100000, min: 1 });
+  const synthSeed = h('input', { type: 'number', name: 'synthetic-seed', value: 7, min: 0 });
+  const synthBox = h('div', { class: 'inline', hidden: true }, 'bars', synthBars, 'seed', synthSeed);
+  const fileInput = h('input', { type: 'file', accept: '.csv,text/csv', id: 'upload-file' });
+  const uploadMsg = h('div', { class: 'hint', id: 'upload-msg' });
+  function fillDatasets(list, select) {
+    const opt = (src, label) => h('option', { value: JSON.stringify(src) }, label);
+    datasetSel.replaceChildren(
+      h('optgroup', { label: 'Data folder' }, list.files.map((f) => opt(f.source, f.path))),
+      h('optgroup', { label: 'Uploaded' }, list.stored.map((d) =>
+        opt(d.source, `${d.name} · ${int(d.bars)} bars · ${d.id.slice(0, 10)}`))),
+      h('optgroup', { label: 'Generated' }, opt({ synthetic: null }, 'Synthetic random walk…')));
+    if (select) datasetSel.value = JSON.stringify(select);
+    synthBox.hidden = !datasetSel.value.includes('synthetic');
+  }
+  fillDatasets(ds, ds.files.length ? ds.files.find((f) => f.path === 'GOOG.csv')?.source || ds.files[0].source : null);
+  datasetSel.addEventListener('change', () => { synthBox.hidden = !datasetSel.value.includes('synthetic'); });
+  async function upload() {
+    const file = fileInput.files[0];
+    if (!file) { uploadMsg.textContent = 'Choose a CSV file first.'; return; }
+    uploadMsg.textContent = `Uploading ${file.name}…`;
+    try {
+      const name = file.name.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 128) || 'upload.csv';
+      const d = await api(`/api/datasets?name=${encodeURIComponent(name)}`,
+        { method: 'POST', body: await file.text(), contentType: 'text/csv' });
+      fillDatasets(await api('/api/datasets'), d.source);
+      uploadMsg.textContent = `Stored ${d.name}: ${int(d.bars)} bars, ${when(d.first_ts)} – ${when(d.last_ts)}.`;
+    } catch (e) {
+      uploadMsg.textContent = e.message;
+    }
+  }
+
+  const metricSel = h('select', { name: 'objective' }, cat.metrics.map((m) =>
+    h('option', { value: m }, (METRIC_INFO[m] || { label: m }).label)));
+  metricSel.value = 'sharpe';
+  const goalSel = h('select', { name: 'goal' }, h('option', { value: 'maximize' }, 'maximize'),
+    h('option', { value: 'minimize' }, 'minimize'));
+  const constraint = h('input', { type: 'text', name: 'constraint', placeholder: 'e.g. fast < slow', style: 'width:100%' });
+  const methodSel = h('select', { name: 'method' }, h('option', { value: 'grid' }, 'grid (every combination)'),
+    h('option', { value: 'random' }, 'random sample'));
+  const randomN = h('input', { type: 'number', name: 'random-n', value: 200, min: 1 });
+  const randomSeed = h('input', { type: 'number', name: 'random-seed', value: 1, min: 0 });
+  const randomBox = h('span', { class: 'inline', hidden: true }, 'n', randomN, 'seed', randomSeed);
+  methodSel.addEventListener('change', () => { randomBox.hidden = methodSel.value !== 'random'; updateCount(); });
+  const cash = h('input', { type: 'number', name: 'cash', value: 10000, min: 0, step: 'any' });
+  const commission = h('input', { type: 'number', name: 'commission', value: 0, min: 0, step: 'any' });
+  const topK = h('input', { type: 'number', name: 'top_k', value: 10, min: 1 });
+  const trialCount = h('div', { class: 'hint', id: 'trial-count' });
+  const submitBtn = h('button', { class: 'primary', type: 'submit', id: 'submit-btn' }, 'Start optimization');
+
+  const optOnly = [];
+  const optField = (el) => { optOnly.push(el); return el; };
+
+  // One row per parameter: a fixed value (backtest), or fixed / range / list (optimization).
+  let rows = [];
+  function renderParams() {
+    const s = cat.strategies.find((x) => x.name === strategySel.value);
+    strategyDesc.textContent = s.description;
+    rows = s.params.map((p) => paramRow(p));
+    paramsBox.replaceChildren(h('table', { class: 'params' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'Parameter'), h('th', {}, 'Allowed'),
+        h('th', {}, kind === 'optimization' ? 'Sweep' : ''), h('th', {}, 'Value(s)'))),
+      h('tbody', {}, rows.map((r) => r.tr))));
+    updateCount();
+  }
+  function paramRow(p) {
+    const field = `spec.${kind === 'optimization' ? 'space' : 'params'}.${p.name}`;
+    const allowed = p.type === 'choice' ? p.choices.join(' | ')
+      : `${p.type} ${p.min} … ${p.max} (default ${p.default})`;
+    const step = p.type === 'int' ? 1 : 'any';
+    const num = (name, value) => h('input', { type: 'number', name: `${name}-${p.name}`, value, step,
+      min: p.min, max: p.max, oninput: updateCount });
+    if (p.type === 'choice') {
+      if (kind === 'backtest') {
+        const sel = h('select', { name: `value-${p.name}` }, p.choices.map((c) => h('option', { value: c }, c)));
+        sel.value = p.default;
+        return { tr: h('tr', { 'data-field': field }, h('td', {}, h('b', {}, p.name)), h('td', { class: 'muted' }, allowed), h('td'), h('td', {}, sel)),
+          value: () => sel.value, count: () => 1 };
+      }
+      const boxes = p.choices.map((c) => h('input', { type: 'checkbox', name: `choice-${p.name}`, value: c,
+        checked: c === p.default, onchange: updateCount }));
+      return { tr: h('tr', { 'data-field': field }, h('td', {}, h('b', {}, p.name)), h('td', { class: 'muted' }, allowed), h('td', {}, 'any of'),
+        h('td', { class: 'inline' }, p.choices.map((c, i) => h('label', { class: 'inline', style: 'font-weight:400;color:inherit' }, boxes[i], c)))),
+      value: () => {
+        const v = boxes.filter((b) => b.checked).map((b) => b.value);
+        if (!v.length) throw new FormError(field, `${p.name}: tick at least one value`);
+        return v;
+      },
+      count: () => Math.max(1, boxes.filter((b) => b.checked).length) };
+    }
+    if (kind === 'backtest') {
+      const input = num('value', p.default);
+      return { tr: h('tr', { 'data-field': field }, h('td', {}, h('b', {}, p.name)), h('td', { class: 'muted' }, allowed), h('td'), h('td', {}, input)),
+        value: () => parseValue(p, input.value, field), count: () => 1 };
+    }
+    const mode = h('select', { name: `mode-${p.name}` }, h('option', { value: 'fixed' }, 'fixed'),
+      h('option', { value: 'range' }, 'range'), h('option', { value: 'list' }, 'list'));
+    const fixed = num('value', p.default);
+    const start = num('start', p.default);
+    const stop = num('stop', p.default);
+    const stepIn = num('step', p.type === 'int' ? 1 : 0.1);
+    const list = h('input', { type: 'text', name: `list-${p.name}`, placeholder: 'comma-separated, e.g. 10, 20, 40', oninput: updateCount });
+    const boxes = { fixed: h('span', {}, fixed), range: h('span', { class: 'inline' }, start, '…', stop, 'step', stepIn), list: h('span', {}, list) };
+    const cell = h('td', { class: 'inline' });
+    const show = () => { cell.replaceChildren(boxes[mode.value]); updateCount(); };
+    mode.addEventListener('change', show);
+    cell.append(boxes.fixed);
+    return {
+      tr: h('tr', { 'data-field': field }, h('td', {}, h('b', {}, p.name)), h('td', { class: 'muted' }, allowed), h('td', {}, mode), cell),
+      value: () => {
+        if (mode.value === 'fixed') return [parseValue(p, fixed.value, field)];
+        if (mode.value === 'list') {
+          const v = splitList(list.value).map((t) => parseValue(p, t, field));
+          if (!v.length) throw new FormError(field, `${p.name}: give at least one value`);
+          return v;
+        }
+        return { start: parseValue(p, start.value, field), stop: parseValue(p, stop.value, field),
+          step: parseValue(p, stepIn.value, field) };
+      },
+      count: () => {
+        if (mode.value === 'fixed') return 1;
+        if (mode.value === 'list') return Math.max(1, splitList(list.value).length);
+        const a = Number(start.value), b = Number(stop.value), st = Number(stepIn.value);
+        return st > 0 && b >= a ? Math.floor((b - a) / st + 1e-9) + 1 : 0;
+      },
+    };
+  }
+  function updateCount() {
+    if (kind !== 'optimization') { trialCount.textContent = ''; return; }
+    const n = rows.reduce((a, r) => a * r.count(), 1);
+    trialCount.textContent = methodSel.value === 'random'
+      ? `random sample of ${int(Number(randomN.value))} from a grid of ${int(n)} combinations (before the constraint)`
+      : `${int(n)} combinations before the constraint`;
+  }
+  function setKind(k) {
+    kind = k;
+    kindSeg.querySelectorAll('button').forEach((b) => b.classList.toggle('on', b.dataset.kind === k));
+    optOnly.forEach((el) => { el.hidden = k !== 'optimization'; });
+    submitBtn.textContent = k === 'optimization' ? 'Start optimization' : 'Start backtest';
+    renderParams();
+  }
+  kindSeg.append(
+    h('button', { type: 'button', 'data-kind': 'optimization', onclick: () => setKind('optimization') }, 'Optimization'),
+    h('button', { type: 'button', 'data-kind': 'backtest', onclick: () => setKind('backtest') }, 'Backtest'));
+  strategySel.addEventListener('change', renderParams);
+
+  function spec() {
+    const s = { strategy: strategySel.value };
+    const src = JSON.parse(datasetSel.value);
+    s.dataset = 'synthetic' in src
+      ? { synthetic: { bars: parseValue({ name: 'bars', type: 'int' }, synthBars.value, 'spec.dataset'),
+        seed: parseValue({ name: 'seed', type: 'int' }, synthSeed.value, 'spec.dataset') } }
+      : src;
+    s.cash = parseValue({ name: 'cash', type: 'float' }, cash.value, 'spec.cash');
+    s.commission = parseValue({ name: 'commission', type: 'float' }, commission.value, 'spec.commission');
+    const values = {};
+    const schema = cat.strategies.find((x) => x.name === s.strategy).params;
+    schema.forEach((p, i) => { values[p.name] = rows[i].value(); });
+    if (kind === 'backtest') {
+      s.params = values;
+      return s;
+    }
+    s.space = values;
+    if (constraint.value.trim()) s.constraint = constraint.value.trim();
+    s.method = methodSel.value === 'grid' ? 'grid'
+      : { random: { n: parseValue({ name: 'n', type: 'int' }, randomN.value, 'spec.method'),
+        seed: parseValue({ name: 'seed', type: 'int' }, randomSeed.value, 'spec.method') } };
+    s.objective = { metric: metricSel.value, goal: goalSel.value };
+    s.top_k = parseValue({ name: 'top_k', type: 'int' }, topK.value, 'spec.top_k');
+    return s;
+  }
+  function markField(field) {
+    root.querySelectorAll('.invalid').forEach((el) => el.classList.remove('invalid'));
+    if (!field) return;
+    let best = null;
+    root.querySelectorAll('[data-field]').forEach((el) => {
+      const f = el.dataset.field;
+      if ((field === f || field.startsWith(`${f}.`) || field.startsWith(`${f}[`)) &&
+          (!best || f.length > best.dataset.field.length)) best = el;
+    });
+    if (best) best.querySelectorAll('input,select').forEach((el) => el.classList.add('invalid'));
+  }
+  async function submit(ev) {
+    ev.preventDefault();
+    err.hidden = true;
+    markField(null);
+    let body;
+    try {
+      body = spec();
+    } catch (e) {
+      err.textContent = e.message;
+      err.hidden = false;
+      markField(e.field);
+      return;
+    }
+    submitBtn.disabled = true;
+    try {
+      const acc = await api(`/api/${kind}s`, { method: 'POST', json: body });
+      if (view === state.view) location.hash = `#/${kind}s/${encodeURIComponent(acc.id)}`;
+    } catch (e) {
+      err.textContent = `${e.message}${e.field ? `  (field: ${e.field})` : ''}`;
+      err.hidden = false;
+      markField(e.field);
+    } finally {
+      submitBtn.disabled = false;
+    }
+  }
+
+  const labeled = (text, el, attrs = {}) => h('div', { class: 'field', ...attrs }, h('label', {}, text), el);
+  root.append(
+    h('h1', {}, 'New job'),
+    h('p', { class: 'muted', style: 'margin-top:0' }, 'A backtest runs one parameter set; an optimization runs every combination of the ranges you give (or a random sample), on the cluster\'s workers.'),
+    h('form', { id: 'job-form', onsubmit: submit, novalidate: true },
+      h('div', { class: 'grid-main' },
+        h('div', {},
+          h('div', { class: 'panel' },
+            h('div', { class: 'row', style: 'align-items:flex-end' },
+              labeled('Kind', kindSeg), labeled('Strategy', strategySel, { style: 'min-width:220px' })),
+            strategyDesc),
+          h('div', { class: 'panel' }, h('h2', {}, 'Parameters'), paramsBox, trialCount,
+            optField(h('div', { class: 'field', 'data-field': 'spec.constraint', style: 'margin-top:12px' },
+              h('label', {}, 'Constraint (optional)'), constraint,
+              h('div', { class: 'hint' }, 'Comparisons over parameters with and / or, + - * /, numbers; trials that fail it are skipped.'))))),
+        h('div', {},
+          h('div', { class: 'panel' }, h('h2', {}, 'Data'),
+            h('div', { class: 'field', 'data-field': 'spec.dataset' }, h('label', {}, 'Dataset'), datasetSel, synthBox),
+            h('div', { class: 'field' }, h('label', {}, 'Or upload a CSV (Date, Open, High, Low, Close[, Volume])'),
+              h('div', { class: 'inline' }, fileInput, h('button', { type: 'button', onclick: upload, id: 'upload-btn' }, 'Upload')),
+              uploadMsg)),
+          optField(h('div', { class: 'panel' }, h('h2', {}, 'Search'),
+            h('div', { class: 'field', 'data-field': 'spec.objective' }, h('label', {}, 'Objective'), h('div', { class: 'inline' }, goalSel, metricSel)),
+            h('div', { class: 'field', 'data-field': 'spec.method' }, h('label', {}, 'Method'), h('div', { class: 'inline' }, methodSel, randomBox)),
+            h('div', { class: 'field', 'data-field': 'spec.top_k' }, h('label', {}, 'Keep full results of the top'), topK))),
+          h('div', { class: 'panel' }, h('h2', {}, 'Account'),
+            h('div', { class: 'row' },
+              h('div', { class: 'field', 'data-field': 'spec.cash' }, h('label', {}, 'Starting cash'), cash),
+              h('div', { class: 'field', 'data-field': 'spec.commission' }, h('label', {}, 'Commission (fraction)'), commission))),
+          err,
+          h('div', { class: 'row' }, submitBtn)))));
+  setKind('optimization');
+}
+
+// ---------------------------------------------------------------------------------------------
+// One job.
+
+function metricsTable(metrics, id) {
+  const half = Math.ceil(METRICS.length / 2);
+  const part = (list) => h('table', {}, h('tbody', {}, list.map(([k, label]) =>
+    h('tr', {}, h('td', {}, label), metricCell(k, metrics[k])))));
+  return h('div', { class: 'grid2', id }, part(METRICS.slice(0, half)), part(METRICS.slice(half)));
+}
+
+function equityChart(canvas, equity, cash) {
+  const data = (equity || []).map((v) => (isNum(v) ? v : null));
+  const chart = new window.Chart(canvas, {
+    type: 'line',
+    data: {
+      labels: data.map((_, i) => i),
+      datasets: [{ label: 'Equity', data, borderColor: '#2457d6', backgroundColor: 'rgba(36,87,214,.08)',
+        borderWidth: 1.5, pointRadius: 0, fill: true, tension: 0 },
+      { label: 'Starting cash', data: data.map(() => cash), borderColor: '#98a2b3', borderDash: [4, 4],
+        borderWidth: 1, pointRadius: 0, fill: false }],
+    },
+    options: {
+      animation: false, responsive: true, maintainAspectRatio: false,
+      interaction: { mode: 'index', intersect: false },
+      scales: {
+        x: { ticks: { display: false }, grid: { display: false }, title: { display: true, text: 'time →' } },
+        y: { ticks: { callback: (v) => money(v) } },
+      },
+      plugins: { legend: { display: true, position: 'bottom' },
+        tooltip: { callbacks: { label: (c) => `${c.dataset.label}: ${money(c.parsed.y)}`, title: () => '' } } },
+    },
+  });
+  state.charts.push(chart);
+}
+
+function tradesPanel(result) {
+  const trades = result.trades || [];
+  const n = isNum(result.trade_count) ? result.trade_count : trades.length;
+  if (!trades.length) {
+    return h('div', { class: 'panel', id: 'trades' }, h('h2', {}, 'Trades'),
+      h('div', { class: 'muted' }, `${int(n)} trade${n === 1 ? '' : 's'}`));
+  }
+  return h('div', { class: 'panel', id: 'trades' }, h('h2', {}, `Trades (${int(trades.length)})`),
+    h('div', { class: 'table-wrap', style: 'max-height:420px;overflow-y:auto' }, h('table', {},
+      h('thead', {}, h('tr', {}, ['#', 'Side', 'Size', 'Entry time', 'Entry price', 'Exit time', 'Exit price', 'P&L', 'Return', 'Commissions']
+        .map((c, i) => h('th', { class: i >= 2 && i !== 3 && i !== 5 ? 'num' : null }, c)))),
+      h('tbody', {}, trades.map((t, i) => h('tr', {},
+        h('td', { class: 'num' }, i + 1), h('td', {}, t.size < 0 ? 'short' : 'long'),
+        h('td', { class: 'num' }, int(Math.abs(t.size))), h('td', {}, t.entry_time),
+        h('td', { class: 'num' }, money(t.entry_price)), h('td', {}, t.exit_time),
+        h('td', { class: 'num' }, money(t.exit_price)),
+        h('td', { class: `num ${t.pnl > 0 ? 'pos' : t.pnl < 0 ? 'neg' : ''}` }, money(t.pnl)),
+        metricCell('return_pct', t.return_pct), h('td', { class: 'num' }, money(t.commissions))))))));
+}
+
+async function jobView(root, coll, id) {
+  const kind = coll === 'backtests' ? 'backtest' : 'optimization';
+  const base = `/api/${coll}/${encodeURIComponent(id)}`;
+  const view = state.view;
+  const record = await api(base);
+  const spec = record.spec || {};
+  const objective = (spec.objective && spec.objective.metric) || 'sharpe';
+  const goal = (spec.objective && spec.objective.goal) || 'maximize';
+  const ds = spec.dataset || {};
+  const dsText = ds.path || (ds.id && `stored ${ds.id.slice(0, 10)}`) ||
+    (ds.synthetic && `synthetic ${int(ds.synthetic.bars)} bars, seed ${ds.synthetic.seed}`) || '—';
+
+  const statusBadge = h('span', { id: 'job-status' });
+  const bar = h('div', { id: 'job-progress' });
+  const pctText = h('div', { id: 'progress-text', class: 'muted' });
+  const stats = h('div', { class: 'stats', id: 'job-stats' });
+  const best = h('div', { id: 'best' });
+  const cancelBtn = h('button', { class: 'danger', id: 'cancel-btn', hidden: true, onclick: cancel }, 'Cancel job');
+  const results = h('div', { id: 'results' });
+  const msg = h('div', { class: 'error-box', hidden: true });
+
+  root.append(
+    h('div', { class: 'row', style: 'justify-content:space-between;align-items:flex-start;margin-bottom:12px' },
+      h('div', {},
+        h('h1', {}, `${kind === 'backtest' ? 'Backtest' : 'Optimization'} `, h('span', { class: 'mono', style: 'font-size:15px' }, id), ' ', statusBadge),
+        h('div', { class: 'muted' }, `${spec.strategy || ''} · ${dsText} · created ${when(record.created_at)}` +
+          (kind === 'optimization' ? ` · objective: ${goal} ${(METRIC_INFO[objective] || { label: objective }).label}` : ''))),
+      cancelBtn),
+    h('div', { class: 'panel' }, bar, pctText, stats, msg),
+    h('div', { class: 'panel', hidden: kind !== 'optimization', id: 'best-panel' }, h('h2', {}, 'Best so far'), best),
+    results);
+
+  let last = null;
+  async function cancel() {
+    cancelBtn.disabled = true;
+    try {
+      const s = await api(`${base}/cancel`, { method: 'POST' });
+      render(s);
+    } catch (e) {
+      msg.textContent = e.message;
+      msg.hidden = false;
+    } finally {
+      cancelBtn.disabled = false;
+    }
+  }
+  function render(s) {
+    last = s;
+    statusBadge.replaceChildren(badge(s.status));
+    const done = s.completed + s.failed;
+    const terminal = TERMINAL.has(s.status);
+    const frac = kind === 'backtest' && s.status === 'completed' ? 1 : s.progress || 0;
+    bar.replaceChildren(progressBar(frac, kind === 'optimization' && s.total ? s.failed / s.total : 0, true));
+    bar.dataset.progress = String(Math.round(frac * 1000) / 10);
+    pctText.textContent = `${(frac * 100).toFixed(1)}%` + (kind === 'backtest' ? ` of ${int(s.total)} bars` : ` of ${int(s.total)} trials`);
+    const rate = s.elapsed_s > 0 ? done / s.elapsed_s : null;
+    const unit = kind === 'backtest' ? 'bars/s' : 'trials/s';
+    const stat = (k, v, idAttr) => h('div', { class: 'stat', 'data-stat': idAttr }, h('div', { class: 'k' }, k), h('div', { class: 'v' }, v));
+    stats.replaceChildren(
+      kind === 'optimization' ? stat('Completed', int(s.completed), 'completed') : stat('Bars done', int(s.completed), 'completed'),
+      stat('Failed', int(s.failed), 'failed'), stat('Running', int(s.running), 'running'),
+      stat('Queued', int(s.queued), 'queued'), stat('Total', int(s.total), 'total'),
+      stat('Rate', rate === null ? '—' : `${rate >= 100 ? int(rate) : rate.toFixed(1)} ${unit}`, 'rate'),
+      stat('Elapsed', duration(s.elapsed_s), 'elapsed'),
+      stat('ETA', terminal ? '—' : duration(s.eta_s), 'eta'));
+    cancelBtn.hidden = terminal;
+    if (kind === 'optimization') {
+      best.replaceChildren(s.best ? h('div', { class: 'kv' },
+        h('div', { class: 'k' }, (METRIC_INFO[objective] || { label: objective }).label),
+        h('div', { class: 'v', id: 'best-value' }, h('b', {}, fmtMetric(objective, s.best.metrics[objective]))),
+        h('div', { class: 'k' }, 'Parameters'), h('div', { class: 'mono' }, paramsText(s.best.params)),
+        h('div', { class: 'k' }, 'Return'), h('div', {}, pct(s.best.metrics.return_pct)),
+        h('div', { class: 'k' }, 'Trial'), h('div', {}, `#${s.best.index}`))
+        : h('div', { class: 'muted' }, 'No trial has completed yet.'));
+    }
+  }
+
+  every(POLL_MS, async () => {
+    const s = await api(`${base}/status`);
+    if (view !== state.view) return false;
+    render(s);
+    if (!TERMINAL.has(s.status)) return true;
+    renderResults(s);
+    return false;  // terminal: stop polling
+  });
+
+  function renderResults(s) {
+    if (s.status === 'failed' && record.error_message) {
+      msg.textContent = record.error_message;
+      msg.hidden = false;
+    }
+    const r = s.result;
+    if (kind === 'backtest') {
+      if (!r || !r.metrics) return;
+      const canvas = h('canvas', { id: 'equity-chart' });
+      results.append(
+        h('div', { class: 'grid-main' },
+          h('div', { class: 'panel' }, h('h2', {}, 'Equity curve'), h('div', { class: 'chart-box' }, canvas)),
+          h('div', { class: 'panel' }, h('h2', {}, 'Metrics'), metricsTable(r.metrics, 'metrics-table'))),
+        tradesPanel(r));
+      equityChart(canvas, r.equity, spec.cash || 10000);
+      return;
+    }
+    if (r && r.best) {
+      const top = (r.top || []).find((t) => t.index === r.best.index) || (r.top || [])[0];
+      const canvas = h('canvas', { id: 'equity-chart' });
+      results.append(h('div', { class: 'grid-main' },
+        h('div', { class: 'panel' }, h('h2', {}, `Equity curve of the best trial (#${r.best.index}: ${paramsText(r.best.params)})`),
+          h('div', { class: 'chart-box' }, canvas)),
+        h('div', { class: 'panel' }, h('h2', {}, 'Metrics of the best trial'), metricsTable(r.best.metrics, 'metrics-table'),
+          h('div', { class: 'muted', style: 'margin-top:8px' }, `${int(r.best.trades)} trades`))));
+      if (top && top.equity) equityChart(canvas, top.equity, spec.cash || 10000);
+    }
+    if (s.completed + s.failed > 0) {
+      results.append(trialsPanel(base, objective, s), heatmapPanel(base, objective, goal, r && r.heatmap));
+    }
+  }
+}
+
+function trialsPanel(base, objective, status) {
+  const q = { sort: objective, order: 'desc', offset: 0 };
+  const table = h('table', { id: 'trials-table' });
+  const info = h('span', { class: 'muted' });
+  const prev = h('button', { type: 'button', id: 'trials-prev', onclick: () => { q.offset = Math.max(0, q.offset - TRIALS_PAGE); load(); } }, '‹ Prev');
+  const next = h('button', { type: 'button', id: 'trials-next', onclick: () => { q.offset += TRIALS_PAGE; load(); } }, 'Next ›');
+  const view = state.view;
+  const columns = [objective, ...TRIAL_COLUMNS.filter((c) => c !== objective)];
+  async function load() {
+    const page = await api(`${base}/trials?sort=${encodeURIComponent(q.sort)}&order=${q.order}&limit=${TRIALS_PAGE}&offset=${q.offset}`);
+    if (view !== state.view) return;
+    const names = [...new Set(page.trials.flatMap((t) => Object.keys(t.params)))];
+    const head = (label, key, cls) => {
+      const sorted = q.sort === key;
+      return h('th', { class: `${cls || ''} sortable ${sorted ? 'sorted' : ''} ${sorted && q.order === 'asc' ? 'asc' : ''}`,
+        'data-sort': key, title: 'Sort',
+        onclick: () => {
+          if (q.sort === key) q.order = q.order === 'asc' ? 'desc' : 'asc';
+          else { q.sort = key; q.order = key === 'index' ? 'asc' : 'desc'; }
+          q.offset = 0;
+          load();
+        } }, label);
+    };
+    table.replaceChildren(
+      h('thead', {}, h('tr', {}, head('#', 'index', 'num'), h('th', {}, 'Status'),
+        names.map((n) => h('th', { class: 'num' }, n)),
+        columns.map((c) => head((METRIC_INFO[c] || { label: c }).label, c, 'num')),
+        h('th', {}, 'Error'))),
+      h('tbody', {}, page.trials.map((t) => h('tr', { 'data-index': t.index, 'data-status': t.status },
+        h('td', { class: 'num' }, t.index), h('td', {}, badge(t.status)),
+        names.map((n) => h('td', { class: 'num mono' }, t.params[n] ?? '')),
+        columns.map((c) => (t.status === 'completed' ? metricCell(c, t.metrics[c]) : h('td', { class: 'num muted' }, '—'))),
+        h('td', { class: 'err' }, t.error_message ? [t.error_message,
+          t.error_stack_trace ? h('details', { class: 'trace' }, h('summary', {}, 'stack trace'), h('pre', {}, t.error_stack_trace)) : null] : '')))));
+    const end = Math.min(page.total, q.offset + page.trials.length);
+    info.textContent = page.total ? `${int(q.offset + 1)}–${int(end)} of ${int(page.total)} trials` : 'no trials recorded';
+    prev.disabled = q.offset === 0;
+    next.disabled = end >= page.total;
+  }
+  load().catch((e) => showBanner(e.message, true));
+  return h('div', { class: 'panel', id: 'trials' },
+    h('div', { class: 'row', style: 'justify-content:space-between;align-items:center' },
+      h('h2', {}, `Trials (${int(status.completed)} completed, ${int(status.failed)} failed)`), h('span', { class: 'muted' }, 'click a metric header to sort')),
+    h('div', { class: 'table-wrap' }, table), h('div', { class: 'pager' }, info, prev, next));
+}
+
+// The objective over two parameters: for each pair of values, the best objective among the
+// trials that have them (the other parameters vary freely). Computed from the trial records.
+function heatmapPanel(base, objective, goal, serverHeatmap) {
+  const xSel = h('select', { id: 'heatmap-x', name: 'heatmap-x' });
+  const ySel = h('select', { id: 'heatmap-y', name: 'heatmap-y' });
+  const grid = h('div', { id: 'heatmap', class: 'table-wrap' }, h('div', { class: 'muted' }, 'Loading trials…'));
+  const view = state.view;
+  let trials = [];
+  let names = [];
+  const better = (a, b) => (goal === 'minimize' ? a < b : a > b);
+  const sortVals = (vals) => vals.sort((a, b) => (typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b))));
+  function draw() {
+    const x = xSel.value, y = ySel.value;
+    if (!x || !y || x === y) {
+      grid.replaceChildren(h('div', { class: 'muted' }, 'Choose two different parameters.'));
+      return;
+    }
+    const xs = sortVals([...new Set(trials.map((t) => t.params[x]))]);
+    const ys = sortVals([...new Set(trials.map((t) => t.params[y]))]);
+    const cells = new Map();
+    for (const t of trials) {
+      const v = t.metrics[objective];
+      if (t.status !== 'completed' || !isNum(v)) continue;
+      const key = `${t.params[x]}\u0000${t.params[y]}`;
+      if (!cells.has(key) || better(v, cells.get(key))) cells.set(key, v);
+    }
+    const values = [...cells.values()];
+    const lo = Math.min(...values), hi = Math.max(...values);
+    const color = (v) => {
+      let t = hi > lo ? (v - lo) / (hi - lo) : 0.5;
+      if (goal === 'minimize') t = 1 - t;
+      const mix = (a, b, f) => Math.round(a + (b - a) * f);
+      const [r, g, b] = t < 0.5 ? [mix(178, 247, t * 2), mix(24, 247, t * 2), mix(43, 247, t * 2)]
+        : [mix(247, 26, (t - 0.5) * 2), mix(247, 127, (t - 0.5) * 2), mix(247, 55, (t - 0.5) * 2)];
+      return `background:rgb(${r},${g},${b});color:${Math.abs(t - 0.5) > 0.35 ? '#fff' : '#1b1f24'}`;
+    };
+    grid.replaceChildren(
+      h('table', { class: 'heatmap' },
+        h('thead', {}, h('tr', {}, h('th', {}, `${y} ↓  ${x} →`), xs.map((v) => h('th', {}, v)))),
+        h('tbody', {}, ys.slice().reverse().map((yv) => h('tr', {}, h('th', {}, yv), xs.map((xv) => {
+          const v = cells.get(`${xv}\u0000${yv}`);
+          return isNum(v)
+            ? h('td', { style: color(v), title: `${x}=${xv} ${y}=${yv}: ${fmtMetric(objective, v)}` }, fmtMetric(objective, v))
+            : h('td', { style: 'background:#f2f4f7', title: 'no completed trial' }, '');
+        }))))),
+      h('div', { class: 'legend' }, values.length ? `${fmtMetric(objective, goal === 'minimize' ? hi : lo)}` : '',
+        h('span', { class: 'ramp' }), values.length ? `${fmtMetric(objective, goal === 'minimize' ? lo : hi)}` : '',
+        h('span', {}, `${(METRIC_INFO[objective] || { label: objective }).label}, best over the other parameters; grey: no completed trial`)));
+  }
+  (async () => {
+    for (let offset = 0; offset < HEATMAP_MAX_TRIALS; offset += 1000) {
+      const page = await api(`${base}/trials?sort=index&limit=1000&offset=${offset}`);
+      if (view !== state.view) return;
+      trials.push(...page.trials);
+      if (trials.length >= page.total || !page.trials.length) break;
+    }
+    names = [...new Set(trials.flatMap((t) => Object.keys(t.params)))]
+      .filter((n) => new Set(trials.map((t) => t.params[n])).size > 1);
+    if (names.length < 2) {
+      grid.replaceChildren(h('div', { class: 'muted' }, 'A heatmap needs two parameters that take more than one value.'));
+      return;
+    }
+    for (const sel of [xSel, ySel]) sel.replaceChildren(...names.map((n) => h('option', { value: n }, n)));
+    xSel.value = serverHeatmap && names.includes(serverHeatmap.x) ? serverHeatmap.x : names[0];
+    ySel.value = serverHeatmap && names.includes(serverHeatmap.y) ? serverHeatmap.y : names[1];
+    draw();
+  })().catch((e) => showBanner(e.message, true));
+  xSel.addEventListener('change', draw);
+  ySel.addEventListener('change', draw);
+  return h('div', { class: 'panel', id: 'heatmap-panel' },
+    h('div', { class: 'row', style: 'justify-content:space-between;align-items:center' },
+      h('h2', {}, `Heatmap of ${(METRIC_INFO[objective] || { label: objective }).label}`),
+      h('div', { class: 'inline' }, h('label', { style: 'margin:0' }, 'x'), xSel, h('label', { style: 'margin:0' }, 'y'), ySel)),
+    grid);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+document.getElementById('token-form').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  state.token = document.getElementById('token-input').value.trim();
+  localStorage.setItem('sweep.token', state.token);
+  document.getElementById('token-form').hidden = true;
+  state.catalog = null;
+  route();
+});
+window.addEventListener('hashchange', () => { Promise.resolve(route()).catch((e) => showBanner(e.message, true)); });
+clusterIndicator();
+Promise.resolve(route()).catch((e) => showBanner(e.message, true));
