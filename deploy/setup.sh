@@ -22,11 +22,15 @@ packages=(
   nlohmann-json3-dev libcli11-dev libspdlog-dev libcpp-httplib-dev libjs-chart.js
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-zmq python3-msgpack python3-pytest
+  chromium chromium-driver
 )
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# The dashboard's browser test runs on node + npm (Debian's, unless a node with npm is there).
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   sudo_cmd=""
@@ -40,3 +44,10 @@ cmake_args=(-S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="$build_type")
 [ -n "$sanitize" ] && cmake_args+=(-DSWEEP_SANITIZE="$sanitize")
 cmake "${cmake_args[@]}" >/dev/null
 ninja -C "$build_dir" -j"$(nproc)"
+
+# playwright-core (drives Debian's /usr/bin/chromium in tests/gateway), pinned by the committed
+# package-lock.json, into the gitignored tests/gateway/node_modules.
+if [ ! -f tests/gateway/node_modules/playwright-core/package.json ] ||
+   [ tests/gateway/package-lock.json -nt tests/gateway/node_modules/.package-lock.json ]; then
+  (cd tests/gateway && npm ci --no-audit --no-fund --loglevel=error)
+fi

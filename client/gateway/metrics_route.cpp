@@ -17,7 +17,7 @@ constexpr uint64_t kMaxJobPages = 100;  // 100k jobs summed per scrape at most
 
 std::string number(double v) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
+  std::snprintf(buf, sizeof buf, "%.10g", v);
   return buf;
 }
 

@@ -1,0 +1,230 @@
+// The dashboard in headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core)
+// against a real `sweep up --http` cluster on ephemeral loopback ports:
+//   start an optimization from the form, watch the progress bar move and finish, open its trials
+//   table (sort, page) and heatmap; run a backtest from the form and see its metrics and trades;
+//   start another optimization and cancel it from its page; no console errors anywhere.
+// Screenshots of every page go to test-artifacts/ (or $SWEEP_ARTIFACTS). Every wait is on a
+// condition with a deadline.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..', '..');
+const bin = process.env.SWEEP_BIN_DIR || path.join(root, 'build', 'bin');
+const artifacts = process.env.SWEEP_ARTIFACTS || path.join(root, 'test-artifacts');
+const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
+
+let chromium;
+try {
+  ({ chromium } = await import('playwright-core'));
+} catch {
+  console.error(`playwright-core is not installed in ${here}/node_modules: run deploy/setup.sh`);
+  process.exit(1);
+}
+
+fs.mkdirSync(artifacts, { recursive: true });
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sweep-browser-'));
+const log = fs.openSync(path.join(tmp, 'up.log'), 'w');
+
+function startCluster() {
+  const up = spawn(path.join(bin, 'sweep'), ['up', '--workers', '2', '--db', path.join(tmp, 's.db'),
+    '--data-dir', path.join(root, 'data'), '--http', '127.0.0.1:0'],
+  { cwd: root, stdio: ['ignore', 'pipe', log] });
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error('sweep up was not ready within 60 s')), 60000);
+    up.stdout.on('data', (d) => {
+      buf += d;
+      const m = buf.match(/^sweep up ready .*http=(\S+)/m);
+      if (m) { clearTimeout(timer); resolve({ up, base: m[1] }); }
+    });
+    up.on('exit', (code) => reject(new Error(`sweep up exited (${code}): ${fs.readFileSync(path.join(tmp, 'up.log'), 'utf8')}`)));
+  });
+}
+
+let step = 0;
+async function shot(page, name) {
+  step += 1;
+  const file = path.join(artifacts, `${String(step).padStart(2, '0')}-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  console.log(`screenshot ${file}`);
+}
+function check(cond, what) {
+  if (!cond) throw new Error(`check failed: ${what}`);
+}
+
+const { up, base } = await startCluster();
+console.log(`cluster at ${base}`);
+const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
+const consoleErrors = [];
+let failed = false;
+try {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(30000);
+  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => consoleErrors.push(`page error: ${e.message}`));
+  page.on('requestfailed', (r) => consoleErrors.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+
+  // Workers first: the header shows them.
+  await page.goto(`${base}/#/`);
+  await page.locator('#cluster', { hasText: '2 workers' }).waitFor({ timeout: 30000 });
+  await page.locator('#jobs-table').waitFor();
+  await shot(page, 'jobs-empty');
+
+  // --- An optimization from the form -----------------------------------------------------
+  await page.click('#new-job-link');
+  await page.locator('#job-form').waitFor();
+  await page.selectOption('#strategy', 'sma_cross');
+  await page.selectOption('#dataset', { label: 'Synthetic random walk…' });
+  await page.fill('input[name="synthetic-bars"]', '1000000');
+  await page.selectOption('select[name="mode-fast"]', 'range');
+  await page.fill('input[name="start-fast"]', '5');
+  await page.fill('input[name="stop-fast"]', '50');
+  await page.fill('input[name="step-fast"]', '5');
+  await page.selectOption('select[name="mode-slow"]', 'list');
+  await page.fill('input[name="list-slow"]', '60, 80, 100, 120, 140, 160, 180, 200');
+  await page.check('input[name="choice-mode"][value="long_short"]');
+  await page.fill('input[name="constraint"]', 'fast < slow');
+  await page.selectOption('select[name="objective"]', 'return_pct');
+  await page.locator('#trial-count', { hasText: '160 combinations' }).waitFor();
+  await shot(page, 'new-optimization-form');
+  await page.click('#submit-btn');
+  await page.waitForURL(/#\/optimizations\//);
+  const optUrl = page.url();
+
+  // The bar moves, then finishes; the values seen on the way are kept.
+  const seen = new Set();
+  let midShot = false;
+  const deadline = Date.now() + 120000;
+  for (;;) {
+    const p = await page.locator('#job-progress').getAttribute('data-progress').catch(() => null);
+    if (p !== null) seen.add(Number(p));
+    const status = await page.locator('#job-status .badge').getAttribute('data-status').catch(() => null);
+    if (!midShot && p !== null && Number(p) > 0 && Number(p) < 100) {
+      await shot(page, 'optimization-running');
+      midShot = true;
+    }
+    if (status === 'completed') break;
+    check(Date.now() < deadline, 'the optimization to complete within 120 s');
+    check(!['failed', 'cancelled'].includes(status), `the optimization ended ${status}`);
+    await page.waitForTimeout(100);
+  }
+  const values = [...seen].sort((a, b) => a - b);
+  console.log(`progress values seen: ${values.join(' ')}`);
+  check(values[values.length - 1] === 100, 'the bar reached 100%');
+  check(values.some((v) => v > 0 && v < 100) || values.length >= 2, 'the bar moved');
+  check((await page.locator('[data-stat="completed"] .v').textContent()).trim() === '160', 'completed count 160');
+
+  // Polling stops once the job is terminal: no status request within two poll periods.
+  let statusRequests = 0;
+  const onRequest = (r) => { if (r.url().includes('/status')) statusRequests += 1; };
+  page.on('request', onRequest);
+  await page.locator('#trials-table tbody tr').first().waitFor();
+  await page.waitForTimeout(2500);  // a window to observe the absence of polls, not a sync sleep
+  page.off('request', onRequest);
+  check(statusRequests === 0, `no status polls after the job completed (saw ${statusRequests})`);
+
+  await page.locator('#equity-chart').waitFor();
+  await page.locator('#metrics-table').waitFor();
+  check(await page.locator('#cancel-btn').isHidden(), 'no cancel button on a finished job');
+  await shot(page, 'optimization-completed');
+
+  // Trials: 50 a page; sort by a metric header; next page.
+  check(await page.locator('#trials-table tbody tr').count() === 50, '50 trials on the first page');
+  await page.click('#trials-table th[data-sort="sharpe"]');
+  await page.locator('#trials-table th.sorted[data-sort="sharpe"]').waitFor();
+  const sharpe = async () => page.$$eval('#trials-table tbody tr', (rows) => rows.map((r) => r.dataset.index));
+  const firstPage = await sharpe();
+  await page.click('#trials-next');
+  await page.locator('#trials-prev:not([disabled])').waitFor();
+  const secondPage = await sharpe();
+  check(secondPage.length === 50 && secondPage[0] !== firstPage[0], 'the second page differs');
+  await page.locator('#trials').scrollIntoViewIfNeeded();
+  await shot(page, 'optimization-trials');
+
+  // Heatmap: 10 fast values x 8 slow values.
+  await page.locator('#heatmap table').waitFor();
+  const cells = await page.locator('#heatmap tbody td').count();
+  check(cells === 80, `heatmap has 80 cells (got ${cells})`);
+  await page.selectOption('#heatmap-x', 'slow');
+  await page.selectOption('#heatmap-y', 'fast');
+  await page.locator('#heatmap thead th', { hasText: '200' }).first().waitFor();
+  await page.locator('#heatmap-panel').scrollIntoViewIfNeeded();
+  await shot(page, 'optimization-heatmap');
+
+  // Laptop and wide-screen sizes of the finished job.
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(optUrl);
+  await page.locator('#trials-table tbody tr').first().waitFor();
+  await page.locator('#heatmap table').waitFor();
+  await shot(page, 'optimization-laptop-1280');
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  await page.locator('#equity-chart').waitFor();
+  await shot(page, 'optimization-wide-1920');
+  await page.setViewportSize({ width: 1440, height: 900 });
+
+  // --- A backtest from the form ----------------------------------------------------------
+  await page.goto(`${base}/#/new`);
+  await page.locator('#job-form').waitFor();
+  await page.click('#kind button[data-kind="backtest"]');
+  await page.selectOption('#dataset', { label: 'GOOG.csv' });
+  await page.fill('input[name="value-fast"]', '10');
+  await page.fill('input[name="value-slow"]', '30');
+  await page.selectOption('select[name="value-mode"]', 'long_short');
+  await shot(page, 'new-backtest-form');
+  await page.click('#submit-btn');
+  await page.waitForURL(/#\/backtests\//);
+  await page.locator('#job-status .badge[data-status="completed"]').waitFor({ timeout: 60000 });
+  await page.locator('#metrics-table').waitFor();
+  await page.locator('#trades').waitFor();
+  const metricsText = await page.locator('#metrics-table').textContent();
+  check(metricsText.includes('51,422.99'), 'final equity 51,422.99 in the metrics table');
+  await shot(page, 'backtest-completed');
+
+  // --- Another optimization, cancelled from its page ---------------------------------------
+  await page.goto(`${base}/#/new`);
+  await page.locator('#job-form').waitFor();
+  await page.selectOption('#dataset', { label: 'Synthetic random walk…' });
+  await page.fill('input[name="synthetic-bars"]', '1000000');
+  await page.selectOption('select[name="mode-fast"]', 'range');
+  await page.fill('input[name="start-fast"]', '2');
+  await page.fill('input[name="stop-fast"]', '101');
+  await page.fill('input[name="step-fast"]', '1');
+  await page.selectOption('select[name="mode-slow"]', 'range');
+  await page.fill('input[name="start-slow"]', '110');
+  await page.fill('input[name="stop-slow"]', '300');
+  await page.fill('input[name="step-slow"]', '10');
+  await page.click('#submit-btn');
+  await page.waitForURL(/#\/optimizations\//);
+  await page.locator('#job-status .badge[data-status="running"]').waitFor({ timeout: 60000 });
+  await page.locator('#cancel-btn:visible').waitFor();
+  await shot(page, 'optimization-before-cancel');
+  await page.click('#cancel-btn');
+  await page.locator('#job-status .badge[data-status="cancelled"]').waitFor({ timeout: 60000 });
+  check(await page.locator('#cancel-btn').isHidden(), 'the cancel button is gone');
+  await shot(page, 'optimization-cancelled');
+
+  // --- The jobs list with all three --------------------------------------------------------
+  await page.click('a[data-nav="jobs"]');
+  await page.locator('#jobs-table tbody tr[data-id]').nth(2).waitFor();
+  await page.locator('#jobs-table .badge[data-status="cancelled"]').waitFor();
+  await shot(page, 'jobs-list');
+
+  check(consoleErrors.length === 0, `no console errors, got:\n${consoleErrors.join('\n')}`);
+  console.log('browser test passed');
+} catch (e) {
+  failed = true;
+  console.error(e.stack || e.message);
+  if (consoleErrors.length) console.error(`console errors:\n${consoleErrors.join('\n')}`);
+  console.error(`sweep up log:\n${fs.readFileSync(path.join(tmp, 'up.log'), 'utf8').slice(-3000)}`);
+} finally {
+  await browser.close();
+  up.kill('SIGINT');
+  await new Promise((r) => { if (up.exitCode !== null) r(); else up.on('exit', r); setTimeout(r, 20000); });
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+process.exit(failed ? 1 : 0);
