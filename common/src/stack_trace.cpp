@@ -75,9 +75,10 @@ std::string current_stack_trace() {
 
 }  // namespace sweep
 
-// Interposes the C++ runtime's throw: record the stack, then throw as usual.
-extern "C" [[noreturn]] void __cxa_throw(void* object, std::type_info* type,
-                                         void (*destructor)(void*)) {
+// Interposes the C++ runtime's throw: record the stack, then throw as usual. (GNU noreturn, not
+// [[noreturn]]: clang requires the latter on the first declaration, which is <cxxabi.h>'s.)
+extern "C" __attribute__((noreturn)) void __cxa_throw(void* object, std::type_info* type,
+                                                      void (*destructor)(void*)) {
   sweep::g_last_throw.depth = backtrace(sweep::g_last_throw.frames, sweep::kMaxFrames);
   using ThrowFn = void (*)(void*, std::type_info*, void (*)(void*));
   static const auto real = reinterpret_cast<ThrowFn>(dlsym(RTLD_NEXT, "__cxa_throw"));

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets of tests/fuzz with clang++ (address + undefined sanitizers) into
+# build-fuzz/ and runs each for a bounded time from its committed seeds. Fails on any crash,
+# leak, sanitizer report, broken property or timeout; the input that did it is kept in
+# build-fuzz/artifacts/ and the command to replay it is printed.
+# Usage: deploy/run-fuzz.sh [SECONDS_PER_TARGET (default 20)] [TARGET...]
+#   environment: SWEEP_JOBS (build parallelism, default: nproc)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+seconds=${1:-20}
+shift || true
+build_dir=build-fuzz
+targets=(protocol_frontend_request protocol_frontend_reply protocol_worker_message
+         protocol_broker_message protocol_event protocol_tick job_spec constraint csv)
+[ $# -gt 0 ] && targets=("$@")
+
+# -O1 -g: what libFuzzer recommends; Debug so that assert()s are on too.
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=Debug \
+  -DCMAKE_CXX_FLAGS="-O1" -DSWEEP_FUZZ=ON -DSWEEP_BUILD_TESTS=OFF -DSWEEP_BUILD_BENCH=OFF \
+  >/dev/null
+ninja -C "$build_dir" -j"${SWEEP_JOBS:-$(nproc)}" sweep_fuzzers
+
+mkdir -p "$build_dir/artifacts"
+failed=()
+for t in "${targets[@]}"; do
+  seeds=tests/fuzz/corpus/$t
+  work=$build_dir/corpus/$t  # new inputs go here, not into the committed seeds
+  mkdir -p "$work"
+  log=$build_dir/fuzz_$t.log
+  echo "== fuzz $t (${seconds}s)"
+  # -timeout: one input slower than 10 s is a bug (every parser bounds its work);
+  # -rss_limit_mb: one input must not take more than 2 GiB.
+  if "$build_dir/bin/fuzz_$t" "$work" "$seeds" -max_total_time="$seconds" -timeout=10 \
+      -rss_limit_mb=2048 -print_final_stats=1 \
+      -artifact_prefix="$build_dir/artifacts/$t-" >"$log" 2>&1; then
+    grep -E '^stat::number_of_executed_units|^#[0-9]+.*DONE' "$log" | tail -2 | sed 's/^/   /'
+  else
+    echo "   CRASH: see $log; replay: $build_dir/bin/fuzz_$t $build_dir/artifacts/$t-*" >&2
+    grep -E 'ERROR|fuzz property|runtime error|SUMMARY' "$log" | head -5 | sed 's/^/   /' >&2
+    failed+=("$t")
+  fi
+done
+
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "fuzz: FAILED: ${failed[*]}" >&2
+  exit 1
+fi
+echo "fuzz: ${#targets[@]} targets, ${seconds}s each, no crash"
