@@ -61,9 +61,10 @@ console.log(`cluster at ${base}`);
 const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
 const consoleErrors = [];
 let failed = false;
+let page = null;
 try {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-  const page = await context.newPage();
+  page = await context.newPage();
   page.setDefaultTimeout(30000);
   page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(`console: ${m.text()}`); });
   page.on('pageerror', (e) => consoleErrors.push(`page error: ${e.message}`));
@@ -87,6 +88,7 @@ try {
   await page.fill('input[name="step-fast"]', '5');
   await page.selectOption('select[name="mode-slow"]', 'list');
   await page.fill('input[name="list-slow"]', '60, 80, 100, 120, 140, 160, 180, 200');
+  await page.check('input[name="choice-mode"][value="long_only"]');
   await page.check('input[name="choice-mode"][value="long_short"]');
   await page.fill('input[name="constraint"]', 'fast < slow');
   await page.selectOption('select[name="objective"]', 'return_pct');
@@ -219,6 +221,7 @@ try {
 } catch (e) {
   failed = true;
   console.error(e.stack || e.message);
+  if (page) await shot(page, 'failure').catch(() => {});
   if (consoleErrors.length) console.error(`console errors:\n${consoleErrors.join('\n')}`);
   console.error(`sweep up log:\n${fs.readFileSync(path.join(tmp, 'up.log'), 'utf8').slice(-3000)}`);
 } finally {

@@ -517,11 +517,13 @@ async function newJobView(root) {
 // ---------------------------------------------------------------------------------------------
 // One job.
 
+// Label/value rows that flow into as many columns as the width allows.
 function metricsTable(metrics, id) {
-  const half = Math.ceil(METRICS.length / 2);
-  const part = (list) => h('table', {}, h('tbody', {}, list.map(([k, label]) =>
-    h('tr', {}, h('td', {}, label), metricCell(k, metrics[k])))));
-  return h('div', { class: 'grid2', id }, part(METRICS.slice(0, half)), part(METRICS.slice(half)));
+  return h('div', { class: 'metrics-grid', id }, METRICS.map(([k, label]) => {
+    const cell = metricCell(k, metrics[k]);
+    return h('div', { class: 'metric-row', 'data-metric': k }, h('span', { class: 'k' }, label),
+      h('span', { class: cell.className }, cell.textContent));
+  }));
 }
 
 function equityChart(canvas, equity, cash) {
@@ -639,7 +641,8 @@ async function jobView(root, coll, id) {
         h('div', { class: 'k' }, (METRIC_INFO[objective] || { label: objective }).label),
         h('div', { class: 'v', id: 'best-value' }, h('b', {}, fmtMetric(objective, s.best.metrics[objective]))),
         h('div', { class: 'k' }, 'Parameters'), h('div', { class: 'mono' }, paramsText(s.best.params)),
-        h('div', { class: 'k' }, 'Return'), h('div', {}, pct(s.best.metrics.return_pct)),
+        objective === 'return_pct' ? null : [h('div', { class: 'k' }, 'Return'), h('div', {}, pct(s.best.metrics.return_pct))],
+        h('div', { class: 'k' }, 'Max drawdown'), h('div', {}, pct(s.best.metrics.max_drawdown_pct)),
         h('div', { class: 'k' }, 'Trial'), h('div', {}, `#${s.best.index}`))
         : h('div', { class: 'muted' }, 'No trial has completed yet.'));
     }
@@ -664,9 +667,8 @@ async function jobView(root, coll, id) {
       if (!r || !r.metrics) return;
       const canvas = h('canvas', { id: 'equity-chart' });
       results.append(
-        h('div', { class: 'grid-main' },
-          h('div', { class: 'panel' }, h('h2', {}, 'Equity curve'), h('div', { class: 'chart-box' }, canvas)),
-          h('div', { class: 'panel' }, h('h2', {}, 'Metrics'), metricsTable(r.metrics, 'metrics-table'))),
+        h('div', { class: 'panel' }, h('h2', {}, 'Equity curve'), h('div', { class: 'chart-box' }, canvas)),
+        h('div', { class: 'panel' }, h('h2', {}, 'Metrics'), metricsTable(r.metrics, 'metrics-table')),
         tradesPanel(r));
       equityChart(canvas, r.equity, spec.cash || 10000);
       return;
@@ -674,11 +676,11 @@ async function jobView(root, coll, id) {
     if (r && r.best) {
       const top = (r.top || []).find((t) => t.index === r.best.index) || (r.top || [])[0];
       const canvas = h('canvas', { id: 'equity-chart' });
-      results.append(h('div', { class: 'grid-main' },
+      results.append(
         h('div', { class: 'panel' }, h('h2', {}, `Equity curve of the best trial (#${r.best.index}: ${paramsText(r.best.params)})`),
           h('div', { class: 'chart-box' }, canvas)),
-        h('div', { class: 'panel' }, h('h2', {}, 'Metrics of the best trial'), metricsTable(r.best.metrics, 'metrics-table'),
-          h('div', { class: 'muted', style: 'margin-top:8px' }, `${int(r.best.trades)} trades`))));
+        h('div', { class: 'panel' }, h('h2', {}, `Metrics of the best trial (${int(r.best.trades)} trades)`),
+          metricsTable(r.best.metrics, 'metrics-table')));
       if (top && top.equity) equityChart(canvas, top.equity, spec.cash || 10000);
     }
     if (s.completed + s.failed > 0) {
@@ -789,8 +791,11 @@ function heatmapPanel(base, objective, goal, serverHeatmap) {
       trials.push(...page.trials);
       if (trials.length >= page.total || !page.trials.length) break;
     }
+    // Parameters that vary; numeric ones first (they make the most readable axes).
+    const numeric = (n) => trials.every((t) => typeof t.params[n] === 'number');
     names = [...new Set(trials.flatMap((t) => Object.keys(t.params)))]
-      .filter((n) => new Set(trials.map((t) => t.params[n])).size > 1);
+      .filter((n) => new Set(trials.map((t) => t.params[n])).size > 1)
+      .sort((a, b) => Number(numeric(b)) - Number(numeric(a)));
     if (names.length < 2) {
       grid.replaceChildren(h('div', { class: 'muted' }, 'A heatmap needs two parameters that take more than one value.'));
       return;
