@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
   config.web_dir = SWEEP_GATEWAY_WEB_DIR;
   config.chartjs = SWEEP_GATEWAY_CHARTJS;
   std::string listen(sweep::kDefaultHttp);
-  int timeout_ms = 2000;
+  int timeout_ms = 3000;
   CLI::App app{"sweep-gateway: the HTTP API and web dashboard of a Sweep cluster"};
   app.add_option("--listen", listen, "HOST:PORT to serve HTTP on (port 0: ephemeral)")
       ->capture_default_str();

@@ -81,7 +81,7 @@ try {
   await page.locator('#job-form').waitFor();
   await page.selectOption('#strategy', 'sma_cross');
   await page.selectOption('#dataset', { label: 'Synthetic random walk…' });
-  await page.fill('input[name="synthetic-bars"]', '1000000');
+  await page.fill('input[name="synthetic-bars"]', '300000');
   await page.selectOption('select[name="mode-fast"]', 'range');
   await page.fill('input[name="start-fast"]', '5');
   await page.fill('input[name="stop-fast"]', '50');
@@ -191,7 +191,7 @@ try {
   await page.goto(`${base}/#/new`);
   await page.locator('#job-form').waitFor();
   await page.selectOption('#dataset', { label: 'Synthetic random walk…' });
-  await page.fill('input[name="synthetic-bars"]', '1000000');
+  await page.fill('input[name="synthetic-bars"]', '300000');
   await page.selectOption('select[name="mode-fast"]', 'range');
   await page.fill('input[name="start-fast"]', '2');
   await page.fill('input[name="stop-fast"]', '101');

@@ -91,7 +91,7 @@ function when(ms) {
     `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 const badge = (s) => h('span', { class: `badge ${s}`, 'data-status': s }, s);
-const shortId = (id) => id.length > 12 ? id.slice(0, 12) : id;
+const shortId = (id) => (id.length > 20 ? `${id.slice(0, 20)}…` : id);
 const paramsText = (p) => Object.entries(p || {}).map(([k, v]) => `${k}=${v}`).join('  ');
 
 function progressBar(fraction, failedFraction = 0, big = false) {
@@ -658,9 +658,12 @@ async function jobView(root, coll, id) {
   });
 
   function renderResults(s) {
-    if (s.status === 'failed' && record.error_message) {
-      msg.textContent = record.error_message;
-      msg.hidden = false;
+    if (s.status === 'failed') {
+      // The record loaded with the page predates the failure: ask again for its reason.
+      api(base).then((rec) => {
+        msg.textContent = `The job failed: ${rec.error_message || 'no reason recorded'}`;
+        msg.hidden = false;
+      }).catch((e) => showBanner(e.message, true));
     }
     const r = s.result;
     if (kind === 'backtest') {
