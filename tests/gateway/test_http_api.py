@@ -459,3 +459,18 @@ def test_token_is_required_on_every_api_route(token_gateway):
     assert ok.status == 200, ok
     # The dashboard's files are not API routes: they load, then ask for the token.
     assert http(base, "GET", "/").status == 200
+
+
+# --- idempotent submits ---------------------------------------------------------------------
+
+def test_idempotency_key(base):
+    key = {"Idempotency-Key": "gw-test-key-1"}
+    a = http(base, "POST", "/api/backtests", GOOG_BACKTEST, headers=key)
+    b = http(base, "POST", "/api/backtests", GOOG_BACKTEST, headers=key)
+    assert a.status == 202 and b.status == 202, (a, b)
+    assert a.json()["id"] == b.json()["id"]
+    other = with_(GOOG_BACKTEST, params={"fast": 12, "slow": 30})
+    assert_error(http(base, "POST", "/api/backtests", other, headers=key), 409, "conflict")
+    assert_error(http(base, "POST", "/api/backtests", GOOG_BACKTEST,
+                      headers={"Idempotency-Key": "k" * 129}), 400, "bad_request",
+                 "Idempotency-Key")
