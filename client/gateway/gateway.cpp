@@ -92,6 +92,9 @@ void Gateway::install() {
     std::string message;
     if (res.status == 404)
       message = "no route " + req.method + " " + req.path;
+    else if (res.status == 400 && req.method == "POST" && !req.has_header("Content-Length") &&
+             !req.has_header("Transfer-Encoding"))
+      message = "Content-Length: required on a POST, 0 when there is no body (curl: -d '')";
     else if (res.status == 413)
       message = "body: over the limit of " + std::to_string(ctx.config.max_body_bytes) + " bytes";
     else

@@ -3,6 +3,7 @@
 gateway with --token against the same broker."""
 
 from http.client import HTTPConnection
+import json
 import os
 import tempfile
 import urllib.parse
@@ -474,3 +475,15 @@ def test_idempotency_key(base):
     assert_error(http(base, "POST", "/api/backtests", GOOG_BACKTEST,
                       headers={"Idempotency-Key": "k" * 129}), 400, "bad_request",
                  "Idempotency-Key")
+
+
+def test_post_without_content_length_is_400_saying_so(cluster, finished_opt):
+    job_id, _ = finished_opt
+    u = urllib.parse.urlparse(cluster["base"])
+    conn = HTTPConnection(u.hostname, u.port, timeout=20)
+    conn.putrequest("POST", f"/api/optimizations/{job_id}/cancel")
+    conn.endheaders()
+    r = conn.getresponse()
+    body = json.loads(r.read())
+    conn.close()
+    assert r.status == 400 and "Content-Length" in body["error"]["message"], body
