@@ -38,8 +38,8 @@ function startCluster() {
     const timer = setTimeout(() => reject(new Error('sweep up was not ready within 60 s')), 60000);
     up.stdout.on('data', (d) => {
       buf += d;
-      const m = buf.match(/^sweep up ready .*http=(\S+)/m);
-      if (m) { clearTimeout(timer); resolve({ up, base: m[1] }); }
+      const m = buf.match(/^sweep up ready frontend=(\S+) http=(\S+)/m);
+      if (m) { clearTimeout(timer); resolve({ up, frontend: m[1], base: m[2] }); }
     });
     up.on('exit', (code) => reject(new Error(`sweep up exited (${code}): ${fs.readFileSync(path.join(tmp, 'up.log'), 'utf8')}`)));
   });
@@ -56,7 +56,23 @@ function check(cond, what) {
   if (!cond) throw new Error(`check failed: ${what}`);
 }
 
-const { up, base } = await startCluster();
+// A second gateway on the same broker that wants a token.
+function startTokenGateway(frontend, token) {
+  const gw = spawn(path.join(bin, 'sweep-gateway'), ['--listen', '127.0.0.1:0', '--broker', frontend,
+    '--token', token], { stdio: ['ignore', 'pipe', log] });
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error('sweep-gateway was not ready within 30 s')), 30000);
+    gw.stdout.on('data', (d) => {
+      buf += d;
+      const m = buf.match(/^sweep-gateway ready (\S+)/m);
+      if (m) { clearTimeout(timer); resolve({ gw, url: m[1] }); }
+    });
+  });
+}
+
+const { up, frontend, base } = await startCluster();
+let tokenGw = null;
 console.log(`cluster at ${base}`);
 const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
 const consoleErrors = [];
@@ -115,6 +131,7 @@ try {
     check(!['failed', 'cancelled'].includes(status), `the optimization ended ${status}`);
     await page.waitForTimeout(100);
   }
+  seen.add(Number(await page.locator('#job-progress').getAttribute('data-progress')));
   const values = [...seen].sort((a, b) => a - b);
   console.log(`progress values seen: ${values.join(' ')}`);
   check(values[values.length - 1] === 100, 'the bar reached 100%');
@@ -216,6 +233,26 @@ try {
   await page.locator('#jobs-table .badge[data-status="cancelled"]').waitFor();
   await shot(page, 'jobs-list');
 
+  // --- The same dashboard behind --token: it asks for the token, then works ---------------
+  const secured = await startTokenGateway(frontend, 'browser-secret');
+  tokenGw = secured.gw;
+  const tokenPage = await context.newPage();
+  const tokenErrors = [];
+  tokenPage.on('console', (m) => {
+    // The first API calls are refused with 401 before the token is given: that is the point.
+    if (m.type() === 'error' && !m.text().includes('401')) tokenErrors.push(`console: ${m.text()}`);
+  });
+  tokenPage.on('pageerror', (e) => tokenErrors.push(`page error: ${e.message}`));
+  await tokenPage.goto(`${secured.url}/#/`);
+  await tokenPage.locator('#token-form:visible').waitFor();
+  await shot(tokenPage, 'token-asked');
+  await tokenPage.fill('#token-input', 'browser-secret');
+  await tokenPage.click('#token-form button');
+  await tokenPage.locator('#jobs-table tbody tr[data-id]').nth(2).waitFor();
+  check(await tokenPage.locator('#token-form').isHidden(), 'the token form is gone');
+  await shot(tokenPage, 'token-jobs-list');
+  check(tokenErrors.length === 0, `no console errors behind the token, got:\n${tokenErrors.join('\n')}`);
+
   check(consoleErrors.length === 0, `no console errors, got:\n${consoleErrors.join('\n')}`);
   console.log('browser test passed');
 } catch (e) {
@@ -226,6 +263,7 @@ try {
   console.error(`sweep up log:\n${fs.readFileSync(path.join(tmp, 'up.log'), 'utf8').slice(-3000)}`);
 } finally {
   await browser.close();
+  if (tokenGw) tokenGw.kill('SIGTERM');
   up.kill('SIGINT');
   await new Promise((r) => { if (up.exitCode !== null) r(); else up.on('exit', r); setTimeout(r, 20000); });
   fs.rmSync(tmp, { recursive: true, force: true });
