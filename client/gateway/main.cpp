@@ -3,6 +3,8 @@
 // resolved when --listen asks for port 0), then serves until SIGINT or SIGTERM.
 #include <pthread.h>
 
+#include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -90,14 +92,21 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "sweep-gateway: %s\n", port.status().message().c_str());
     return 1;
   }
+  // A signal can come before the server runs, when stop() has nothing to stop yet: keep asking
+  // until run() has returned.
+  std::atomic<bool> served{false};
   std::thread stopper([&] {
     int sig = 0;
     sigwait(&stop_signals, &sig);
-    (*gateway)->stop();
+    while (!served) {
+      (*gateway)->stop();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
   });
   std::printf("sweep-gateway ready http://%s:%d\n", host.c_str(), *port);
   std::fflush(stdout);
   (*gateway)->run();
+  served = true;
   // run() also returns when the server fails; wake the stopper so it can be joined.
   pthread_kill(stopper.native_handle(), SIGTERM);
   stopper.join();

@@ -42,7 +42,7 @@ void TrialFeed::observe(double seconds) {
 
 void TrialFeed::run() {
   client::ClientOptions options;
-  options.timeout = std::chrono::milliseconds(1000);
+  options.timeout = std::chrono::milliseconds(500);  // also bounds how long shutdown waits
   options.retries = 0;
   client::Client health_client(frontend_, options);
   zmq::context_t ctx;
