@@ -16,6 +16,8 @@ const root = path.resolve(here, '..', '..');
 const bin = process.env.SWEEP_BIN_DIR || path.join(root, 'build', 'bin');
 const artifacts = process.env.SWEEP_ARTIFACTS || path.join(root, 'test-artifacts');
 const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
+// Misbehaving strategies: throw_at_bar fails a trial with an exception and its stack trace.
+const testPlugin = path.join(process.env.SWEEP_LIB_DIR || path.join(root, 'build', 'lib'), 'libsweep_test_plugin.so');
 
 let chromium;
 try {
@@ -31,7 +33,7 @@ const log = fs.openSync(path.join(tmp, 'up.log'), 'w');
 
 function startCluster() {
   const up = spawn(path.join(bin, 'sweep'), ['up', '--workers', '2', '--db', path.join(tmp, 's.db'),
-    '--data-dir', path.join(root, 'data'), '--http', '127.0.0.1:0'],
+    '--data-dir', path.join(root, 'data'), '--http', '127.0.0.1:0', '--plugin', testPlugin],
   { cwd: root, stdio: ['ignore', 'pipe', log] });
   return new Promise((resolve, reject) => {
     let buf = '';
@@ -227,7 +229,24 @@ try {
   check(await page.locator('#cancel-btn').isHidden(), 'the cancel button is gone');
   await shot(page, 'optimization-cancelled');
 
-  // --- The jobs list with all three --------------------------------------------------------
+  // --- Failed trials show their error and stack trace ----------------------------------------
+  const submitted = await fetch(`${base}/api/optimizations`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ dataset: { path: 'GOOG.csv' }, strategy: 'throw_at_bar', space: { bar: [-1, 100, 200] } }),
+  });
+  check(submitted.status === 202, `throw_at_bar submit: ${submitted.status}`);
+  const { id: failingId } = await submitted.json();
+  await page.goto(`${base}/#/optimizations/${failingId}`);
+  await page.locator('#job-status .badge[data-status="completed"]').waitFor({ timeout: 60000 });
+  const failedRows = page.locator('#trials-table tbody tr[data-status="failed"]');
+  await failedRows.nth(1).waitFor();
+  check((await failedRows.first().textContent()).includes('boom at bar'), 'the error message is shown');
+  await failedRows.first().locator('details.trace summary').click();
+  await failedRows.first().locator('details.trace pre').waitFor();
+  check((await page.locator('[data-stat="failed"] .v').textContent()).trim() === '2', 'failed count 2');
+  await shot(page, 'optimization-failed-trials');
+
+  // --- The jobs list with all of them --------------------------------------------------------
   await page.click('a[data-nav="jobs"]');
   await page.locator('#jobs-table tbody tr[data-id]').nth(2).waitFor();
   await page.locator('#jobs-table .badge[data-status="cancelled"]').waitFor();

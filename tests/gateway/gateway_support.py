@@ -13,6 +13,9 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.environ.get("SWEEP_BIN_DIR", os.path.join(ROOT, "build", "bin"))
+LIB = os.environ.get("SWEEP_LIB_DIR", os.path.join(ROOT, "build", "lib"))
+# Misbehaving strategies (throw_at_bar: a trial that throws, with a stack trace).
+TEST_PLUGIN = os.path.join(LIB, "libsweep_test_plugin.so")
 DATA = os.path.join(ROOT, "data")
 UP_READY = "sweep up ready "
 GATEWAY_READY = "sweep-gateway ready "
@@ -137,10 +140,11 @@ def fields(line):
 
 
 def start_up(tmpdir, workers=2, extra=()):
-    """`sweep up --http 127.0.0.1:0`; returns (proc, frontend, base_url)."""
+    """`sweep up --http 127.0.0.1:0` with the test plugin; returns (proc, frontend, base_url)."""
+    assert os.path.exists(TEST_PLUGIN), f"{TEST_PLUGIN} is missing: build the tests first"
     p = Proc([os.path.join(BIN, "sweep"), "up", "--workers", str(workers), "--db",
               os.path.join(tmpdir, "sweep.db"), "--data-dir", DATA, "--http", "127.0.0.1:0",
-              *extra], os.path.join(tmpdir, "up.log"))
+              "--plugin", TEST_PLUGIN, *extra], os.path.join(tmpdir, "up.log"))
     f = fields(p.wait_line(UP_READY, timeout=60))
     return p, f["frontend"], f["http"]
 

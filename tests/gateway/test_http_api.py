@@ -207,6 +207,21 @@ def test_failed_trials_are_recorded_with_their_error(base):
     assert all("fast" in t["error_message"] for t in failed)
 
 
+def test_a_trial_that_throws_is_recorded_with_its_stack_trace(base):
+    assert "throw_at_bar" in [s["name"] for s in http(base, "GET", "/api/strategies").json()["strategies"]]
+    spec = {"dataset": {"path": "GOOG.csv"}, "strategy": "throw_at_bar",
+            "space": {"bar": [-1, 100, 200]}}
+    r = http(base, "POST", "/api/optimizations", spec)
+    assert r.status == 202, r
+    st = wait_terminal(base, "optimizations", r.json()["id"])
+    assert st["status"] == "completed" and st["failed"] == 2 and st["completed"] == 1
+    page = http(base, "GET", f"/api/optimizations/{st['id']}/trials?sort=index").json()
+    failed = [t for t in page["trials"] if t["status"] == "failed"]
+    assert ["boom at bar 100" in failed[0]["error_message"],
+            "boom at bar 200" in failed[1]["error_message"]] == [True, True], failed
+    assert all(t["error_stack_trace"] for t in failed), failed
+
+
 # --- cancel -------------------------------------------------------------------------------
 
 def test_cancel_running_job_is_202_then_cancelled(base):
