@@ -5,6 +5,7 @@ gateway with --token against the same broker."""
 from http.client import HTTPConnection
 import json
 import os
+import signal
 import tempfile
 import urllib.parse
 
@@ -38,11 +39,12 @@ CSV = "Date,Open,High,Low,Close,Volume\n" + "".join(
 def cluster():
     tmp = tempfile.TemporaryDirectory(prefix="sweep-gw-")
     proc, frontend, base = start_up(tmp.name)
+    up_pid = proc.proc.pid
     wait_until("two workers", lambda: (lambda r: r.status == 200 and
                                        len(r.json()["broker"]["workers"]) == 2)(
         http(base, "GET", "/api/health")), timeout=30)
     try:
-        yield {"base": base, "frontend": frontend, "tmp": tmp.name}
+        yield {"base": base, "frontend": frontend, "tmp": tmp.name, "up_pid": up_pid}
     finally:
         proc.close()
         tmp.cleanup()
@@ -502,3 +504,30 @@ def test_post_without_content_length_is_400_saying_so(cluster, finished_opt):
     body = json.loads(r.read())
     conn.close()
     assert r.status == 400 and "Content-Length" in body["error"]["message"], body
+
+
+# --- sweep up supervises the gateway (last: it restarts the module's gateway) ---------------
+
+def child_pids(pid):
+    out = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as f:
+            out += [int(p) for p in f.read().split()]
+    return out
+
+
+def test_sweep_up_restarts_a_dead_gateway_on_the_same_port(cluster, base):
+    gateways = [p for p in child_pids(cluster["up_pid"])
+                if "sweep-gateway" in open(f"/proc/{p}/cmdline").read()]
+    assert len(gateways) == 1, gateways
+    os.kill(gateways[0], signal.SIGKILL)
+
+    def serving():
+        try:
+            return http(base, "GET", "/api/health", timeout=2).status == 200
+        except OSError:  # refused while it is down
+            return False
+    wait_until("the gateway to be back on the same port", serving, timeout=30)
+    again = [p for p in child_pids(cluster["up_pid"])
+             if "sweep-gateway" in open(f"/proc/{p}/cmdline").read()]
+    assert len(again) == 1 and again != gateways, (gateways, again)

@@ -195,7 +195,7 @@ function clusterIndicator() {
       const slots = w.reduce((a, x) => a + x.slots, 0);
       const busy = w.reduce((a, x) => a + x.busy, 0);
       el.replaceChildren(h('span', { class: 'dot ok' }),
-        `${w.length} workers · ${busy}/${slots} slots busy · queue ${int(hl.broker.queue)}`);
+        `${w.length} worker${w.length === 1 ? '' : 's'} · ${int(slots)} slots · ${int(busy)} busy · queue ${int(hl.broker.queue)}`);
     } catch (e) {
       el.replaceChildren(h('span', { class: 'dot down' }), e.status === 503 ? 'broker unavailable' : e.message);
     }
@@ -744,6 +744,8 @@ function heatmapPanel(base, objective, goal, serverHeatmap) {
   const xSel = h('select', { id: 'heatmap-x', name: 'heatmap-x' });
   const ySel = h('select', { id: 'heatmap-y', name: 'heatmap-y' });
   const grid = h('div', { id: 'heatmap', class: 'table-wrap' }, h('div', { class: 'muted' }, 'Loading trials…'));
+  const axes = h('div', { class: 'inline' }, h('label', { style: 'margin:0' }, 'x'), xSel,
+    h('label', { style: 'margin:0' }, 'y'), ySel);
   const view = state.view;
   let trials = [];
   let names = [];
@@ -800,6 +802,7 @@ function heatmapPanel(base, objective, goal, serverHeatmap) {
       .filter((n) => new Set(trials.map((t) => t.params[n])).size > 1)
       .sort((a, b) => Number(numeric(b)) - Number(numeric(a)));
     if (names.length < 2) {
+      axes.hidden = true;
       grid.replaceChildren(h('div', { class: 'muted' }, 'A heatmap needs two parameters that take more than one value.'));
       return;
     }
@@ -813,7 +816,7 @@ function heatmapPanel(base, objective, goal, serverHeatmap) {
   return h('div', { class: 'panel', id: 'heatmap-panel' },
     h('div', { class: 'row', style: 'justify-content:space-between;align-items:center' },
       h('h2', {}, `Heatmap of ${(METRIC_INFO[objective] || { label: objective }).label}`),
-      h('div', { class: 'inline' }, h('label', { style: 'margin:0' }, 'x'), xSel, h('label', { style: 'margin:0' }, 'y'), ySel)),
+      axes),
     grid);
 }
 
