@@ -367,7 +367,8 @@ std::string_view job_kind_name(JobKind k) {
 Result<JobSpec> parse_job_spec(const json& j, JobKind kind) {
   if (!j.is_object()) return bad("spec", "expected a JSON object");
   const bool opt = kind == JobKind::kOptimization;
-  for (auto& [key, _] : j.items()) {
+  for (const auto& item : j.items()) {
+    const std::string& key = item.key();  // not a structured binding: clang 14 cannot capture one
     auto in = [&](const auto& keys) {
       return std::find(std::begin(keys), std::end(keys), key) != std::end(keys);
     };
@@ -414,7 +415,7 @@ Result<JobSpec> parse_job_spec_text(std::string_view text, JobKind kind) {
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number like 1e999
     // "[json.exception.parse_error.101] parse error at line 1, column 9: ..." without the tag.
     std::string what = e.what();
     if (auto pos = what.find("] "); pos != std::string::npos) what.erase(0, pos + 2);

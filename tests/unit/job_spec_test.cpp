@@ -265,6 +265,18 @@ TEST(JobSpecSchema, ConformGivesSchemaTypes) {
   EXPECT_EQ(s.space.find("slow")->values(), (std::vector<ParamValue>{int64_t{30}, int64_t{40}}));
 }
 
+// Found by tests/fuzz (fuzz_job_spec): nlohmann throws out_of_range, not parse_error, for a number
+// beyond double; it escaped parse_job_spec_text.
+TEST(JobSpecParse, TextWithAnOverflowingNumberIsBadRequest) {
+  Result<JobSpec> r =
+      parse_job_spec_text(R"([1, {"dataset": null}, "\u0000", 1e999])", JobKind::kOptimization);
+  EXPECT_EQ(r.status().code(), Code::kBadRequest);
+  EXPECT_EQ(r.status().message(), "spec: not valid JSON: number overflow parsing '1e999'");
+  r = parse_job_spec_text(R"({"dataset": {"path": "a.csv"}, "strategy": "s", "cash": -1e400})",
+                          JobKind::kBacktest);
+  EXPECT_EQ(r.status().code(), Code::kBadRequest);
+}
+
 TEST(JobSpecPlan, SameSpecSameTrials) {
   json j = optimization();
   j["method"] = "grid";
