@@ -20,7 +20,11 @@
 namespace sweep::gateway {
 
 inline constexpr size_t kDefaultMaxBodyBytes = size_t{64} << 20;  // CSV uploads
-inline constexpr const char* kVersion = "0.1.0";
+#ifdef SWEEP_VERSION
+inline constexpr const char* kVersion = SWEEP_VERSION;
+#else
+inline constexpr const char* kVersion = "unknown";
+#endif
 
 struct GatewayConfig {
   std::string host = "127.0.0.1";

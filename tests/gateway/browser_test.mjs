@@ -76,7 +76,8 @@ function startTokenGateway(frontend, token) {
 const { up, frontend, base } = await startCluster();
 let tokenGw = null;
 console.log(`cluster at ${base}`);
-const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
+const browser = await chromium.launch({ executablePath: chromiumPath,
+  args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'] });
 const consoleErrors = [];
 let failed = false;
 let page = null;
