@@ -69,6 +69,14 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayConfig config) {
 void Gateway::install() {
   Context& ctx = *ctx_;
   server_.set_payload_max_length(ctx.config.max_body_bytes);
+  // The dashboard loads only its own files (no inline scripts, no CDN); styles may be inline.
+  server_.set_default_headers(
+      {{"X-Content-Type-Options", "nosniff"},
+       {"X-Frame-Options", "DENY"},
+       {"Referrer-Policy", "no-referrer"},
+       {"Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'"}});
 
   server_.set_pre_routing_handler([&ctx](const httplib::Request& req, httplib::Response& res) {
     if (ctx.config.token.empty() || !is_api_path(req.path))

@@ -106,6 +106,8 @@ def test_strategies_with_schemas(base):
 def test_dashboard_and_chartjs_are_served(base):
     r = http(base, "GET", "/")
     assert r.status == 200 and b"Sweep" in r.body and r.headers["Content-Type"].startswith("text/html")
+    assert "script-src 'self'" in r.headers["Content-Security-Policy"]
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
     r = http(base, "GET", "/app.js")
     assert r.status == 200 and "javascript" in r.headers["Content-Type"]
     r = http(base, "GET", "/vendor/chart.min.js")
