@@ -193,6 +193,16 @@ try {
   await page.goto(`${base}/#/new`);
   await page.locator('#job-form').waitFor();
   await page.click('#kind button[data-kind="backtest"]');
+  // Upload a CSV from the form: it is stored and selected.
+  const csv = ['Date,Open,High,Low,Close,Volume',
+    ...Array.from({ length: 40 }, (_, i) => `2024-02-${String(i % 28 + 1).padStart(2, '0')}`)
+      .slice(0, 28).map((d, i) => `${d},${100 + i},${102 + i},${99 + i},${101 + (i % 5)},${1000 + i}`)].join('\n');
+  await page.setInputFiles('#upload-file', { name: 'tiny upload.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.click('#upload-btn');
+  await page.locator('#upload-msg', { hasText: 'Stored tiny_upload.csv: 28 bars' }).waitFor();
+  const chosen = await page.$eval('#dataset', (s) => s.options[s.selectedIndex].textContent);
+  check(chosen.startsWith('tiny_upload.csv'), `the upload is selected (got ${chosen})`);
+  await shot(page, 'new-backtest-upload');
   await page.selectOption('#dataset', { label: 'GOOG.csv' });
   await page.fill('input[name="value-fast"]', '10');
   await page.fill('input[name="value-slow"]', '30');
