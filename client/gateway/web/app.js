@@ -152,7 +152,12 @@ function every(ms, fn) {
   const tick = async () => {
     if (stopped || view !== state.view) return;
     let again = true;
-    try { again = (await fn()) !== false; } catch (e) { showBanner(e.message, true); }
+    try {
+      again = (await fn()) !== false;
+      if (document.getElementById('banner').classList.contains('error')) showBanner('');  // recovered
+    } catch (e) {
+      showBanner(e.message, true);  // e.g. the broker restarting: keep polling
+    }
     if (again && !stopped && view === state.view) state.timers.push(setTimeout(tick, ms));
   };
   tick();
