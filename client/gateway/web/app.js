@@ -286,7 +286,7 @@ async function newJobView(root) {
     const opt = (src, label) => h('option', { value: JSON.stringify(src) }, label);
     datasetSel.replaceChildren(
       h('optgroup', { label: 'Data folder' }, list.files.map((f) => opt(f.source, f.path))),
-      h('optgroup', { label: 'Uploaded' }, list.stored.map((d) =>
+      h('optgroup', { label: 'Stored (uploaded or used by a job)' }, list.stored.map((d) =>
         opt(d.source, `${d.name} · ${int(d.bars)} bars · ${d.id.slice(0, 10)}`))),
       h('optgroup', { label: 'Generated' }, opt({ synthetic: null }, 'Synthetic random walk…')));
     if (select) datasetSel.value = JSON.stringify(select);
