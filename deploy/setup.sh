@@ -23,7 +23,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev
   python3 python3-zmq python3-msgpack python3-pytest
-  chromium chromium-driver
+  chromium chromium-driver fonts-dejavu-core
 )
 missing=()
 for p in "${packages[@]}"; do
