@@ -262,6 +262,15 @@ try {
   await page.locator('#jobs-table tbody tr[data-id]').nth(2).waitFor();
   await page.locator('#jobs-table .badge[data-status="cancelled"]').waitFor();
   await shot(page, 'jobs-list');
+  await page.selectOption('#filter-status', 'cancelled');
+  await page.locator('#jobs-table tbody tr[data-id] .badge[data-status="completed"]').first()
+    .waitFor({ state: 'detached' });
+  check(await page.locator('#jobs-table tbody tr[data-id]').count() === 1, 'one cancelled job');
+  await page.selectOption('#filter-kind', 'backtest');
+  await page.locator('#jobs-table td.empty', { hasText: 'No job matches' }).waitFor();
+  await page.selectOption('#filter-status', '');
+  await page.locator('#jobs-table tbody tr[data-id]').first().waitFor();
+  check(await page.locator('#jobs-table tbody tr[data-id]').count() === 1, 'one backtest');
 
   // --- The same dashboard behind --token: it asks for the token, then works ---------------
   const secured = await startTokenGateway(frontend, 'browser-secret');

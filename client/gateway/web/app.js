@@ -213,10 +213,18 @@ function clusterIndicator() {
 function jobsView(root) {
   const body = h('tbody');
   const count = h('span', { class: 'muted' });
+  const kindSel = h('select', { id: 'filter-kind' }, h('option', { value: '' }, 'all kinds'),
+    h('option', { value: 'optimization' }, 'optimizations'), h('option', { value: 'backtest' }, 'backtests'));
+  const statusSel = h('select', { id: 'filter-status' }, h('option', { value: '' }, 'any status'),
+    ['queued', 'running', 'cancelling', 'completed', 'failed', 'cancelled'].map((st) => h('option', { value: st }, st)));
+  let refresh = null;
+  kindSel.addEventListener('change', () => refresh && refresh());
+  statusSel.addEventListener('change', () => refresh && refresh());
   root.append(
     h('div', { class: 'row', style: 'justify-content:space-between;align-items:center;margin-bottom:12px' },
       h('div', {}, h('h1', {}, 'Jobs'), count),
-      h('a', { class: 'button primary', href: '#/new', id: 'new-job-link' }, 'New job')),
+      h('div', { class: 'inline' }, kindSel, statusSel,
+        h('a', { class: 'button primary', href: '#/new', id: 'new-job-link' }, 'New job'))),
     h('div', { class: 'panel', style: 'padding:0' }, h('div', { class: 'table-wrap' },
       h('table', { id: 'jobs-table' },
         h('thead', {}, h('tr', {}, h('th', {}, 'Job'), h('th', {}, 'Kind'), h('th', {}, 'Status'),
@@ -224,12 +232,19 @@ function jobsView(root) {
           h('th', { class: 'num' }, 'Failed'), h('th', { class: 'num' }, 'Total'),
           h('th', {}, 'Created'), h('th', {}, 'Finished'))),
         body))));
-  every(LIST_POLL_MS, async () => {
-    const page = await api('/api/jobs?limit=100');
+  let latest = 0;  // a slow answer to an older filter must not overwrite a newer one
+  const load = async () => {
+    const seq = ++latest;
+    const q = new URLSearchParams({ limit: '100' });
+    if (kindSel.value) q.set('kind', kindSel.value);
+    if (statusSel.value) q.set('status', statusSel.value);
+    const page = await api(`/api/jobs?${q}`);
+    if (seq !== latest) return;
     count.textContent = `${page.total} job${page.total === 1 ? '' : 's'}${page.total > 100 ? ' (newest 100)' : ''}`;
     if (!page.jobs.length) {
-      body.replaceChildren(h('tr', {}, h('td', { colspan: 9, class: 'empty' },
-        'No jobs yet. ', h('a', { href: '#/new' }, 'Start a backtest or an optimization'), '.')));
+      const filtered = kindSel.value || statusSel.value;
+      body.replaceChildren(h('tr', {}, h('td', { colspan: 9, class: 'empty' }, filtered ? 'No job matches the filters.'
+        : ['No jobs yet. ', h('a', { href: '#/new' }, 'Start a backtest or an optimization'), '.'])));
       return;
     }
     body.replaceChildren(...page.jobs.map((j) => {
@@ -244,7 +259,9 @@ function jobsView(root) {
         h('td', { class: 'num' }, int(j.total)), h('td', {}, when(j.created_at)),
         h('td', {}, when(j.finished_at)));
     }));
-  });
+  };
+  refresh = () => load().catch((e) => showBanner(e.message, true));
+  every(LIST_POLL_MS, load);
 }
 
 // ---------------------------------------------------------------------------------------------
