@@ -60,6 +60,11 @@ void Broker::on_worker_message(const std::string& identity, protocol::WorkerMess
           }
         } else if constexpr (std::is_same_v<T, protocol::TrialResult>) {
           on_result(*session, m);
+        } else if constexpr (std::is_same_v<T, protocol::TrialResults>) {
+          for (const protocol::TrialResult& r : m.results) on_result(*session, r);
+          session->credit += m.credit;
+          while (session->credit > 0 && dispatch_to(*session)) {
+          }
         } else if constexpr (std::is_same_v<T, protocol::DatasetRequest>) {
           auto series = store_->get_dataset(m.hash);
           if (!series.ok()) {
@@ -100,8 +105,14 @@ void Broker::on_result(WorkerSession& session, const protocol::TrialResult& r) {
   } else if (auto trial = job->plan->trial_at(r.index); trial.ok()) {
     row.params = trial->params;
   }
-  if (job->is_backtest() && r.status == TrialStatus::kCompleted) job->bars_done = r.bars;
-  record(*job, std::move(row), r.equity);
+  if (job->is_backtest() && r.status == TrialStatus::kCompleted) {
+    job->bars_done = r.bars;
+    if (r.trade_list.is_array()) row.trades_json = r.trade_list.dump();
+  }
+  if (r.duration_us > 0 && r.status == TrialStatus::kCompleted) {
+    job->observe_duration(static_cast<double>(r.duration_us) / 1000.0);
+  }
+  record(*job, std::move(row), r.equity, r.trade_list);
 }
 
 void Broker::requeue_or_fail(const Lease& lease, const std::string& reason) {

@@ -9,7 +9,11 @@ namespace sweep::broker {
 namespace {
 constexpr auto kProgressPeriod = std::chrono::milliseconds(100);  // at most ~10 events/s/job
 constexpr auto kFullProgressPeriod = std::chrono::seconds(1);     // every live job, changed or not
-constexpr int kMaxMessagesPerSocket = 256;  // per poll round, so no socket starves the others
+constexpr int kMaxMessagesPerSocket = 256;
+// Scans over every lease, worker and job (expiry, silence, stalled finishes) run at most this
+// often, not after every poll: under load the loop turns thousands of times a second.
+constexpr auto kHousekeepingPeriod =
+    std::chrono::milliseconds(20);  // per poll round, so no socket starves the others
 
 void log_error(const std::string& what) {
   std::fprintf(stderr, "sweep-broker: %s\n", what.c_str());
@@ -27,7 +31,7 @@ Broker::Broker(BrokerConfig config, zmq::context_t& ctx)
       ctx_(ctx),
       frontend_(ctx, zmq::socket_type::router),
       backend_(ctx, zmq::socket_type::router),
-      events_(ctx, zmq::socket_type::pub),
+      events_(ctx, zmq::socket_type::xpub),
       telemetry_(ctx, zmq::socket_type::sub),
       registry_(StrategyRegistry::WithBuiltins()),
       rng_(std::random_device{}()) {}
@@ -84,9 +88,10 @@ void Broker::run() {
 void Broker::poll_once(std::chrono::milliseconds timeout) {
   zmq::pollitem_t items[] = {{frontend_.handle(), 0, ZMQ_POLLIN, 0},
                              {backend_.handle(), 0, ZMQ_POLLIN, 0},
-                             {telemetry_.handle(), 0, ZMQ_POLLIN, 0}};
+                             {telemetry_.handle(), 0, ZMQ_POLLIN, 0},
+                             {events_.handle(), 0, ZMQ_POLLIN, 0}};
   try {
-    zmq::poll(items, 3, timeout);
+    zmq::poll(items, 4, timeout);
   } catch (const zmq::error_t& e) {
     if (e.num() != EINTR) log_error(std::string("poll: ") + e.what());
     return;
@@ -110,11 +115,32 @@ void Broker::poll_once(std::chrono::milliseconds timeout) {
   drain(items[0], frontend_, [this] { on_frontend(); });
   drain(items[1], backend_, [this] { on_backend(); });
   drain(items[2], telemetry_, [this] { on_telemetry(); });
+  drain(items[3], events_, [this] { on_subscription(); });
   guarded("timer", [this] { on_timer(); });
 }
 
 void Broker::on_timer() {
   const auto now = std::chrono::steady_clock::now();
+  if (now >= next_housekeeping_) {
+    next_housekeeping_ = now + kHousekeepingPeriod;
+    housekeeping(now);
+  }
+  if (now >= next_heartbeat_) {
+    next_heartbeat_ = now + std::chrono::milliseconds(config_.heartbeat_ms);
+    for (const auto& [id, s] : workers_.all()) send_worker(id, protocol::Heartbeat{});
+  }
+  if (now >= next_progress_) {
+    next_progress_ = now + kProgressPeriod;
+    const bool full = now >= next_full_progress_;
+    if (full) next_full_progress_ = now + kFullProgressPeriod;
+    for (auto& [id, job] : jobs_) {
+      if (job->dirty || full) publish_progress(*job);
+    }
+  }
+  dispatch();
+}
+
+void Broker::housekeeping(SteadyTime now) {
   // Workers silent too long are dead; their trials go back to the queue.
   const auto silence = std::chrono::milliseconds(config_.heartbeat_ms) * config_.heartbeat_liveness;
   for (const auto& id : workers_.silent_since(now - silence)) drop_worker(id, "missed heartbeats");
@@ -132,26 +158,36 @@ void Broker::on_timer() {
     row.finished_at_ms = now_ms();
     record(*job, std::move(row), {});
   }
-  if (now >= next_heartbeat_) {
-    next_heartbeat_ = now + std::chrono::milliseconds(config_.heartbeat_ms);
-    for (const auto& [id, s] : workers_.all()) send_worker(id, protocol::Heartbeat{});
-  }
   // Retry final writes that failed, and jobs that ended without a result arriving.
   std::vector<LiveJob*> live;
   for (auto& [id, job] : jobs_) live.push_back(job.get());
   for (LiveJob* job : live) maybe_finish(*job);
-  if (now >= next_progress_) {
-    next_progress_ = now + kProgressPeriod;
-    const bool full = now >= next_full_progress_;
-    if (full) next_full_progress_ = now + kFullProgressPeriod;
-    for (auto& [id, job] : jobs_) {
-      if (job->dirty || full) publish_progress(*job);
-    }
+}
+
+void Broker::on_subscription() {
+  zmq::message_t msg;
+  if (!events_.recv(msg, zmq::recv_flags::dontwait) || msg.size() == 0) return;
+  const auto* bytes = static_cast<const char*>(msg.data());
+  std::string topic(bytes + 1, msg.size() - 1);
+  // XPUB passes a topic's first subscribe and its last unsubscribe (not duplicates), so the set
+  // holds exactly the topics someone listens to.
+  if (bytes[0] == 1) {
+    subscriptions_.insert(std::move(topic));
+  } else if (bytes[0] == 0) {
+    subscriptions_.erase(topic);
   }
-  dispatch();
+}
+
+bool Broker::has_subscriber(const std::string& topic) const {
+  for (const std::string& prefix : subscriptions_) {
+    if (topic.starts_with(prefix)) return true;
+  }
+  return false;
 }
 
 void Broker::publish(const std::string& topic, const protocol::Event& ev) {
+  // Nobody listening: encoding each trial event would cost more than the trial on small jobs.
+  if (!has_subscriber(topic)) return;
   try {
     std::string payload = protocol::encode(ev);
     events_.send(zmq::buffer(topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait);

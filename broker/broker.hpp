@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,9 @@ struct BrokerConfig {
   std::vector<std::string> plugins;
   uint32_t heartbeat_ms = 1000;
   uint32_t heartbeat_liveness = 3;
+  // False only to measure the SQLite writer's cost (cluster_bench): trials are counted and
+  // published but not written, so records, heatmaps and resume lack them.
+  bool record_trial_rows = true;
 };
 
 class Broker {
@@ -51,6 +55,7 @@ class Broker {
   Status init();
   void poll_once(std::chrono::milliseconds timeout);
   void on_timer();
+  void housekeeping(SteadyTime now);
 
   // Frontend (frontend.cpp).
   void on_frontend();
@@ -74,7 +79,9 @@ class Broker {
   void drop_worker(const std::string& identity, const std::string& why);
   // A lease ended without a result: run the trial again, or record it failed.
   void requeue_or_fail(const Lease& lease, const std::string& reason);
-  void record(LiveJob& job, TrialRow row, std::vector<double> equity);
+  // `trades`: the trade list a backtest's worker sent (null otherwise).
+  void record(LiveJob& job, TrialRow row, std::vector<double> equity,
+              nlohmann::json trades = nullptr);
 
   // Scheduling (scheduler.cpp).
   void dispatch();
@@ -85,7 +92,10 @@ class Broker {
   void maybe_finish(LiveJob& job);
   bool finalize(LiveJob& job, JobState state, const std::string& error = {});
   void push_update(LiveJob& job);
+  // Events are encoded and sent only when a subscription (XPUB) matches the topic.
   void publish(const std::string& topic, const protocol::Event& ev);
+  void on_subscription();
+  bool has_subscriber(const std::string& topic) const;
   void publish_progress(LiveJob& job);
   LiveJob* find_live(const std::string& id);
   std::string new_job_id();
@@ -100,12 +110,13 @@ class Broker {
   std::unique_ptr<StoreWriter> writer_;
   StrategyRegistry registry_;
   std::map<std::string, std::unique_ptr<LiveJob>> jobs_;
-  std::vector<std::string> job_order_;  // round robin over live jobs, oldest first
+  std::set<std::string> subscriptions_;  // topic prefixes with at least one subscriber
+  std::vector<std::string> job_order_;   // round robin over live jobs, oldest first
   size_t rr_ = 0;
   LeaseTable leases_;
   WorkerSessions workers_;
   std::mt19937_64 rng_;
-  SteadyTime next_heartbeat_{}, next_progress_{}, next_full_progress_{};
+  SteadyTime next_heartbeat_{}, next_progress_{}, next_full_progress_{}, next_housekeeping_{};
 };
 
 int64_t now_ms();

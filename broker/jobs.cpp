@@ -11,6 +11,8 @@ namespace sweep::broker {
 
 namespace {
 
+constexpr auto kRowUpdatePeriod = std::chrono::milliseconds(250);
+
 Objective objective_of(const JobSpec& spec) {
   return spec.objective;
 }
@@ -74,9 +76,19 @@ Status Broker::resume_jobs() {
     // The best trials so far (a backtest: its one trial, once recorded).
     if (j.is_backtest() && j.completed > 0) {
       if (auto t = store_->get_trial(row.id, 0); t.ok()) {
-        j.top.offer(0, 0, TopPayload{to_record(*t), t->equity});
+        nlohmann::json trades = nlohmann::json::parse(t->trades_json, nullptr, false);
+        j.top.offer(0, 0,
+                    TopPayload{to_record(*t), t->equity, trades.is_discarded() ? nullptr : trades});
       }
     } else if (!j.is_backtest()) {
+      if (j.heatmap) {
+        TrialQuery hq;
+        hq.status = TrialStatus::kCompleted;
+        hq.limit = 1'000'000'000;
+        if (auto rows = store_->list_trials(row.id, hq); rows.ok()) {
+          for (const auto& t : *rows) j.heatmap->set(t.params, j.spec.objective.value(t.metrics));
+        }
+      }
       TrialQuery tq;
       tq.sort = std::string(metric_name(j.spec.objective.metric));
       tq.ascending = !j.spec.objective.maximize;
@@ -135,7 +147,7 @@ void Broker::set_state(LiveJob& job, JobState state, const std::string& error) {
   publish(job_topic(job.id), protocol::StateEvent{job.id, state, error});
 }
 
-void Broker::record(LiveJob& job, TrialRow row, std::vector<double> equity) {
+void Broker::record(LiveJob& job, TrialRow row, std::vector<double> equity, nlohmann::json trades) {
   const bool cancelled_job = !job.dispatchable();
   if (cancelled_job) row.status = TrialStatus::kCancelled;
   if (row.status != TrialStatus::kCompleted) {
@@ -147,24 +159,27 @@ void Broker::record(LiveJob& job, TrialRow row, std::vector<double> equity) {
   ++job.trials_done;
   if (row.status == TrialStatus::kCompleted) {
     job.completed += job.is_backtest() ? job.total : 1;
-    if (row.started_at_ms && row.finished_at_ms) {
-      job.observe_duration(static_cast<double>(*row.finished_at_ms - *row.started_at_ms));
-    }
     if (!job.is_backtest()) {
       const double v = job.spec.objective.value(row.metrics);
+      if (job.heatmap) job.heatmap->set(row.params, v);
       if (job.top.would_keep(v, row.trial_index)) {
         job.top.offer(row.trial_index, v, TopPayload{rec, equity});
       }
     } else {
-      job.top.offer(0, 0, TopPayload{rec, equity});
+      job.top.offer(0, 0, TopPayload{rec, equity, std::move(trades)});
     }
   } else if (row.status == TrialStatus::kFailed) {
     ++job.failed;
     job.last_error = row.error_message;
   }
   job.dirty = true;
-  writer_->record_trial(job.id, std::move(row));
-  push_update(job);
+  if (config_.record_trial_rows) writer_->record_trial(job.id, std::move(row));
+  // The job row's counts are informational while the job is live (status comes from memory):
+  // refreshed a few times a second, not once per trial.
+  if (const auto now = std::chrono::steady_clock::now(); now >= job.next_row_update) {
+    job.next_row_update = now + kRowUpdatePeriod;
+    push_update(job);
+  }
   publish(job_topic(job.id), protocol::TrialEvent{job.id, rec});
   maybe_finish(job);
 }
@@ -195,9 +210,9 @@ bool Broker::finalize(LiveJob& job, JobState state, const std::string& error) {
   if (state == JobState::kCompleted || state == JobState::kCancelled) {
     if (job.is_backtest()) {
       if (const auto* b = job.top.best())
-        result = backtest_result(b->payload.record, b->payload.equity);
+        result = backtest_result(b->payload.record, b->payload.equity, b->payload.trades);
     } else {
-      result = optimization_result(job, *store_);
+      result = optimization_result(job);
     }
   }
   JobUpdate u;

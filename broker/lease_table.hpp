@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -34,12 +35,17 @@ class LeaseTable {
                                uint32_t attempt);
   std::vector<Lease> release_worker(const std::string& worker);
   std::vector<Lease> release_expired(SteadyTime now);
+  // O(1): kept as counters, since the broker asks after every result.
   size_t count_for_job(const std::string& job) const;
   size_t count_for_worker(const std::string& worker) const;
   size_t size() const { return leases_.size(); }
 
  private:
-  std::map<std::pair<std::string, uint64_t>, Lease> leases_;
+  using Map = std::map<std::pair<std::string, uint64_t>, Lease>;
+  Lease take(Map::iterator it, Map::iterator* next = nullptr);
+
+  Map leases_;
+  std::unordered_map<std::string, size_t> per_job_, per_worker_;
 };
 
 }  // namespace sweep::broker

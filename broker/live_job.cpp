@@ -19,6 +19,7 @@ LiveJob::LiveJob(std::string id_, JobSpec spec_, std::optional<TrialPlan> plan_,
   if (plan) {
     trial_count = plan->total();
     cursor = plan->cursor();
+    heatmap = HeatmapGrid::for_spec(spec);
   }
 }
 
@@ -61,12 +62,10 @@ void LiveJob::observe_duration(double ms) {
   mean_trial_ms = mean_trial_ms == 0 ? ms : 0.8 * mean_trial_ms + 0.2 * ms;
 }
 
-size_t LiveJob::batch_size(size_t credit) const {
-  size_t n = 1;
-  if (mean_trial_ms > 0) {
-    n = static_cast<size_t>(std::max(1.0, kTargetBatchMs / mean_trial_ms));
-  }
-  return std::min({n, credit, kMaxBatchTrials});
+size_t LiveJob::trials_per_slot() const {
+  if (mean_trial_ms <= 0) return 1;
+  return static_cast<size_t>(
+      std::clamp(kTargetBatchMs / mean_trial_ms, 1.0, double(kMaxBatchTrials)));
 }
 
 double LiveJob::elapsed_s() const {

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "heatmap_grid.hpp"
 #include "lease_table.hpp"
 #include "sweep/job_spec.hpp"
 #include "sweep/job_state.hpp"
@@ -31,6 +32,7 @@ struct PendingTrial {
 struct TopPayload {
   protocol::TrialRecord record;
   std::vector<double> equity;
+  nlohmann::json trades;  // a backtest's trade list; null otherwise
 };
 
 struct LiveJob {
@@ -52,13 +54,15 @@ struct LiveJob {
   uint64_t done_at_start = 0;                     // trials done when this broker took the job
   double mean_trial_ms = 0;                       // exponential moving average, 0 = unknown
   bool dirty = true;                              // a progress event is due
-  std::string last_error;                         // the last failed trial's message
+  std::chrono::steady_clock::time_point next_row_update{};  // of the job row's counts
+  std::string last_error;                                   // the last failed trial's message
 
   std::optional<TrialPlan> plan;      // optimizations
   std::optional<TrialCursor> cursor;  // next never-dispatched trial
   std::deque<PendingTrial> retry;     // trials to run again (a lost worker, a resume)
   std::vector<uint64_t> recorded;     // resume only: trials recorded before, sorted
   TopK<TopPayload> top;
+  std::optional<HeatmapGrid> heatmap;  // optimizations over exactly two varying parameters
 
   bool is_backtest() const { return spec.kind == JobKind::kBacktest; }
   bool dispatchable() const { return state == JobState::kQueued || state == JobState::kRunning; }
@@ -70,8 +74,9 @@ struct LiveJob {
   // Trials not yet dispatched (an estimate after a resume).
   uint64_t queued_count(size_t running) const;
   void observe_duration(double ms);
-  // How many trials one batch should carry so that it holds tens of ms of work.
-  size_t batch_size(size_t credit) const;
+  // Trials holding tens of ms of work for one slot (1 while the trials' duration is unknown or
+  // longer than that).
+  size_t trials_per_slot() const;
   double elapsed_s() const;
   std::optional<double> eta_s() const;
 };

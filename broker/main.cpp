@@ -31,6 +31,8 @@ int main(int argc, char** argv) {
   app.add_option("--heartbeat-ms", config.heartbeat_ms, "heartbeat interval")
       ->check(CLI::Range(10u, 600'000u));
   app.add_option("--plugin", config.plugins, "strategy plugin library (repeatable)");
+  app.add_flag("!--no-trial-rows", config.record_trial_rows,
+               "benchmarks only: count trials but write no trial rows to SQLite");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

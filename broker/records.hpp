@@ -17,11 +17,10 @@ protocol::TrialRecord to_record(const TrialRow& row);
 protocol::JobSummary to_summary(const JobRow& row);
 nlohmann::json trial_to_json(const protocol::TrialRecord& r);
 
-// Optimization result: {best, top, heatmap?}. The heatmap (two varying axes) is read from the
-// store, which must hold every trial of the job.
-nlohmann::json optimization_result(const LiveJob& job, Store& store);
-// Backtest result: {metrics, trades, equity} from its one trial.
+// Optimization result: {best, top, heatmap?} from the job's memory (heatmap: two varying axes).
+nlohmann::json optimization_result(const LiveJob& job);
+// Backtest result: {metrics, trades, trade_count, equity} from its one trial.
 nlohmann::json backtest_result(const protocol::TrialRecord& trial,
-                               const std::vector<double>& equity);
+                               const std::vector<double>& equity, const nlohmann::json& trades);
 
 }  // namespace sweep::broker

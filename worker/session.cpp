@@ -95,8 +95,29 @@ void WorkerSession::send(const protocol::WorkerMessage& m) {
   last_sent_ = Clock::now();
 }
 
+uint32_t WorkerSession::capacity() const {
+  return hello_.slots * kQueuePerSlot;
+}
+
 void WorkerSession::send_credit() {
-  if (held_ < hello_.slots) send(protocol::Credit{hello_.slots - held_});
+  credit_owed_ = 0;
+  if (held_ < capacity()) send(protocol::Credit{capacity() - held_});
+}
+
+void WorkerSession::flush_results() {
+  if (state_ == State::kGreeting || unsent_.empty()) return;
+  for (size_t first = 0; first < unsent_.size(); first += kMaxBatchTrials) {
+    const size_t last = std::min(unsent_.size(), first + kMaxBatchTrials);
+    protocol::TrialResults m;
+    m.results.assign(std::make_move_iterator(unsent_.begin() + static_cast<ptrdiff_t>(first)),
+                     std::make_move_iterator(unsent_.begin() + static_cast<ptrdiff_t>(last)));
+    if (last == unsent_.size() && state_ == State::kReady) {
+      m.credit = credit_owed_;
+      credit_owed_ = 0;
+    }
+    send(m);
+  }
+  unsent_.clear();
 }
 
 int WorkerSession::run(const std::atomic<bool>& stop) {
@@ -124,8 +145,10 @@ int WorkerSession::run(const std::atomic<bool>& stop) {
     if (items.size() > 2 && (items[2].revents & ZMQ_POLLIN)) on_events_readable();
     watchdog();
     keepalive();
+    flush_results();
   }
   on_outbox();  // results that ended during the last wait
+  flush_results();
   send(protocol::Bye{"shutting down"});
   // Give the bye (and the last results) a moment to leave.
   dealer_->set(zmq::sockopt::linger, 1000);
@@ -201,8 +224,7 @@ void WorkerSession::on_welcome(const protocol::Welcome& w) {
   connect_side_sockets(w);
   state_ = State::kReady;
   send_credit();
-  for (protocol::TrialResult& r : unsent_) send(r);
-  unsent_.clear();
+  flush_results();
   // Datasets asked for on a dead connection: ask again.
   for (const auto& [hash, batches] : awaiting_) send(protocol::DatasetRequest{hash});
 }
@@ -242,7 +264,16 @@ void WorkerSession::start_trials(const protocol::TrialsBatch& b,
     const uint64_t id = next_task_++;
     auto control = std::make_shared<TrialControl>();
     tasks_.emplace(id, Task{b.job, t, b.trial_timeout_s, control});
-    TrialJob job{b.job, t, data, strategy, EngineOptions{b.cash, b.commission}, b.trial_timeout_s};
+    TrialJob job{b.job,
+                 t,
+                 data,
+                 strategy,
+                 EngineOptions{b.cash, b.commission},
+                 b.trial_timeout_s,
+                 b.objective,
+                 b.top_k,
+                 b.trades,
+                 &equity_filter_};
     pool_.submit(b.job, [this, id, job = std::move(job), control](bool run) {
       Outbox& out = outbox_;
       if (!run) {
@@ -262,12 +293,9 @@ void WorkerSession::report_unrun(const protocol::TrialsBatch& b, TrialStatus sta
 
 void WorkerSession::report(protocol::TrialResult r) {
   if (held_ > 0) --held_;
-  if (state_ == State::kGreeting) {
-    unsent_.push_back(std::move(r));
-    return;
-  }
-  send(r);
-  if (state_ == State::kReady) send(protocol::Credit{1});
+  // While greeting, the freed slot is granted by the credit sent on welcome.
+  if (state_ == State::kReady) ++credit_owed_;
+  unsent_.push_back(std::move(r));
 }
 
 void WorkerSession::on_outbox() {

@@ -24,6 +24,7 @@
 #include <zmq.hpp>
 
 #include "dataset_cache.hpp"
+#include "equity_filter.hpp"
 #include "outbox.hpp"
 #include "slot_pool.hpp"
 #include "sweep/protocol.hpp"
@@ -31,6 +32,10 @@
 #include "trial_exec.hpp"
 
 namespace sweep::worker {
+
+// Trials the worker takes per slot (its credit): the broker sizes what it actually sends by time
+// (tens of ms of work per batch, two batches in flight); this bounds the worker's memory.
+inline constexpr uint32_t kQueuePerSlot = 1024;
 
 struct WorkerOptions {
   std::string broker;  // backend endpoint
@@ -69,6 +74,10 @@ class WorkerSession {
   void connect_side_sockets(const protocol::Welcome& w);
   void send(const protocol::WorkerMessage& m);
   void send_credit();
+  // Sends the results reported since the last call, with the credit they free, in `results`
+  // messages: one per loop turn rather than one per trial.
+  void flush_results();
+  uint32_t capacity() const;
 
   void on_backend_readable();
   void on_events_readable();
@@ -106,7 +115,9 @@ class WorkerSession {
   std::unordered_map<uint64_t, Task> tasks_;  // queued or running on the pool
   std::map<std::string, std::vector<protocol::TrialsBatch>> awaiting_;  // by dataset hash
   std::deque<std::string> cancelled_jobs_;                              // most recent last
-  std::vector<protocol::TrialResult> unsent_;                           // while greeting
+  std::vector<protocol::TrialResult> unsent_;  // reported, not yet sent (kept while greeting)
+  uint32_t credit_owed_ = 0;                   // trials freed since the last credit sent
+  EquityFilter equity_filter_;
   // Declared last: destroyed first, so no slot thread outlives the members it reports to.
   SlotPool pool_;
 };

@@ -1,7 +1,9 @@
 #include "trial_exec.hpp"
 
+#include <algorithm>
 #include <sstream>
 
+#include "sweep/result_json.hpp"
 #include "sweep/trial_runner.hpp"
 
 namespace sweep::worker {
@@ -34,16 +36,19 @@ protocol::TrialResult unrun_result(const std::string& job, const protocol::Batch
 protocol::TrialResult execute_trial(const TrialJob& job, TrialControl& control,
                                     const TickSink& ticks) {
   const int64_t started = now_ms();
+  const auto t0 = std::chrono::steady_clock::now();
   control.started_ms.store(started);
   const uint64_t bars_total = job.data->size();
 
   RunHooks hooks;
   hooks.cancel = &control.cancel;
-  std::chrono::steady_clock::time_point last_tick{};
+  // The first tick comes kTickInterval into the trial: a trial shorter than that says nothing
+  // until its result (most optimization trials take microseconds).
+  auto last_tick = t0;
   if (ticks) {
     hooks.progress = [&](uint64_t bars_done) {
       const auto now = std::chrono::steady_clock::now();
-      if (bars_done < bars_total && now - last_tick < kTickInterval) return;
+      if (now - last_tick < kTickInterval) return;
       last_tick = now;
       ticks(protocol::Tick{job.job, job.trial.index, job.trial.attempt, bars_done, bars_total});
     };
@@ -57,12 +62,27 @@ protocol::TrialResult execute_trial(const TrialJob& job, TrialControl& control,
   r.status = outcome.status;
   r.metrics = outcome.metrics;
   r.trades = outcome.trades.size();
-  r.equity = downsample(outcome.equity, kResultEquityPoints);
+  if (outcome.status == TrialStatus::kCompleted) {
+    const bool keep_equity =
+        !job.objective || job.top_k == 0 || !job.equity_filter ||
+        job.equity_filter->admit(job.job, *job.objective, job.top_k, job.trial.index,
+                                 job.objective->value(outcome.metrics));
+    if (keep_equity) r.equity = downsample(outcome.equity, kResultEquityPoints);
+    if (job.trades) {
+      r.trade_list = nlohmann::json::array();
+      for (const Trade& t : outcome.trades) r.trade_list.push_back(trade_to_json(t, *job.data));
+    }
+  }
   r.error_message = std::move(outcome.error_message);
   r.error_stack_trace = std::move(outcome.error_stack_trace);
   r.started_at = started;
   r.finished_at = now_ms();
   r.bars = outcome.bars_done;
+  // At least 1: 0 means "not measured" on the wire.
+  r.duration_us = std::max<uint64_t>(
+      1, static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::steady_clock::now() - t0)
+                                   .count()));
   if (r.status == TrialStatus::kCancelled && control.timed_out.load()) {
     r.status = TrialStatus::kFailed;
     r.metrics = Metrics::Zero();

@@ -7,8 +7,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "equity_filter.hpp"
 #include "sweep/engine.hpp"
 #include "sweep/market_data.hpp"
 #include "sweep/protocol.hpp"
@@ -37,6 +39,12 @@ struct TrialJob {
   const StrategyInfo* strategy = nullptr;
   EngineOptions options;
   double timeout_s = 0;  // <= 0: none
+  // From the batch: send the equity curve only when `equity_filter` admits the trial (an
+  // objective and top_k given), else always; the trade list when `trades`.
+  std::optional<Objective> objective;
+  size_t top_k = 0;
+  bool trades = false;
+  EquityFilter* equity_filter = nullptr;
 };
 
 using TickSink = std::function<void(protocol::Tick)>;

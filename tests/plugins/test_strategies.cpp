@@ -11,6 +11,10 @@
 //                 at_bar (0)
 //   segv_on       value (0), trigger (1),       a write through a null pointer (SIGSEGV) on bar
 //                 at_bar (0)                    at_bar when value == trigger
+//   noop                                        never trades: the cheapest possible trial, for
+//                                               measuring the cluster's own overhead
+// Every one of them also takes `n` (0), which changes nothing: a space over it makes as many
+// trials as wanted.
 // Warm-up: 0 for all.
 #include <chrono>
 #include <cstdlib>
@@ -73,6 +77,14 @@ class Slow final : public Toggle<Slow> {
   std::chrono::steady_clock::time_point start_;
 };
 
+class Noop final : public BarStrategy<Noop> {
+ public:
+  size_t warmup() const override { return 0; }
+  Status prepare(const MarketData&, const ParamSet&) override { return Status::Ok(); }
+  void update(size_t) {}
+  void decide(size_t, Account&) {}
+};
+
 // Kept out of line and uninstrumented so that it really faults (UBSan would report and exit).
 __attribute__((noinline, no_sanitize("undefined"))) void write_through_null() {
   volatile int* volatile p = nullptr;  // volatile: the compiler may not prove it null
@@ -101,11 +113,14 @@ class CrashOn final : public Toggle<CrashOn<kSegv>> {
   int64_t at_bar_ = 0;
 };
 
+const ParamSpec kLabel{"n", ParamType::kInt, int64_t{0}, 0, 1e12, {}, "changes nothing"};
+
 std::vector<ParamSpec> crash_params() {
   return {
       {"value", ParamType::kInt, int64_t{0}, -1e9, 1e9, {}, "crashes when equal to trigger"},
       {"trigger", ParamType::kInt, int64_t{1}, -1e9, 1e9, {}, "the value that crashes"},
       {"at_bar", ParamType::kInt, int64_t{0}, 0, 1e9, {}, "bar on which to crash"},
+      kLabel,
   };
 }
 
@@ -113,14 +128,19 @@ std::vector<ParamSpec> crash_params() {
 
 extern "C" __attribute__((visibility("default"))) void sweep_register_strategies(
     sweep::StrategyRegistry& r) {
-  (void)r.add({"throw_at_bar",
-               "Test: throws std::runtime_error(\"boom at bar N\") on bar N (-1: never).",
-               {{"bar", ParamType::kInt, int64_t{-1}, -1, 1e9, {}, "bar that throws, or -1"}},
-               [] { return std::make_unique<ThrowAtBar>(); }});
-  (void)r.add({"slow",
-               "Test: takes us_per_bar microseconds per bar.",
-               {{"us_per_bar", ParamType::kInt, int64_t{100}, 0, 1e6, {}, "microseconds per bar"}},
-               [] { return std::make_unique<Slow>(); }});
+  (void)r.add(
+      {"throw_at_bar",
+       "Test: throws std::runtime_error(\"boom at bar N\") on bar N (-1: never).",
+       {{"bar", ParamType::kInt, int64_t{-1}, -1, 1e9, {}, "bar that throws, or -1"}, kLabel},
+       [] { return std::make_unique<ThrowAtBar>(); }});
+  (void)r.add(
+      {"slow",
+       "Test: takes us_per_bar microseconds per bar.",
+       {{"us_per_bar", ParamType::kInt, int64_t{100}, 0, 1e6, {}, "microseconds per bar"}, kLabel},
+       [] { return std::make_unique<Slow>(); }});
+  (void)r.add({"noop", "Test: never trades; the cheapest trial.", {kLabel}, [] {
+                 return std::make_unique<Noop>();
+               }});
   (void)r.add({"abort_on", "Test: std::abort() on bar at_bar when value == trigger.",
                crash_params(), [] { return std::make_unique<CrashOn<false>>(); }});
   (void)r.add({"segv_on", "Test: a null-pointer write on bar at_bar when value == trigger.",

@@ -14,6 +14,7 @@
 #include <zmq_addon.hpp>
 
 #include "dataset_cache.hpp"
+#include "equity_filter.hpp"
 #include "session.hpp"
 #include "slot_pool.hpp"
 #include "sweep/csv_loader.hpp"
@@ -100,6 +101,25 @@ std::shared_ptr<const MarketData> data_of(size_t bars, uint64_t seed) {
   return MarketData::Build(std::make_shared<const TimeSeries>(make_synthetic(bars, seed)));
 }
 
+// A trial's equity curve goes back only while it is among the k best this worker ran for the
+// job: every trial of the job's final top-k is among them.
+TEST(EquityFilter, AdmitsOnlyTheRunningTopKPerJob) {
+  worker::EquityFilter f;
+  const Objective maximize{Metric::kSharpe, true};
+  EXPECT_TRUE(f.admit("a", maximize, 2, 0, 1.0));
+  EXPECT_TRUE(f.admit("a", maximize, 2, 1, 0.5));
+  EXPECT_FALSE(f.admit("a", maximize, 2, 2, 0.4));  // two better ones already
+  EXPECT_TRUE(f.admit("a", maximize, 2, 3, 2.0));
+  EXPECT_FALSE(f.admit("a", maximize, 2, 4, 0.7));  // 2.0 and 1.0 are ahead
+  EXPECT_FALSE(f.admit("a", maximize, 2, 5, NAN));  // undefined ranks last
+  // Another job, and a minimizing one, start their own.
+  EXPECT_TRUE(f.admit("b", maximize, 2, 2, 0.4));
+  const Objective minimize{Metric::kMaxDrawdownPct, false};
+  EXPECT_TRUE(f.admit("c", minimize, 1, 0, -5.0));
+  EXPECT_TRUE(f.admit("c", minimize, 1, 1, -9.0));
+  EXPECT_FALSE(f.admit("c", minimize, 1, 2, -1.0));
+}
+
 TEST(DatasetCache, EvictsLeastRecentlyUsed) {
   DatasetCache cache(2);
   auto a = data_of(50, 1), b = data_of(50, 2), c = data_of(50, 3);
@@ -171,8 +191,13 @@ class FakeBroker {
       if (auto* h = std::get_if<protocol::Hello>(&*m)) slots_ = h->slots;
       if (auto* c = std::get_if<protocol::Credit>(&*m)) outstanding_ += c->credit;
       if (std::holds_alternative<protocol::TrialResult>(*m)) --outstanding_;
+      if (auto* rs = std::get_if<protocol::TrialResults>(&*m)) {
+        outstanding_ -= static_cast<int64_t>(rs->results.size());
+        outstanding_ += rs->credit;
+      }
       if (std::holds_alternative<protocol::Heartbeat>(*m)) send(protocol::Heartbeat{});
-      EXPECT_LE(outstanding_, static_cast<int64_t>(slots_)) << "credit beyond the worker's slots";
+      EXPECT_LE(outstanding_, static_cast<int64_t>(slots_ * worker::kQueuePerSlot))
+          << "credit beyond the worker's capacity";
       return std::move(m).value();
     }
     return std::nullopt;
@@ -292,9 +317,12 @@ class WorkerSessionTest : public ::testing::Test {
     std::vector<protocol::TrialResult> out;
     const auto deadline = Clock::now() + timeout;
     while (out.size() < n) {
-      auto r = broker_.expect<protocol::TrialResult>(deadline - Clock::now());
-      if (!r) break;
-      out.push_back(std::move(*r));
+      auto m = broker_.recv(deadline - Clock::now());
+      if (!m) break;
+      if (auto* r = std::get_if<protocol::TrialResult>(&*m)) out.push_back(std::move(*r));
+      if (auto* rs = std::get_if<protocol::TrialResults>(&*m)) {
+        for (auto& r : rs->results) out.push_back(std::move(r));
+      }
     }
     std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.index < b.index; });
     return out;
@@ -355,10 +383,11 @@ TEST_F(WorkerSessionTest, SmaCrossResultsMatchInProcessRunsBitForBit) {
   EXPECT_FALSE(failed[0].error_stack_trace.empty());
   EXPECT_TRUE(failed[0].equity.empty());
 
-  // Every credit comes back once the worker is idle.
+  // Every credit comes back once the worker is idle: its whole capacity.
+  const int64_t capacity = int64_t{kSlots} * worker::kQueuePerSlot;
   const auto deadline = Clock::now() + 10s;
-  while (broker_.outstanding() < kSlots && Clock::now() < deadline) (void)broker_.recv(100ms);
-  EXPECT_EQ(broker_.outstanding(), int64_t{kSlots});
+  while (broker_.outstanding() < capacity && Clock::now() < deadline) (void)broker_.recv(100ms);
+  EXPECT_EQ(broker_.outstanding(), capacity);
 }
 
 TEST_F(WorkerSessionTest, CancelEventStopsASlowTrialPromptly) {

@@ -36,7 +36,8 @@ inline constexpr int kMaxMessageDepth = 32;      // nesting of maps and arrays i
 inline constexpr size_t kMaxIdLength = 128;      // req ids, job ids, worker ids, idempotency keys
 inline constexpr uint64_t kMaxPageLimit = 1000;  // trials/list page size
 inline constexpr uint64_t kDefaultPageLimit = 100;
-inline constexpr size_t kMaxBatchTrials = 1024;      // trials in one backend batch
-inline constexpr size_t kMaxEquityPoints = 100'000;  // downsampled equity curve of one trial
+inline constexpr size_t kMaxBatchTrials = 1024;           // trials in one backend batch
+inline constexpr size_t kMaxEquityPoints = 100'000;       // downsampled equity curve of one trial
+inline constexpr size_t kMaxTradeListLength = 1'000'000;  // trades sent with one backtest result
 
 }  // namespace sweep

@@ -21,6 +21,7 @@
 #include "sweep/job_state.hpp"
 #include "sweep/limits.hpp"
 #include "sweep/metrics.hpp"
+#include "sweep/objective.hpp"
 #include "sweep/params.hpp"
 #include "sweep/status.hpp"
 #include "sweep/trial_runner.hpp"
@@ -203,8 +204,16 @@ struct TrialResult {  // "result", worker -> broker
   std::vector<double> equity;                    // downsampled; empty unless completed
   std::string error_message, error_stack_trace;  // "" = nil
   int64_t started_at = 0, finished_at = 0;
-  uint64_t bars = 0;  // bars processed
+  uint64_t bars = 0;          // bars processed
+  uint64_t duration_us = 0;   // time spent running the trial; 0 = not measured
+  nlohmann::json trade_list;  // null unless the batch asked for trades: [trade]
   bool operator==(const TrialResult&) const = default;
+};
+// "results", worker -> broker: several results in one message, and the credit they free.
+struct TrialResults {
+  std::vector<TrialResult> results;  // <= kMaxBatchTrials
+  uint32_t credit = 0;
+  bool operator==(const TrialResults&) const = default;
 };
 struct DatasetRequest {  // "dataset_request", worker -> broker
   std::string hash;
@@ -214,7 +223,8 @@ struct Bye {           // "bye", worker -> broker
   std::string reason;  // "" = nil
   bool operator==(const Bye&) const = default;
 };
-using WorkerMessage = std::variant<Hello, Heartbeat, Credit, TrialResult, DatasetRequest, Bye>;
+using WorkerMessage =
+    std::variant<Hello, Heartbeat, Credit, TrialResult, DatasetRequest, Bye, TrialResults>;
 
 struct Welcome {                  // "welcome", broker -> worker
   std::string events, telemetry;  // endpoints to connect SUB / PUB to
@@ -240,6 +250,12 @@ struct TrialsBatch {  // "batch", broker -> worker
   double cash = 10000, commission = 0;
   double trial_timeout_s = 600;
   std::vector<BatchTrial> trials;
+  // With an objective and top_k > 0, the worker sends a trial's equity curve only when the trial
+  // is among the top_k best it has run for this job (no other trial can be in the job's top_k);
+  // without, every completed trial's.
+  std::optional<Objective> objective;
+  uint32_t top_k = 0;
+  bool trades = false;  // send each completed trial's trade list
   bool operator==(const TrialsBatch&) const = default;
 };
 struct Dataset {  // "dataset", broker -> worker
@@ -309,6 +325,16 @@ std::string recover_req(std::string_view bytes);
 
 // An error reply for a failed decode or request.
 ErrorReply make_error(std::string req, const Status& status, std::string field = {});
+
+// The generic codec alone, without the fast paths that encode() and decode_*() take for
+// `results` and `batch` (common/src/protocol/fast_path.hpp): the reference those must match
+// byte for byte and value for value; for tests.
+namespace reference {
+std::string encode(const WorkerMessage& m);
+std::string encode(const BrokerMessage& m);
+Result<WorkerMessage> decode_worker_message(std::string_view bytes);
+Result<BrokerMessage> decode_broker_message(std::string_view bytes);
+}  // namespace reference
 
 // The `type` string of a message ("submit_backtest", "accepted", ...).
 std::string_view type_name(const FrontendRequest& m);

@@ -28,18 +28,21 @@
 //     trial         {index u, attempt u, status s, params map, metrics map, trades u,
 //                    error_message? s, error_stack_trace? s, worker? s, started_at? ts,
 //                    finished_at? ts}
-//   worker -> broker = hello | heartbeat | credit | result | dataset_request | bye
+//   worker -> broker = hello | heartbeat | credit | result | results | dataset_request | bye
 //     hello         {worker s, pid i, host s, slots u, version s, strategies [s]}
 //     heartbeat     {}
 //     credit        {credit u}
 //     result        {job s, index u, attempt u, status s, metrics map, trades u, equity [f],
-//                    error_message? s, error_stack_trace? s, started_at ts, finished_at ts, bars u}
+//                    error_message? s, error_stack_trace? s, started_at ts, finished_at ts, bars u,
+//                    duration_us? u, trade_list? [map]}
+//     results       {results [result without v and type], credit? u}
 //     dataset_request {hash s}
 //     bye           {reason? s}
 //   broker -> worker = welcome | heartbeat | batch | dataset
 //     welcome       {events s, telemetry s, heartbeat_ms u, heartbeat_liveness u}
 //     batch         {job s, dataset {hash s, source map}, strategy s, cash f, commission f,
-//                    trial_timeout_s f, trials [{index u, attempt u, params map}]}
+//                    trial_timeout_s f, trials [{index u, attempt u, params map}],
+//                    objective? {metric s, goal s}, top_k? u, trades? bool}
 //     dataset       {hash s, csv s}
 //   events (topic job.<id>)    = progress | trial_event | state
 //     progress      {job s, status s, total u, completed u, failed u, running u, queued u,
@@ -52,6 +55,7 @@
 #include <cmath>
 #include <functional>
 
+#include "fast_path.hpp"
 #include "msgpack_io.hpp"
 #include "reader.hpp"
 #include "sweep/protocol.hpp"
@@ -642,6 +646,54 @@ const std::array<Entry<FP>, 7> kFrontendReplies = {
 
 // ---- backend ----
 
+json result_json(const TrialResult& x) {
+  json j = json::object();
+  j["job"] = x.job;
+  j["index"] = x.index;
+  j["attempt"] = x.attempt;
+  j["status"] = trial_status_name(x.status);
+  j["metrics"] = metrics_json(x.metrics);
+  j["trades"] = x.trades;
+  json& eq = j["equity"] = json::array();
+  for (double d : x.equity) eq.push_back(std::isfinite(d) ? json(d) : json());
+  j["error_message"] = str_or_nil(x.error_message);
+  j["error_stack_trace"] = str_or_nil(x.error_stack_trace);
+  j["started_at"] = x.started_at;
+  j["finished_at"] = x.finished_at;
+  j["bars"] = x.bars;
+  j["duration_us"] = x.duration_us;
+  j["trade_list"] = x.trade_list;
+  return j;
+}
+
+Status read_result_fields(const json& map, const std::string& path, TrialResult& m) {
+  Reader r(map, path);
+  read_id(r, "job", m.job);
+  r.u64("index", m.index);
+  r.u32("attempt", m.attempt);
+  read_enum(r, "status", m.status, trial_status_from_name, "trial status");
+  r.metrics("metrics", m.metrics);
+  r.u64("trades", m.trades);
+  r.double_list("equity", m.equity);
+  if (r.ok() && m.equity.size() > kMaxEquityPoints)
+    r.fail("equity", "more than " + std::to_string(kMaxEquityPoints) + " points", Code::kTooLarge);
+  r.str("error_message", m.error_message, false);
+  r.str("error_stack_trace", m.error_stack_trace, false);
+  r.i64("started_at", m.started_at);
+  r.i64("finished_at", m.finished_at);
+  r.u64("bars", m.bars);
+  r.u64("duration_us", m.duration_us, false);
+  m.trade_list = json();
+  if (const json* t = r.array("trade_list", false)) {
+    if (t->size() > kMaxTradeListLength)
+      r.fail("trade_list", "more than " + std::to_string(kMaxTradeListLength) + " trades",
+             Code::kTooLarge);
+    else
+      m.trade_list = *t;
+  }
+  return r.status();
+}
+
 std::string encode_worker(const WorkerMessage& m) {
   return write(std::visit(Overloaded{
                               [](const Hello& x) {
@@ -661,21 +713,16 @@ std::string encode_worker(const WorkerMessage& m) {
                                 return j;
                               },
                               [](const TrialResult& x) {
-                                json j = envelope("result");
-                                j["job"] = x.job;
-                                j["index"] = x.index;
-                                j["attempt"] = x.attempt;
-                                j["status"] = trial_status_name(x.status);
-                                j["metrics"] = metrics_json(x.metrics);
-                                j["trades"] = x.trades;
-                                j["equity"] = json::array();
-                                for (double d : x.equity)
-                                  j["equity"].push_back(std::isfinite(d) ? json(d) : json());
-                                j["error_message"] = str_or_nil(x.error_message);
-                                j["error_stack_trace"] = str_or_nil(x.error_stack_trace);
-                                j["started_at"] = x.started_at;
-                                j["finished_at"] = x.finished_at;
-                                j["bars"] = x.bars;
+                                json j = result_json(x);
+                                j.update(envelope("result"));
+                                return j;
+                              },
+                              [](const TrialResults& x) {
+                                json j = envelope("results");
+                                j["results"] = json::array();
+                                for (const TrialResult& r : x.results)
+                                  j["results"].push_back(result_json(r));
+                                j["credit"] = x.credit;
                                 return j;
                               },
                               [](const DatasetRequest& x) {
@@ -693,7 +740,7 @@ std::string encode_worker(const WorkerMessage& m) {
 }
 
 using WM = WorkerMessage;
-const std::array<Entry<WM>, 6> kWorkerMessages = {
+const std::array<Entry<WM>, 7> kWorkerMessages = {
     entry<WM, Hello>("hello",
                      [](Reader& r, Hello& m, const std::string&) {
                        read_id(r, "worker", m.worker);
@@ -711,26 +758,18 @@ const std::array<Entry<WM>, 6> kWorkerMessages = {
                         r.u32("credit", m.credit);
                         return r.status();
                       }),
-    entry<WM, TrialResult>(
-        "result",
-        [](Reader& r, TrialResult& m, const std::string&) {
-          read_id(r, "job", m.job);
-          r.u64("index", m.index);
-          r.u32("attempt", m.attempt);
-          read_enum(r, "status", m.status, trial_status_from_name, "trial status");
-          r.metrics("metrics", m.metrics);
-          r.u64("trades", m.trades);
-          r.double_list("equity", m.equity);
-          if (r.ok() && m.equity.size() > kMaxEquityPoints)
-            r.fail("equity", "more than " + std::to_string(kMaxEquityPoints) + " points",
-                   Code::kTooLarge);
-          r.str("error_message", m.error_message, false);
-          r.str("error_stack_trace", m.error_stack_trace, false);
-          r.i64("started_at", m.started_at);
-          r.i64("finished_at", m.finished_at);
-          r.u64("bars", m.bars);
-          return r.status();
-        }),
+    entry<WM, TrialResult>("result",
+                           [](Reader& r, TrialResult& m, const std::string& type) {
+                             r.fail_with(read_result_fields(r.whole(), type, m));
+                             return r.status();
+                           }),
+    entry<WM, TrialResults>("results",
+                            [](Reader& r, TrialResults& m, const std::string&) {
+                              read_list(r, "results", m.results, read_result_fields,
+                                        kMaxBatchTrials);
+                              r.u32("credit", m.credit, false);
+                              return r.status();
+                            }),
     entry<WM, DatasetRequest>("dataset_request",
                               [](Reader& r, DatasetRequest& m, const std::string&) {
                                 read_id(r, "hash", m.hash);
@@ -767,6 +806,12 @@ std::string encode_broker(const BrokerMessage& m) {
             for (const auto& t : x.trials)
               j["trials"].push_back(
                   {{"index", t.index}, {"attempt", t.attempt}, {"params", params_json(t.params)}});
+            j["objective"] = x.objective
+                                 ? json{{"metric", metric_name(x.objective->metric)},
+                                        {"goal", x.objective->maximize ? "maximize" : "minimize"}}
+                                 : json();
+            j["top_k"] = x.top_k;
+            j["trades"] = x.trades;
             return j;
           },
           [](const Dataset& x) {
@@ -777,6 +822,22 @@ std::string encode_broker(const BrokerMessage& m) {
           },
       },
       m));
+}
+
+void read_objective(Reader& r, std::optional<Objective>& out) {
+  out.reset();
+  const json* o = r.map("objective", false);
+  if (!o) return;
+  Reader orr(*o, r.path("objective"));
+  Objective obj;
+  read_enum(orr, "metric", obj.metric, metric_from_name, "metric");
+  std::string goal;
+  orr.str("goal", goal, true, 16);
+  if (orr.ok() && goal != "maximize" && goal != "minimize")
+    orr.fail("goal", "expected 'maximize' or 'minimize'");
+  obj.maximize = goal == "maximize";
+  r.fail_with(orr.status());
+  if (r.ok()) out = obj;
 }
 
 Status read_batch_trial(const json& map, const std::string& path, BatchTrial& t) {
@@ -813,6 +874,9 @@ const std::array<Entry<BM>, 4> kBrokerMessages = {
                              r.f64("commission", m.commission);
                              r.f64("trial_timeout_s", m.trial_timeout_s);
                              read_list(r, "trials", m.trials, read_batch_trial, kMaxBatchTrials);
+                             read_objective(r, m.objective);
+                             r.u32("top_k", m.top_k, false);
+                             r.boolean("trades", m.trades, false);
                              return r.status();
                            }),
     entry<BM, Dataset>("dataset",
@@ -925,9 +989,11 @@ std::string encode(const FrontendReply& m) {
   return encode_reply(m);
 }
 std::string encode(const WorkerMessage& m) {
+  if (const auto* r = std::get_if<TrialResults>(&m)) return detail::fast_encode(*r);
   return encode_worker(m);
 }
 std::string encode(const BrokerMessage& m) {
+  if (const auto* b = std::get_if<TrialsBatch>(&m)) return detail::fast_encode(*b);
   return encode_broker(m);
 }
 std::string encode(const Event& m) {
@@ -950,11 +1016,32 @@ Result<FrontendReply> decode_frontend_reply(std::string_view bytes) {
   return decode_with(bytes, kMaxMessageBytes, kFrontendReplies);
 }
 Result<WorkerMessage> decode_worker_message(std::string_view bytes) {
+  if (bytes.size() <= kMaxMessageBytes) {
+    if (auto r = detail::fast_decode_results(bytes)) return WorkerMessage(std::move(*r));
+  }
+  return decode_with(bytes, kMaxMessageBytes, kWorkerMessages);
+}
+Result<BrokerMessage> decode_broker_message(std::string_view bytes) {
+  if (bytes.size() <= kMaxMessageBytes) {
+    if (auto b = detail::fast_decode_batch(bytes)) return BrokerMessage(std::move(*b));
+  }
+  return decode_with(bytes, kMaxMessageBytes, kBrokerMessages);
+}
+
+namespace reference {
+std::string encode(const WorkerMessage& m) {
+  return encode_worker(m);
+}
+std::string encode(const BrokerMessage& m) {
+  return encode_broker(m);
+}
+Result<WorkerMessage> decode_worker_message(std::string_view bytes) {
   return decode_with(bytes, kMaxMessageBytes, kWorkerMessages);
 }
 Result<BrokerMessage> decode_broker_message(std::string_view bytes) {
   return decode_with(bytes, kMaxMessageBytes, kBrokerMessages);
 }
+}  // namespace reference
 Result<Event> decode_event(std::string_view bytes) {
   return decode_with(bytes, kMaxMessageBytes, kEvents);
 }
@@ -1000,8 +1087,8 @@ std::string_view type_name(const FrontendReply& m) {
   return k[m.index()];
 }
 std::string_view type_name(const WorkerMessage& m) {
-  static constexpr std::array<std::string_view, 6> k = {"hello",  "heartbeat",       "credit",
-                                                        "result", "dataset_request", "bye"};
+  static constexpr std::array<std::string_view, 7> k = {
+      "hello", "heartbeat", "credit", "result", "dataset_request", "bye", "results"};
   return k[m.index()];
 }
 std::string_view type_name(const BrokerMessage& m) {

@@ -14,7 +14,7 @@ void put_be(std::string& out, uint64_t v, int bytes) {
   for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
 }
 
-void put_uint(std::string& out, uint64_t v) {
+void put_uint_impl(std::string& out, uint64_t v) {
   if (v < 0x80) {
     out.push_back(static_cast<char>(v));
   } else if (v <= 0xff) {
@@ -32,8 +32,8 @@ void put_uint(std::string& out, uint64_t v) {
   }
 }
 
-void put_int(std::string& out, int64_t v) {
-  if (v >= 0) return put_uint(out, static_cast<uint64_t>(v));
+void put_int_impl(std::string& out, int64_t v) {
+  if (v >= 0) return put_uint_impl(out, static_cast<uint64_t>(v));
   const auto u = static_cast<uint64_t>(v);
   if (v >= -32) {
     out.push_back(static_cast<char>(v));
@@ -157,7 +157,7 @@ bool read_head(const unsigned char* p, size_t left, Head& h) {
   }
 }
 
-Status check_structure(std::string_view bytes) {
+Status check_structure_impl(std::string_view bytes) {
   const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
   const size_t n = bytes.size();
   size_t pos = 0;
@@ -197,9 +197,9 @@ void write_msgpack(const nlohmann::json& j, std::string& out) {
       out.push_back(static_cast<char>(j.get<bool>() ? 0xc3 : 0xc2));
       return;
     case V::number_unsigned:
-      return put_uint(out, j.get<uint64_t>());
+      return put_uint_impl(out, j.get<uint64_t>());
     case V::number_integer:
-      return put_int(out, j.get<int64_t>());
+      return put_int_impl(out, j.get<int64_t>());
     case V::number_float: {
       const double d = j.get<double>();
       if (!std::isfinite(d)) {
@@ -239,11 +239,38 @@ void write_msgpack(const nlohmann::json& j, std::string& out) {
   }
 }
 
+Status check_structure(std::string_view bytes) {
+  return check_structure_impl(bytes);
+}
+void put_uint(std::string& out, uint64_t v) {
+  put_uint_impl(out, v);
+}
+void put_int(std::string& out, int64_t v) {
+  put_int_impl(out, v);
+}
+void put_double(std::string& out, double d) {
+  if (!std::isfinite(d)) return put_nil(out);
+  uint64_t bits;
+  std::memcpy(&bits, &d, sizeof bits);
+  out.push_back(static_cast<char>(0xcb));
+  put_be(out, bits, 8);
+}
+void put_str(std::string& out, std::string_view s) {
+  put_len(out, s.size(), 0xa0, 31, 0xd9, 0xda, 0xdb);
+  out += s;
+}
+void put_map_header(std::string& out, size_t n) {
+  put_len(out, n, 0x80, 15, -1, 0xde, 0xdf);
+}
+void put_array_header(std::string& out, size_t n) {
+  put_len(out, n, 0x90, 15, -1, 0xdc, 0xdd);
+}
+
 Result<nlohmann::json> read_msgpack(std::string_view bytes, size_t max_bytes) {
   if (bytes.size() > max_bytes)
     return Status::TooLarge("frame of " + std::to_string(bytes.size()) +
                             " bytes is over the limit of " + std::to_string(max_bytes));
-  if (Status s = check_structure(bytes); !s.ok()) return s;
+  if (Status s = check_structure_impl(bytes); !s.ok()) return s;
   try {
     auto j = nlohmann::json::from_msgpack(bytes.begin(), bytes.end(), /*strict=*/true,
                                           /*allow_exceptions=*/false);

@@ -20,4 +20,21 @@ void write_msgpack(const nlohmann::json& j, std::string& out);
 // kMaxMessageDepth; so the recursive parser behind it is safe on hostile input. Never throws.
 Result<nlohmann::json> read_msgpack(std::string_view bytes, size_t max_bytes);
 
+// The check read_msgpack makes before parsing (well formed, one value, depth).
+Status check_structure(std::string_view bytes);
+
+// Writers of single msgpack items, in the encodings write_msgpack uses.
+void put_uint(std::string& out, uint64_t v);
+void put_int(std::string& out, int64_t v);
+void put_double(std::string& out, double d);  // float 64; NaN or infinite -> nil
+void put_str(std::string& out, std::string_view s);
+void put_map_header(std::string& out, size_t n);
+void put_array_header(std::string& out, size_t n);
+inline void put_nil(std::string& out) {
+  out.push_back(static_cast<char>(0xc0));
+}
+inline void put_bool(std::string& out, bool b) {
+  out.push_back(static_cast<char>(b ? 0xc3 : 0xc2));
+}
+
 }  // namespace sweep::protocol::detail

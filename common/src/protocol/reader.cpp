@@ -44,6 +44,13 @@ void Reader::u64(std::string_view key, uint64_t& out, bool required) {
   }
 }
 
+void Reader::boolean(std::string_view key, bool& out, bool required) {
+  const auto* v = get(key, required);
+  if (!v) return;
+  if (!v->is_boolean()) return fail(key, "expected true or false");
+  out = v->get<bool>();
+}
+
 void Reader::u32(std::string_view key, uint32_t& out, bool required) {
   uint64_t v = out;
   u64(key, v, required);

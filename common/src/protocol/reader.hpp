@@ -23,6 +23,7 @@ class Reader {
 
   bool ok() const { return status().ok(); }
   const Status& status() const { return status_; }
+  const nlohmann::json& whole() const { return m_; }
   std::string path(std::string_view key) const { return path_ + "." + std::string(key); }
 
   // `max_len` over: too_large. Optional strings accept nil and absence as "".
@@ -32,6 +33,7 @@ class Reader {
   void i64(std::string_view key, int64_t& out, bool required = true);
   void f64(std::string_view key, double& out, bool required = true);
   void opt_f64(std::string_view key, std::optional<double>& out);
+  void boolean(std::string_view key, bool& out, bool required = true);
   void opt_i64(std::string_view key, std::optional<int64_t>& out);
   // A map (required) or nil/absent (when !required: *out = nullptr).
   const nlohmann::json* map(std::string_view key, bool required = true);

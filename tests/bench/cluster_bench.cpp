@@ -1,0 +1,332 @@
+// The cluster against the in-process optimizer, measured side by side in one run (the machine is
+// shared and noisy: ratios of runs made minutes apart would mean little). Real processes: a
+// sweep-broker on ephemeral loopback ports over a SQLite file, N sweep-worker processes with one
+// slot each, against `optimize` with N threads on the same trials.
+//
+//   cluster_bench [--workers N] [--scale X] [--only NAME]
+//
+// Scenarios (NAME): goog (sma_cross over GOOG, tens of microseconds per trial), 5ms (the test
+// plugin's `slow` strategy, 5 ms per trial), noop (the cheapest trial: the broker's own ceiling,
+// with and without trial rows written to SQLite), cancel (request to last trial stopped, p50 and
+// p99), status (status round trip p50/p99 while an optimization runs and clients poll 1,000
+// times per second). --scale multiplies the trial counts.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <unistd.h>
+
+#include "../support/cluster.hpp"
+#include "sweep/client.hpp"
+#include "sweep/dataset.hpp"
+#include "sweep/job_spec.hpp"
+#include "sweep/optimizer.hpp"
+#include "sweep/strategy_registry.hpp"
+
+namespace sweep {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using testing::LocalCluster;
+
+struct Args {
+  unsigned workers = 2;
+  double scale = 1.0;
+  std::string only;
+};
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// CPU seconds (user + system) a process has used so far.
+double cpu_seconds(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(f, line);
+  const size_t close = line.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream in(line.substr(close + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; in >> field; ++i) {  // fields are numbered from 1; state is field 3
+    if (i == 14) utime = std::stoull(field);
+    if (i == 15) {
+      stime = std::stoull(field);
+      break;
+    }
+  }
+  return double(utime + stime) / double(sysconf(_SC_CLK_TCK));
+}
+
+struct CpuUse {
+  double broker = 0, workers = 0;
+};
+CpuUse cpu_use(LocalCluster& cluster) {
+  CpuUse u;
+  u.broker = cpu_seconds(cluster.broker().pid());
+  for (auto& w : cluster.workers()) u.workers += cpu_seconds(w->pid());
+  return u;
+}
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const size_t i = std::min(v.size() - 1, static_cast<size_t>(p * double(v.size() - 1) + 0.5));
+  return v[i];
+}
+
+[[noreturn]] void die(const std::string& what) {
+  std::fprintf(stderr, "cluster_bench: %s\n", what.c_str());
+  std::exit(1);
+}
+
+const StrategyRegistry& registry() {
+  static const StrategyRegistry reg = [] {
+    StrategyRegistry r = StrategyRegistry::WithBuiltins();
+    if (Status s = r.load_plugin(testing::lib_dir() + "/libsweep_test_plugin.so"); !s.ok())
+      die(s.ToString());
+    return r;
+  }();
+  return reg;
+}
+
+// In-process: the same spec through `optimize` with `threads` threads; trials per second.
+struct Run {
+  uint64_t trials = 0;
+  double seconds = 0;
+  double rate() const { return seconds > 0 ? double(trials) / seconds : 0; }
+};
+
+Run in_process(const nlohmann::json& spec_json, unsigned threads) {
+  auto spec = parse_job_spec(spec_json, JobKind::kOptimization);
+  if (!spec.ok()) die(spec.status().ToString());
+  std::string source;
+  if (const auto* p = std::get_if<DatasetPath>(&spec->dataset)) {
+    source = std::string(SWEEP_DATA_DIR) + "/" + p->path;
+  } else if (const auto* syn = std::get_if<SyntheticDataset>(&spec->dataset)) {
+    source = "synthetic:" + std::to_string(syn->bars) + ":" + std::to_string(syn->seed);
+  }
+  auto series = load_dataset(source);
+  if (!series.ok()) die(series.status().ToString());
+  auto md = MarketData::Build(std::make_shared<const TimeSeries>(std::move(series).value()));
+  auto plan = make_trial_plan(*spec);
+  if (!plan.ok()) die(plan.status().ToString());
+  OptimizeOptions opt;
+  opt.threads = threads;
+  const auto t0 = Clock::now();
+  auto r = optimize(*md, *registry().find(spec->strategy), *plan, {spec->cash, spec->commission},
+                    spec->objective, static_cast<size_t>(spec->top_k), opt);
+  const double s = seconds_since(t0);
+  if (!r.ok()) die(r.status().ToString());
+  return {r->completed + r->failed, s};
+}
+
+// On the cluster: submit, then wait for the terminal state (polling every 5 ms, so that the
+// wait adds little to runs of a second or more).
+Run on_cluster(client::Client& c, const nlohmann::json& spec) {
+  const auto t0 = Clock::now();
+  auto acc = c.submit(JobKind::kOptimization, spec);
+  if (!acc.ok()) die("submit: " + acc.status().ToString());
+  client::WaitOptions w;
+  w.poll_interval = std::chrono::milliseconds(5);
+  auto st = c.wait(acc->id, w);
+  const double s = seconds_since(t0);
+  if (!st.ok()) die("wait: " + st.status().ToString());
+  if (st->status != JobState::kCompleted)
+    die("job ended " + std::string(job_state_name(st->status)));
+  return {st->completed + st->failed, s};
+}
+
+void start(LocalCluster& cluster, unsigned workers) {
+  cluster.start_broker();
+  for (unsigned i = 0; i < workers; ++i) cluster.add_worker(1);
+  client::Client c(cluster.endpoints().frontend);
+  const auto deadline = Clock::now() + std::chrono::seconds(30);
+  for (;;) {
+    auto h = c.health();
+    if (h.ok() && h->workers.size() >= workers) return;
+    if (Clock::now() > deadline) die("workers did not register");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling a condition
+  }
+}
+
+void side_by_side(const char* name, const nlohmann::json& spec, const Args& a) {
+  LocalCluster cluster;
+  start(cluster, a.workers);
+  client::Client c(cluster.endpoints().frontend);
+  // Warm-up: the workers load the dataset once, the broker its caches.
+  (void)on_cluster(c, spec);
+  const Run local = in_process(spec, a.workers);
+  const CpuUse before = cpu_use(cluster);
+  const Run remote = on_cluster(c, spec);
+  const CpuUse after = cpu_use(cluster);
+  std::printf(
+      "%-6s %8llu trials  in-process %u threads: %9.0f trials/s  cluster %u workers: %9.0f "
+      "trials/s  ratio %.2f  (CPU per trial: broker %.1f us, workers %.1f us)\n",
+      name, static_cast<unsigned long long>(remote.trials), a.workers, local.rate(), a.workers,
+      remote.rate(), remote.rate() / local.rate(),
+      (after.broker - before.broker) * 1e6 / double(remote.trials),
+      (after.workers - before.workers) * 1e6 / double(remote.trials));
+}
+
+nlohmann::json goog_spec(double scale) {
+  const int slow_stop = 99 + static_cast<int>(125 * scale);
+  return {{"dataset", {{"path", "GOOG.csv"}}},
+          {"strategy", "sma_cross"},
+          {"space",
+           {{"fast", {{"start", 2}, {"stop", 81}, {"step", 1}}},
+            {"slow", {{"start", 100}, {"stop", slow_stop}, {"step", 1}}}}}};
+}
+
+nlohmann::json label_spec(const std::string& strategy, uint64_t trials, uint64_t bars,
+                          nlohmann::json extra_space = nlohmann::json::object()) {
+  nlohmann::json space = std::move(extra_space);
+  space["n"] = {{"start", 0}, {"stop", trials - 1}, {"step", 1}};
+  return {{"dataset", {{"synthetic", {{"bars", bars}, {"seed", 1}}}}},
+          {"strategy", strategy},
+          {"space", space}};
+}
+
+void noop(const Args& a) {
+  const uint64_t n = static_cast<uint64_t>(200'000 * a.scale);
+  const nlohmann::json spec = label_spec("noop", n, 16);
+  double rates[2] = {};
+  for (int with_rows = 1; with_rows >= 0; --with_rows) {
+    testing::ClusterOptions o;
+    if (!with_rows) o.broker_args = {"--no-trial-rows"};
+    LocalCluster cluster(o);
+    start(cluster, a.workers);
+    client::Client c(cluster.endpoints().frontend);
+    (void)on_cluster(c, label_spec("noop", 1000, 16));
+    rates[with_rows] = on_cluster(c, spec).rate();
+  }
+  std::printf(
+      "noop   %8llu trials  with SQLite rows: %9.0f trials/s  without: %9.0f trials/s  "
+      "ratio %.2f\n",
+      static_cast<unsigned long long>(n), rates[1], rates[0], rates[1] / rates[0]);
+}
+
+void cancel_latency(const Args& a) {
+  LocalCluster cluster;
+  start(cluster, a.workers);
+  client::Client c(cluster.endpoints().frontend);
+  std::vector<double> ms;
+  const int reps = std::max(5, static_cast<int>(20 * a.scale));
+  for (int i = 0; i < reps; ++i) {
+    // Trials of ~10 s each: every slot is busy when the cancel comes.
+    nlohmann::json spec = label_spec("slow", 1000, 10'000, {{"us_per_bar", {1000}}});
+    auto acc = c.submit(JobKind::kOptimization, spec);
+    if (!acc.ok()) die(acc.status().ToString());
+    const auto deadline = Clock::now() + std::chrono::seconds(20);
+    for (;;) {
+      auto st = c.status(acc->id);
+      if (st.ok() && st->running >= a.workers) break;
+      if (Clock::now() > deadline) die("trials did not start");
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    const auto t0 = Clock::now();
+    if (auto r = c.cancel(acc->id); !r.ok()) die(r.status().ToString());
+    for (;;) {
+      auto st = c.status(acc->id);
+      if (st.ok() && is_terminal(st->status)) break;
+      if (Clock::now() > deadline) die("cancel did not finish");
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    ms.push_back(seconds_since(t0) * 1000);
+  }
+  std::printf(
+      "cancel %8d jobs    request to cancelled (every running trial stopped): p50 %.1f ms  "
+      "p99 %.1f ms  max %.1f ms\n",
+      reps, percentile(ms, 0.5), percentile(ms, 0.99), percentile(ms, 1.0));
+}
+
+void status_under_load(const Args& a) {
+  LocalCluster cluster;
+  start(cluster, a.workers);
+  client::Client c(cluster.endpoints().frontend);
+  auto acc = c.submit(JobKind::kOptimization, goog_spec(4 * a.scale));
+  if (!acc.ok()) die(acc.status().ToString());
+  constexpr int kClients = 4;
+  constexpr int kPerClientHz = 250;  // 4 x 250 = 1,000 polls per second
+  std::atomic<bool> stop{false};
+  std::vector<std::vector<double>> lat(kClients);
+  std::atomic<int> errors{0};
+  std::vector<std::thread> threads;
+  for (int k = 0; k < kClients; ++k) {
+    threads.emplace_back([&, k] {
+      client::Client mine(cluster.endpoints().frontend);
+      auto next = Clock::now();
+      while (!stop.load()) {
+        next += std::chrono::microseconds(1'000'000 / kPerClientHz);
+        const auto t0 = Clock::now();
+        auto st = mine.status(acc->id);
+        lat[k].push_back(seconds_since(t0) * 1000);
+        if (!st.ok())
+          ++errors;
+        else if (is_terminal(st->status))
+          stop.store(true);
+        std::this_thread::sleep_until(next);  // the poll rate, not a wait for a condition
+      }
+    });
+  }
+  client::WaitOptions w;
+  w.poll_interval = std::chrono::milliseconds(50);
+  const auto t0 = Clock::now();
+  auto st = c.wait(acc->id, w);
+  const double s = seconds_since(t0);
+  stop.store(true);
+  for (auto& t : threads) t.join();
+  std::vector<double> all;
+  for (auto& v : lat) all.insert(all.end(), v.begin(), v.end());
+  std::printf(
+      "status %8zu polls   over %.1f s (%.0f/s) during a %llu-trial run: p50 %.2f ms  "
+      "p99 %.2f ms  max %.2f ms  errors %d\n",
+      all.size(), s, double(all.size()) / s,
+      static_cast<unsigned long long>(st.ok() ? st->total : 0), percentile(all, 0.5),
+      percentile(all, 0.99), percentile(all, 1.0), errors.load());
+}
+
+}  // namespace
+}  // namespace sweep
+
+int main(int argc, char** argv) {
+  sweep::Args a;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) sweep::die(arg + " needs a value");
+      return argv[++i];
+    };
+    if (arg == "--workers")
+      a.workers = static_cast<unsigned>(std::stoul(value()));
+    else if (arg == "--scale")
+      a.scale = std::stod(value());
+    else if (arg == "--only")
+      a.only = value();
+    else
+      sweep::die("unknown argument " + arg);
+  }
+  auto want = [&](const char* name) { return a.only.empty() || a.only == name; };
+  std::printf("cluster_bench: %u workers x 1 slot vs %u threads in process, %u CPUs\n", a.workers,
+              a.workers, std::thread::hardware_concurrency());
+  if (want("goog")) sweep::side_by_side("goog", sweep::goog_spec(a.scale), a);
+  if (want("5ms")) {
+    // 500 bars x 10 us: 5 ms a trial.
+    const auto n = static_cast<uint64_t>(400 * a.scale);
+    sweep::side_by_side("5ms", sweep::label_spec("slow", n, 500, {{"us_per_bar", {10}}}), a);
+  }
+  if (want("noop")) sweep::noop(a);
+  if (want("cancel")) sweep::cancel_latency(a);
+  if (want("status")) sweep::status_under_load(a);
+  return 0;
+}
