@@ -15,7 +15,11 @@ namespace sweep::broker {
 
 namespace {
 constexpr auto kLeaseSlack = std::chrono::seconds(5);
-}
+// Trial rows and job updates waiting for the SQLite writer beyond which nothing more is
+// dispatched: when workers finish trials faster than the disk takes their rows, the queue (and
+// the broker's memory) stays bounded and dispatch resumes as it drains (on_timer retries).
+constexpr size_t kMaxPendingWrites = 64 * 1024;
+}  // namespace
 
 void Broker::dispatch() {
   if (jobs_.empty()) return;
@@ -26,6 +30,7 @@ void Broker::dispatch() {
 }
 
 bool Broker::dispatch_to(WorkerSession& session) {
+  if (writer_->pending() >= kMaxPendingWrites) return false;
   const size_t n = job_order_.size();
   for (size_t k = 0; k < n; ++k) {
     const size_t pos = (rr_ + k) % n;

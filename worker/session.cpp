@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <utility>
 
 #include "sweep/topics.hpp"
@@ -55,10 +56,19 @@ WorkerSession::~WorkerSession() {
 }
 
 void WorkerSession::connect_backend() {
+  monitor_.reset();
   dealer_.reset();  // linger 0: whatever the dead connection held is gone
   dealer_.emplace(ctx_, zmq::socket_type::dealer);
   dealer_->set(zmq::sockopt::linger, 0);
   dealer_->set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxMessageBytes));
+  const std::string monitor_ep = "inproc://sweep-worker-monitor-" +
+                                 std::to_string(reinterpret_cast<uintptr_t>(this)) + "-" +
+                                 std::to_string(++monitors_);
+  if (zmq_socket_monitor(dealer_->handle(), monitor_ep.c_str(), ZMQ_EVENT_DISCONNECTED) == 0) {
+    monitor_.emplace(ctx_, zmq::socket_type::pair);
+    monitor_->set(zmq::sockopt::linger, 0);
+    monitor_->connect(monitor_ep);
+  }
   dealer_->connect(options_.broker);
   state_ = State::kGreeting;
   last_heard_ = Clock::now();
@@ -133,6 +143,9 @@ int WorkerSession::run(const std::atomic<bool>& stop) {
     std::vector<zmq::pollitem_t> items;
     items.push_back({outbox_.wake_socket().handle(), 0, ZMQ_POLLIN, 0});
     items.push_back({dealer_->handle(), 0, ZMQ_POLLIN, 0});
+    const size_t monitor_at = monitor_ ? items.size() : SIZE_MAX;
+    if (monitor_) items.push_back({monitor_->handle(), 0, ZMQ_POLLIN, 0});
+    const size_t sub_at = sub_ ? items.size() : SIZE_MAX;
     if (sub_) items.push_back({sub_->handle(), 0, ZMQ_POLLIN, 0});
     try {
       zmq::poll(items, kMaxPollWait);
@@ -142,7 +155,9 @@ int WorkerSession::run(const std::atomic<bool>& stop) {
     }
     if (items[0].revents & ZMQ_POLLIN) on_outbox();
     if (items[1].revents & ZMQ_POLLIN) on_backend_readable();
-    if (items.size() > 2 && (items[2].revents & ZMQ_POLLIN)) on_events_readable();
+    if (sub_at != SIZE_MAX && (items[sub_at].revents & ZMQ_POLLIN)) on_events_readable();
+    // Last: it may replace the dealer and its monitor.
+    if (monitor_at != SIZE_MAX && (items[monitor_at].revents & ZMQ_POLLIN)) on_monitor_readable();
     watchdog();
     keepalive();
     flush_results();
@@ -178,6 +193,24 @@ void WorkerSession::on_backend_readable() {
       continue;
     }
     on_broker_message(std::move(m).value());
+  }
+}
+
+void WorkerSession::on_monitor_readable() {
+  bool lost = false;
+  for (;;) {
+    zmq::message_t event, address;
+    if (!monitor_->recv(event, zmq::recv_flags::dontwait)) break;
+    if (event.more()) (void)monitor_->recv(address);
+    uint16_t id = 0;
+    if (event.size() >= sizeof id) std::memcpy(&id, event.data(), sizeof id);
+    if (id == ZMQ_EVENT_DISCONNECTED) lost = true;
+  }
+  // The broker went away (a restart, a crash): a new connection, and hello as soon as it is
+  // back. Its ROUTER gives the new connection a new identity, so the old session is over anyway.
+  if (lost && state_ != State::kStopping) {
+    log("lost the connection to the broker; reconnecting");
+    connect_backend();
   }
 }
 

@@ -80,6 +80,7 @@ class WorkerSession {
   uint32_t capacity() const;
 
   void on_backend_readable();
+  void on_monitor_readable();
   void on_events_readable();
   void on_broker_message(protocol::BrokerMessage m);
   void on_welcome(const protocol::Welcome& w);
@@ -104,6 +105,10 @@ class WorkerSession {
   Outbox outbox_;
   DatasetCache cache_;
   std::optional<zmq::socket_t> dealer_, sub_, pub_;
+  // Socket monitor of dealer_ (disconnections), so that a restarted broker hears hello at once
+  // rather than after the heartbeat liveness has run out.
+  std::optional<zmq::socket_t> monitor_;
+  uint64_t monitors_ = 0;
   std::string events_ep_, telemetry_ep_;
   State state_ = State::kGreeting;
   uint32_t heartbeat_ms_;
