@@ -9,6 +9,8 @@
 #include <string_view>
 #include <utility>
 
+#include <nlohmann/json.hpp>
+
 #include "sweep/market_data.hpp"
 #include "sweep/status.hpp"
 
@@ -34,5 +36,11 @@ class DatasetCache {
 // one the broker announced. BadRequest naming the dataset otherwise.
 Result<std::shared_ptr<const MarketData>> market_data_from_csv(std::string_view csv,
                                                                std::string_view expected_hash);
+
+// The market data a worker can make itself from the spec's dataset source, without asking the
+// broker: a synthetic series is generated here (the same bars everywhere, from bars and seed).
+// nullptr when the source is anything else, or the result does not hash to `expected_hash`.
+std::shared_ptr<const MarketData> market_data_from_source(const nlohmann::json& source,
+                                                          std::string_view expected_hash);
 
 }  // namespace sweep::worker

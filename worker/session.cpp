@@ -270,6 +270,12 @@ void WorkerSession::on_batch(protocol::TrialsBatch b) {
     return report_unrun(b, TrialStatus::kFailed, registry_.not_found(b.strategy).message());
   }
   if (auto data = cache_.find(b.dataset.hash)) return start_trials(b, std::move(data));
+  if (!awaiting_.contains(b.dataset.hash)) {
+    if (auto data = market_data_from_source(b.dataset.source, b.dataset.hash)) {
+      cache_.put(b.dataset.hash, data);
+      return start_trials(b, std::move(data));
+    }
+  }
   auto& waiting = awaiting_[b.dataset.hash];
   if (waiting.empty()) send(protocol::DatasetRequest{b.dataset.hash});
   waiting.push_back(std::move(b));

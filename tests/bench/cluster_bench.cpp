@@ -223,8 +223,12 @@ void cancel_latency(const Args& a) {
   std::vector<double> ms;
   const int reps = std::max(5, static_cast<int>(20 * a.scale));
   for (int i = 0; i < reps; ++i) {
-    // Trials of ~10 s each: every slot is busy when the cancel comes.
-    nlohmann::json spec = label_spec("slow", 1000, 10'000, {{"us_per_bar", {1000}}});
+    // sma_cross over 3 million bars: ~0.1 s a trial, the engine checking for a cancel every
+    // 4,096 bars (~0.1 ms). Every slot is busy when the cancel comes.
+    nlohmann::json spec = {
+        {"dataset", {{"synthetic", {{"bars", 3'000'000}, {"seed", 5}}}}},
+        {"strategy", "sma_cross"},
+        {"space", {{"fast", {{"start", 2}, {"stop", 400}, {"step", 1}}}, {"slow", {500}}}}};
     auto acc = c.submit(JobKind::kOptimization, spec);
     if (!acc.ok()) die(acc.status().ToString());
     const auto deadline = Clock::now() + std::chrono::seconds(20);

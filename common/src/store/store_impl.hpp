@@ -2,6 +2,8 @@
 // row codecs. Not part of the public API.
 #pragma once
 
+#include <functional>
+
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -42,6 +44,10 @@ struct Store::Impl {
   // The ops in an open transaction (the caller begins and commits).
   Result<size_t> insert_trials(const std::string& job_id, std::span<const TrialRow> rows,
                                size_t* duplicates);
+  // The same, for rows given one by one through `next` (nullptr ends them): write_batch hands a
+  // run of one job's ops without copying their rows.
+  Result<size_t> insert_trials(const std::string& job_id,
+                               const std::function<const TrialRow*()>& next, size_t* duplicates);
   Status update_job(const std::string& id, const JobUpdate& u);
   Result<bool> job_exists(const std::string& id);
 };

@@ -82,11 +82,21 @@ Result<std::string> sort_column(const std::string& name) {
 
 Result<size_t> Store::Impl::insert_trials(const std::string& job_id, std::span<const TrialRow> rows,
                                           size_t* duplicates) {
+  size_t i = 0;
+  return insert_trials(
+      job_id, [&]() -> const TrialRow* { return i < rows.size() ? &rows[i++] : nullptr; },
+      duplicates);
+}
+
+Result<size_t> Store::Impl::insert_trials(const std::string& job_id,
+                                          const std::function<const TrialRow*()>& next,
+                                          size_t* duplicates) {
   auto s = stmt(insert_sql());
   if (!s.ok()) return s.status();
   sqlite::Stmt& q = **s;
   size_t added = 0;
-  for (const TrialRow& r : rows) {
+  while (const TrialRow* row = next()) {
+    const TrialRow& r = *row;
     q.reset();
     q.bind_text(1, job_id);
     q.bind_int(2, static_cast<int64_t>(r.trial_index));
@@ -201,28 +211,46 @@ Result<BatchOutcome> Store::write_batch(std::span<const StoreOp> ops) {
   sqlite::Transaction txn(impl_->db);
   if (Status s = txn.begin(); !s.ok()) return s;
   BatchOutcome out;
-  for (const StoreOp& op : ops) {
-    if (const auto* rec = std::get_if<RecordTrial>(&op)) {
+  // Runs of consecutive trial records of one job: the job is looked up once and the rows go
+  // through one prepared statement.
+  for (size_t i = 0; i < ops.size();) {
+    if (const auto* rec = std::get_if<RecordTrial>(&ops[i])) {
+      size_t end = i + 1;
+      while (end < ops.size()) {
+        const auto* r = std::get_if<RecordTrial>(&ops[end]);
+        if (!r || r->job_id != rec->job_id) break;
+        ++end;
+      }
       auto exists = impl_->job_exists(rec->job_id);
       if (!exists.ok()) return exists.status();
       if (!*exists) {
-        out.rejected.push_back(Status::NotFound("trial " + std::to_string(rec->row.trial_index) +
-                                                " of unknown job '" + rec->job_id + "'"));
-        continue;
+        for (size_t k = i; k < end; ++k) {
+          const auto& row = std::get<RecordTrial>(ops[k]).row;
+          out.rejected.push_back(Status::NotFound("trial " + std::to_string(row.trial_index) +
+                                                  " of unknown job '" + rec->job_id + "'"));
+        }
+      } else {
+        size_t k = i;
+        auto added = impl_->insert_trials(
+            rec->job_id,
+            [&]() -> const TrialRow* {
+              return k < end ? &std::get<RecordTrial>(ops[k++]).row : nullptr;
+            },
+            &out.duplicate_trials);
+        if (!added.ok()) return added.status();
+        out.new_trials += *added;
       }
-      auto added =
-          impl_->insert_trials(rec->job_id, std::span(&rec->row, 1), &out.duplicate_trials);
-      if (!added.ok()) return added.status();
-      out.new_trials += *added;
-    } else {
-      const auto& up = std::get<UpdateJob>(op);
-      Status st = impl_->update_job(up.job_id, up.update);
-      if (st.code() == Code::kNotFound || st.code() == Code::kConflict) {
-        out.rejected.push_back(std::move(st));
-      } else if (!st.ok()) {
-        return st;
-      }
+      i = end;
+      continue;
     }
+    const auto& up = std::get<UpdateJob>(ops[i]);
+    Status st = impl_->update_job(up.job_id, up.update);
+    if (st.code() == Code::kNotFound || st.code() == Code::kConflict) {
+      out.rejected.push_back(std::move(st));
+    } else if (!st.ok()) {
+      return st;
+    }
+    ++i;
   }
   if (Status s = txn.commit(); !s.ok()) return s;
   return out;
