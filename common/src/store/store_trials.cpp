@@ -18,17 +18,55 @@ std::string select_columns(bool with_equity) {
          metric_column_list() + (with_equity ? ", equity, trades_json" : ", NULL, NULL");
 }
 
-const std::string& insert_sql() {
-  static const std::string sql = [] {
-    std::string s =
-        "INSERT INTO backtest_runs (job_id, trial_index, attempt, params, status, worker, "
-        "started_at, finished_at, error_message, error_stack_trace, equity, trades_json, " +
-        metric_column_list() + ") VALUES (";
-    const int n = 12 + kMetricCount;
-    for (int i = 1; i <= n; ++i) s += (i > 1 ? ", ?" : "?") + std::to_string(i);
-    return s + ") ON CONFLICT (job_id, trial_index) DO NOTHING";
-  }();
-  return sql;
+constexpr int kInsertColumns = 12 + kMetricCount;
+// Rows per multi-row INSERT: one statement execution (its setup and teardown, a fair part of a
+// single-row insert's cost) carries this many rows.
+constexpr size_t kRowsPerInsert = 32;
+
+// INSERT of `rows` rows, parameters numbered row by row.
+std::string make_insert_sql(size_t rows) {
+  std::string s =
+      "INSERT INTO backtest_runs (job_id, trial_index, attempt, params, status, worker, "
+      "started_at, finished_at, error_message, error_stack_trace, equity, trades_json, " +
+      metric_column_list() + ") VALUES ";
+  int p = 1;
+  for (size_t r = 0; r < rows; ++r) {
+    s += r > 0 ? ", (" : "(";
+    for (int i = 0; i < kInsertColumns; ++i, ++p) s += (i > 0 ? ", ?" : "?") + std::to_string(p);
+    s += ")";
+  }
+  return s + " ON CONFLICT (job_id, trial_index) DO NOTHING";
+}
+
+const std::string& insert_sql(size_t rows) {
+  static const std::string one = make_insert_sql(1);
+  static const std::string many = make_insert_sql(kRowsPerInsert);
+  return rows == 1 ? one : many;
+}
+
+// Binds row `r` to parameters base + 1 .. base + kInsertColumns.
+void bind_row(sqlite::Stmt& q, int base, const std::string& job_id, const TrialRow& r) {
+  q.bind_text(base + 1, job_id);
+  q.bind_int(base + 2, static_cast<int64_t>(r.trial_index));
+  q.bind_int(base + 3, r.attempt);
+  q.bind_text(base + 4, store_codec::params_to_text(r.params));
+  q.bind_text(base + 5, trial_status_name(r.status));
+  q.bind_text_or_null(base + 6, r.worker);
+  if (r.started_at_ms) {
+    q.bind_int(base + 7, *r.started_at_ms);
+  } else {
+    q.bind_null(base + 7);
+  }
+  if (r.finished_at_ms) {
+    q.bind_int(base + 8, *r.finished_at_ms);
+  } else {
+    q.bind_null(base + 8);
+  }
+  q.bind_text_or_null(base + 9, r.error_message);
+  q.bind_text_or_null(base + 10, r.error_stack_trace);
+  q.bind_blob(base + 11, store_codec::equity_to_blob(r.equity));
+  q.bind_text_or_null(base + 12, r.trades_json);
+  for (int i = 0; i < kMetricCount; ++i) q.bind_double(base + 13 + i, r.metrics.values[i]);
 }
 
 Result<TrialRow> read_trial(const sqlite::Stmt& s) {
@@ -91,32 +129,31 @@ Result<size_t> Store::Impl::insert_trials(const std::string& job_id, std::span<c
 Result<size_t> Store::Impl::insert_trials(const std::string& job_id,
                                           const std::function<const TrialRow*()>& next,
                                           size_t* duplicates) {
-  auto s = stmt(insert_sql());
-  if (!s.ok()) return s.status();
-  sqlite::Stmt& q = **s;
   size_t added = 0;
-  while (const TrialRow* row = next()) {
-    const TrialRow& r = *row;
+  std::vector<const TrialRow*> chunk;
+  chunk.reserve(kRowsPerInsert);
+  // Full chunks go through the multi-row statement, the rest one row at a time.
+  auto write = [&](size_t rows) -> Status {
+    auto s = stmt(insert_sql(rows));
+    if (!s.ok()) return s.status();
+    sqlite::Stmt& q = **s;
     q.reset();
-    q.bind_text(1, job_id);
-    q.bind_int(2, static_cast<int64_t>(r.trial_index));
-    q.bind_int(3, r.attempt);
-    q.bind_text(4, store_codec::params_to_text(r.params));
-    q.bind_text(5, trial_status_name(r.status));
-    q.bind_text_or_null(6, r.worker);
-    if (r.started_at_ms) q.bind_int(7, *r.started_at_ms);
-    if (r.finished_at_ms) q.bind_int(8, *r.finished_at_ms);
-    q.bind_text_or_null(9, r.error_message);
-    q.bind_text_or_null(10, r.error_stack_trace);
-    q.bind_blob(11, store_codec::equity_to_blob(r.equity));
-    q.bind_text_or_null(12, r.trades_json);
-    for (int i = 0; i < kMetricCount; ++i) q.bind_double(13 + i, r.metrics.values[i]);
-    if (Status st = q.run("record trial"); !st.ok()) return st;
-    if (db.changes() == 1) {
-      ++added;
-    } else if (duplicates != nullptr) {
-      ++*duplicates;
+    for (size_t r = 0; r < rows; ++r) bind_row(q, int(r) * kInsertColumns, job_id, *chunk[r]);
+    if (Status st = q.run("record trials"); !st.ok()) return st;
+    const auto n = static_cast<size_t>(db.changes());
+    added += n;
+    if (duplicates != nullptr) *duplicates += rows - n;
+    chunk.erase(chunk.begin(), chunk.begin() + static_cast<ptrdiff_t>(rows));
+    return Status::Ok();
+  };
+  while (const TrialRow* row = next()) {
+    chunk.push_back(row);
+    if (chunk.size() == kRowsPerInsert) {
+      if (Status st = write(kRowsPerInsert); !st.ok()) return st;
     }
+  }
+  while (!chunk.empty()) {
+    if (Status st = write(1); !st.ok()) return st;
   }
   return added;
 }
