@@ -10,3 +10,6 @@ for b in engine_bench strategies_bench csv_bench optimizer_bench store_bench; do
   echo "== $b"
   "build/bin/$b" --benchmark_counters_tabular=true "$@"
 done
+# The cluster against the in-process optimizer: real broker and worker processes.
+echo "== cluster_bench"
+build/bin/cluster_bench
