@@ -155,7 +155,15 @@ void Broker::record(LiveJob& job, TrialRow row, std::vector<double> equity, nloh
     equity.clear();
   }
   row.equity = equity;
-  protocol::TrialRecord rec = to_record(row);
+  // The record form is made only when something keeps or sends it: most trials of a large
+  // optimization are neither among the best nor watched.
+  const std::string topic = job_topic(job.id);
+  const bool watched = has_subscriber(topic);
+  std::optional<protocol::TrialRecord> rec;
+  auto record_of = [&]() -> const protocol::TrialRecord& {
+    if (!rec) rec = to_record(row);
+    return *rec;
+  };
   ++job.trials_done;
   if (row.status == TrialStatus::kCompleted) {
     job.completed += job.is_backtest() ? job.total : 1;
@@ -163,16 +171,17 @@ void Broker::record(LiveJob& job, TrialRow row, std::vector<double> equity, nloh
       const double v = job.spec.objective.value(row.metrics);
       if (job.heatmap) job.heatmap->set(row.params, v);
       if (job.top.would_keep(v, row.trial_index)) {
-        job.top.offer(row.trial_index, v, TopPayload{rec, equity});
+        job.top.offer(row.trial_index, v, TopPayload{record_of(), equity});
       }
     } else {
-      job.top.offer(0, 0, TopPayload{rec, equity, std::move(trades)});
+      job.top.offer(0, 0, TopPayload{record_of(), equity, std::move(trades)});
     }
   } else if (row.status == TrialStatus::kFailed) {
     ++job.failed;
     job.last_error = row.error_message;
   }
   job.dirty = true;
+  if (watched) record_of();  // before the row moves to the writer
   if (config_.record_trial_rows) writer_->record_trial(job.id, std::move(row));
   // The job row's counts are informational while the job is live (status comes from memory):
   // refreshed a few times a second, not once per trial.
@@ -180,7 +189,7 @@ void Broker::record(LiveJob& job, TrialRow row, std::vector<double> equity, nloh
     job.next_row_update = now + kRowUpdatePeriod;
     push_update(job);
   }
-  publish(job_topic(job.id), protocol::TrialEvent{job.id, rec});
+  if (watched) publish(topic, protocol::TrialEvent{job.id, std::move(*rec)});
   maybe_finish(job);
 }
 
