@@ -21,7 +21,8 @@ exclude='^python_client$'
 # UBSan: -fno-sanitize-recover=undefined is in the build; print the stack of each report.
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export ASAN_OPTIONS=detect_leaks=1:check_initialization_order=1:halt_on_error=1
-export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+# deploy/tsan.supp: third-party (libzmq) false positives only, each explained there.
+export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/deploy/tsan.supp
 
 status=0
 for kind in "${kinds[@]}"; do
