@@ -147,6 +147,10 @@ bool get_f64(const Obj& o, double& out) {
       return false;
   }
 }
+// A float field as Reader::f64 takes it: a number, and finite.
+bool get_finite(const Obj& o, double& out) {
+  return get_f64(o, out) && std::isfinite(out);
+}
 // A required string of at most max_len bytes.
 bool get_str(const Obj& o, std::string& out, size_t max_len = SIZE_MAX) {
   if (!is_str(o) || o.via.str.size > max_len) return false;
@@ -443,9 +447,9 @@ std::optional<TrialsBatch> fast_decode_batch(std::string_view bytes) {
       return d_ok && have_hash && have_source;
     }
     if (k == "strategy") return seen |= 4, get_str(v, m.strategy, kMaxStringLength);
-    if (k == "cash") return seen |= 8, get_f64(v, m.cash);
-    if (k == "commission") return seen |= 16, get_f64(v, m.commission);
-    if (k == "trial_timeout_s") return seen |= 32, get_f64(v, m.trial_timeout_s);
+    if (k == "cash") return seen |= 8, get_finite(v, m.cash);
+    if (k == "commission") return seen |= 16, get_finite(v, m.commission);
+    if (k == "trial_timeout_s") return seen |= 32, get_finite(v, m.trial_timeout_s);
     if (k == "trials") {
       seen |= 64;
       if (v.type != mt::ARRAY || v.via.array.size > kMaxBatchTrials) return false;

@@ -74,6 +74,9 @@ void Reader::f64(std::string_view key, double& out, bool required) {
   const auto* v = get(key, required);
   if (!v) return;
   if (!v->is_number()) return fail(key, "expected a number");
+  // NaN and infinity have no place in a required or optional float (senders write nil for an
+  // undefined value): accepted, they would re-encode as nil and no longer decode.
+  if (!std::isfinite(v->get<double>())) return fail(key, "expected a finite number");
   out = v->get<double>();
 }
 
