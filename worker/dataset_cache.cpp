@@ -2,6 +2,7 @@
 
 #include "sweep/csv_loader.hpp"
 #include "sweep/dataset.hpp"
+#include "sweep/job_spec.hpp"
 #include "sweep/synthetic.hpp"
 
 namespace sweep::worker {
@@ -42,17 +43,11 @@ Result<std::shared_ptr<const MarketData>> market_data_from_csv(std::string_view 
 
 std::shared_ptr<const MarketData> market_data_from_source(const nlohmann::json& source,
                                                           std::string_view expected_hash) {
-  const auto it = source.find("synthetic");
-  if (it == source.end() || !it->is_object()) return nullptr;
-  const auto bars = it->find("bars");
-  const auto seed = it->find("seed");
-  auto natural = [](const nlohmann::json& v) {
-    return v.is_number_unsigned() || (v.is_number_integer() && v.get<int64_t>() >= 0);
-  };
-  if (bars == it->end() || seed == it->end() || !natural(*bars) || !natural(*seed)) return nullptr;
-  const auto n = bars->get<uint64_t>();
-  if (n == 0 || n > kMaxSyntheticBars) return nullptr;
-  TimeSeries series = make_synthetic(static_cast<size_t>(n), seed->get<uint64_t>());
+  Result<DatasetSource> parsed = parse_dataset_source(source);
+  if (!parsed.ok()) return nullptr;
+  const auto* synthetic = std::get_if<SyntheticDataset>(&*parsed);
+  if (!synthetic) return nullptr;
+  TimeSeries series = make_synthetic(static_cast<size_t>(synthetic->bars), synthetic->seed);
   if (dataset_hash(series) != expected_hash) return nullptr;  // another generator: ask the broker
   return MarketData::Build(std::make_shared<const TimeSeries>(std::move(series)));
 }

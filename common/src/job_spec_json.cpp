@@ -113,7 +113,9 @@ Result<std::string> parse_string(const json& v, const std::string& field, size_t
   return s;
 }
 
-Result<DatasetSource> parse_dataset(const json& v) {
+}  // namespace
+
+Result<DatasetSource> parse_dataset_source(const nlohmann::json& v) {
   if (!v.is_object() || v.size() != 1) return bad("dataset", "exactly one of path, id, synthetic");
   if (Status s = check_keys(v, "dataset", {"path", "id", "synthetic"}); !s.ok()) return s;
   if (v.contains("path")) {
@@ -144,6 +146,8 @@ Result<DatasetSource> parse_dataset(const json& v) {
   }
   return DatasetSource(out);
 }
+
+namespace {
 
 Status check_param_name(const std::string& where, const std::string& key) {
   if (is_param_name(key)) return Status::Ok();
@@ -386,7 +390,7 @@ Result<JobSpec> parse_job_spec(const json& j, JobKind kind) {
   JobSpec spec;
   spec.kind = kind;
   if (!j.contains("dataset")) return bad("dataset", "required");
-  Result<DatasetSource> ds = parse_dataset(j["dataset"]);
+  Result<DatasetSource> ds = parse_dataset_source(j["dataset"]);
   if (!ds.ok()) return ds.status();
   spec.dataset = *ds;
 

@@ -68,6 +68,8 @@ struct JobSpec {
 // JSON integer tokens become int64 values, other numbers double, strings strings. Space axes are
 // ordered by name whatever the key order of the text (see ParamSpace). The constraint is parsed
 // here so that its errors surface at submission.
+// The spec's `dataset` map alone (the same rules and messages as within a spec).
+Result<DatasetSource> parse_dataset_source(const nlohmann::json& j);
 Result<JobSpec> parse_job_spec(const nlohmann::json& j, JobKind kind);
 // The same from text, refusing more than kMaxSpecBytes and text that is not JSON.
 Result<JobSpec> parse_job_spec_text(std::string_view text, JobKind kind);
