@@ -55,16 +55,12 @@ void Broker::on_worker_message(const std::string& identity, protocol::WorkerMess
       [&](auto& m) {
         using T = std::decay_t<decltype(m)>;
         if constexpr (std::is_same_v<T, protocol::Credit>) {
-          session->credit += m.credit;
-          while (session->credit > 0 && dispatch_to(*session)) {
-          }
+          grant_credit(*session, m.credit);
         } else if constexpr (std::is_same_v<T, protocol::TrialResult>) {
           on_result(*session, m);
         } else if constexpr (std::is_same_v<T, protocol::TrialResults>) {
           for (const protocol::TrialResult& r : m.results) on_result(*session, r);
-          session->credit += m.credit;
-          while (session->credit > 0 && dispatch_to(*session)) {
-          }
+          grant_credit(*session, m.credit);
         } else if constexpr (std::is_same_v<T, protocol::DatasetRequest>) {
           auto series = store_->get_dataset(m.hash);
           if (!series.ok()) {
@@ -78,6 +74,12 @@ void Broker::on_worker_message(const std::string& identity, protocol::WorkerMess
         }
       },
       msg);
+}
+
+void Broker::grant_credit(WorkerSession& session, uint32_t credit) {
+  session.credit += credit;
+  while (session.credit > 0 && dispatch_to(session)) {
+  }
 }
 
 void Broker::on_result(WorkerSession& session, const protocol::TrialResult& r) {

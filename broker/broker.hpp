@@ -74,6 +74,8 @@ class Broker {
   void on_backend();
   void on_worker_message(const std::string& identity, protocol::WorkerMessage msg);
   void on_result(WorkerSession& session, const protocol::TrialResult& r);
+  // Adds the credit a worker granted and sends it what that allows.
+  void grant_credit(WorkerSession& session, uint32_t credit);
   void on_telemetry();
   void send_worker(const std::string& identity, const protocol::BrokerMessage& msg);
   void drop_worker(const std::string& identity, const std::string& why);
