@@ -157,8 +157,8 @@ void Broker::record(LiveJob& job, TrialRow row, std::vector<double> equity, nloh
   row.equity = equity;
   // The record form is made only when something keeps or sends it: most trials of a large
   // optimization are neither among the best nor watched.
-  const std::string topic = job_topic(job.id);
-  const bool watched = has_subscriber(topic);
+  // No subscription at all is the usual case under load: no topic string then.
+  const bool watched = !subscriptions_.empty() && has_subscriber(job_topic(job.id));
   std::optional<protocol::TrialRecord> rec;
   auto record_of = [&]() -> const protocol::TrialRecord& {
     if (!rec) rec = to_record(row);
@@ -189,7 +189,7 @@ void Broker::record(LiveJob& job, TrialRow row, std::vector<double> equity, nloh
     job.next_row_update = now + kRowUpdatePeriod;
     push_update(job);
   }
-  if (watched) publish(topic, protocol::TrialEvent{job.id, std::move(*rec)});
+  if (watched) publish(job_topic(job.id), protocol::TrialEvent{job.id, std::move(*rec)});
   maybe_finish(job);
 }
 
