@@ -328,8 +328,7 @@ bool read_result(const Obj& o, TrialResult& r) {
   return ok && seen == kAll;
 }
 
-template <class F>
-std::optional<msgpack::object_handle> unpack(std::string_view bytes, F) {
+std::optional<msgpack::object_handle> unpack(std::string_view bytes) {
   if (!check_structure(bytes).ok()) return std::nullopt;
   try {
     return msgpack::unpack(bytes.data(), bytes.size());
@@ -403,7 +402,7 @@ std::string fast_encode(const TrialsBatch& m) {
 }
 
 std::optional<TrialResults> fast_decode_results(std::string_view bytes) {
-  auto handle = unpack(bytes, 0);
+  auto handle = unpack(bytes);
   if (!handle) return std::nullopt;
   TrialResults m;
   bool have_results = false;
@@ -428,7 +427,7 @@ std::optional<TrialResults> fast_decode_results(std::string_view bytes) {
 }
 
 std::optional<TrialsBatch> fast_decode_batch(std::string_view bytes) {
-  auto handle = unpack(bytes, 0);
+  auto handle = unpack(bytes);
   if (!handle) return std::nullopt;
   TrialsBatch m;
   uint32_t seen = 0;  // job, dataset, strategy, cash, commission, trial_timeout_s, trials
