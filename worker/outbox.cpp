@@ -16,10 +16,9 @@ Outbox::Outbox(zmq::context_t& ctx)
 
 void Outbox::push(OutboxItem item) {
   std::lock_guard lock(mu_);
-  const bool was_empty = items_.empty();
   items_.push_back(std::move(item));
-  // One wakeup per empty -> non-empty transition; take() drains the queue completely.
-  if (was_empty) (void)tx_.send(zmq::message_t(), zmq::send_flags::dontwait);
+  // One wakeup when the queue reaches kWakeAt; take() drains it completely.
+  if (items_.size() == kWakeAt) (void)tx_.send(zmq::message_t(), zmq::send_flags::dontwait);
 }
 
 std::vector<OutboxItem> Outbox::take() {

@@ -1,5 +1,7 @@
-// Slot threads -> I/O thread: finished trials and progress ticks, in a locked queue, plus a
-// wakeup on an inproc PAIR so that the I/O thread's zmq::poll returns at once.
+// Slot threads -> I/O thread: finished trials and progress ticks, in a locked queue. The I/O
+// thread collects them on its own schedule (every few ms while trials run); a wakeup on an
+// inproc PAIR comes only when the queue grows long, so that short trials do not each cost a
+// wakeup.
 #pragma once
 
 #include <cstdint>
@@ -22,12 +24,13 @@ using OutboxItem = std::variant<Finished, protocol::Tick>;
 
 class Outbox {
  public:
+  static constexpr size_t kWakeAt = 256;
   explicit Outbox(zmq::context_t& ctx);
   // Any thread.
   void push(OutboxItem item);
   // I/O thread: drains the wakeups and returns the queued items, oldest first.
   std::vector<OutboxItem> take();
-  // I/O thread: poll this for ZMQ_POLLIN.
+  // I/O thread: poll this for ZMQ_POLLIN (the queue holds kWakeAt items or more).
   zmq::socket_t& wake_socket() { return rx_; }
 
  private:

@@ -17,6 +17,12 @@ namespace {
 constexpr size_t kRememberedCancels = 256;
 // Longest wait in zmq::poll: the watchdog and the heartbeat run at least this often.
 constexpr std::chrono::milliseconds kMaxPollWait{50};
+// While trials are in flight the loop wakes this often to collect finished ones, instead of
+// being woken by every result: trials of tens of microseconds would otherwise cost a wakeup, a
+// loop turn and a `results` message each. Results wait at most this long.
+constexpr std::chrono::milliseconds kCollectInterval{2};
+// Trial timeouts are checked this often (they are given in seconds).
+constexpr std::chrono::milliseconds kWatchdogInterval{10};
 
 std::string host_name() {
   char buf[256] = {};
@@ -148,12 +154,12 @@ int WorkerSession::run(const std::atomic<bool>& stop) {
     const size_t sub_at = sub_ ? items.size() : SIZE_MAX;
     if (sub_) items.push_back({sub_->handle(), 0, ZMQ_POLLIN, 0});
     try {
-      zmq::poll(items, kMaxPollWait);
+      zmq::poll(items, tasks_.empty() ? kMaxPollWait : kCollectInterval);
     } catch (const zmq::error_t& e) {
       if (e.num() != EINTR) throw;
       continue;  // a signal: the loop head looks at the stop flag
     }
-    if (items[0].revents & ZMQ_POLLIN) on_outbox();
+    on_outbox();
     if (items[1].revents & ZMQ_POLLIN) on_backend_readable();
     if (sub_at != SIZE_MAX && (items[sub_at].revents & ZMQ_POLLIN)) on_events_readable();
     // Last: it may replace the dealer and its monitor.
@@ -391,11 +397,19 @@ bool WorkerSession::job_cancelled(const std::string& job) const {
 }
 
 void WorkerSession::watchdog() {
+  if (Clock::now() - last_watchdog_ < kWatchdogInterval) return;
+  last_watchdog_ = Clock::now();
   const int64_t now = now_ms();
+  // The pool starts tasks in id order, so past the first few not started (at most one per slot
+  // is taken but not yet marked started) none has started: thousands may be queued behind.
+  size_t not_started = 0;
   for (auto& [id, task] : tasks_) {
-    if (task.timeout_s <= 0) continue;
     const int64_t started = task.control->started_ms.load();
-    if (started == 0 || task.control->timed_out.load()) continue;
+    if (started == 0) {
+      if (++not_started > hello_.slots) break;
+      continue;
+    }
+    if (task.timeout_s <= 0 || task.control->timed_out.load()) continue;
     if (static_cast<double>(now - started) >= task.timeout_s * 1000.0) {
       task.control->timed_out.store(true);
       task.control->cancel.store(true);

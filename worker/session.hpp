@@ -18,7 +18,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include <zmq.hpp>
@@ -113,11 +112,12 @@ class WorkerSession {
   State state_ = State::kGreeting;
   uint32_t heartbeat_ms_;
   uint32_t liveness_;
-  Clock::time_point last_heard_, last_sent_;
+  Clock::time_point last_heard_, last_sent_, last_watchdog_;
 
   uint32_t held_ = 0;  // trials received and not yet reported
   uint64_t next_task_ = 1;
-  std::unordered_map<uint64_t, Task> tasks_;  // queued or running on the pool
+  // Queued or running on the pool, by id: the order the pool starts them in (FIFO).
+  std::map<uint64_t, Task> tasks_;
   std::map<std::string, std::vector<protocol::TrialsBatch>> awaiting_;  // by dataset hash
   std::deque<std::string> cancelled_jobs_;                              // most recent last
   std::vector<protocol::TrialResult> unsent_;  // reported, not yet sent (kept while greeting)

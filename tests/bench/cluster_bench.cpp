@@ -23,6 +23,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "../support/cluster.hpp"
@@ -68,6 +69,13 @@ double cpu_seconds(pid_t pid) {
   return double(utime + stime) / double(sysconf(_SC_CLK_TCK));
 }
 
+double own_cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto sec = [](const timeval& t) { return double(t.tv_sec) + double(t.tv_usec) * 1e-6; };
+  return sec(u.ru_utime) + sec(u.ru_stime);
+}
+
 struct CpuUse {
   double broker = 0, workers = 0;
 };
@@ -104,6 +112,7 @@ const StrategyRegistry& registry() {
 struct Run {
   uint64_t trials = 0;
   double seconds = 0;
+  double cpu_seconds = 0;  // in process only: of this whole process during the run
   double rate() const { return seconds > 0 ? double(trials) / seconds : 0; }
 };
 
@@ -123,12 +132,14 @@ Run in_process(const nlohmann::json& spec_json, unsigned threads) {
   if (!plan.ok()) die(plan.status().ToString());
   OptimizeOptions opt;
   opt.threads = threads;
+  const double cpu0 = own_cpu_seconds();
   const auto t0 = Clock::now();
   auto r = optimize(*md, *registry().find(spec->strategy), *plan, {spec->cash, spec->commission},
                     spec->objective, static_cast<size_t>(spec->top_k), opt);
   const double s = seconds_since(t0);
+  const double cpu = own_cpu_seconds() - cpu0;
   if (!r.ok()) die(r.status().ToString());
-  return {r->completed + r->failed, s};
+  return {r->completed + r->failed, s, cpu};
 }
 
 // On the cluster: submit, then wait for the terminal state (polling every 5 ms, so that the
@@ -172,9 +183,10 @@ void side_by_side(const char* name, const nlohmann::json& spec, const Args& a) {
   const CpuUse after = cpu_use(cluster);
   std::printf(
       "%-6s %8llu trials  in-process %u threads: %9.0f trials/s  cluster %u workers: %9.0f "
-      "trials/s  ratio %.2f  (CPU per trial: broker %.1f us, workers %.1f us)\n",
+      "trials/s  ratio %.2f  (CPU per trial: in process %.1f us; cluster: broker %.1f us, "
+      "workers %.1f us)\n",
       name, static_cast<unsigned long long>(remote.trials), a.workers, local.rate(), a.workers,
-      remote.rate(), remote.rate() / local.rate(),
+      remote.rate(), remote.rate() / local.rate(), local.cpu_seconds * 1e6 / double(local.trials),
       (after.broker - before.broker) * 1e6 / double(remote.trials),
       (after.workers - before.workers) * 1e6 / double(remote.trials));
 }

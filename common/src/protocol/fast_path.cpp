@@ -225,8 +225,14 @@ bool to_json(const Obj& o, nlohmann::json& out) {
 
 bool read_metrics(const Obj& o, Metrics& out) {
   out = Metrics();
+  int position = 0;
   return each_entry(o, [&](std::string_view k, const Obj& v) {
-    auto metric = metric_from_name(k);
+    // Senders write the metrics in their canonical order: try the name at this position before
+    // searching them all.
+    const int at = position++;
+    auto metric = at < kMetricCount && metric_name(static_cast<Metric>(at)) == k
+                      ? std::optional<Metric>(static_cast<Metric>(at))
+                      : metric_from_name(k);
     if (!metric || v.type == mt::NIL) return true;
     double d = 0;
     if (!get_f64(v, d)) return false;

@@ -136,8 +136,7 @@ Result<size_t> Store::Impl::insert_trials(const std::string& job_id,
   auto write = [&](size_t rows) -> Status {
     auto s = stmt(insert_sql(rows));
     if (!s.ok()) return s.status();
-    sqlite::Stmt& q = **s;
-    q.reset();
+    sqlite::Stmt& q = **s;  // reset by stmt()
     for (size_t r = 0; r < rows; ++r) bind_row(q, int(r) * kInsertColumns, job_id, *chunk[r]);
     if (Status st = q.run("record trials"); !st.ok()) return st;
     const auto n = static_cast<size_t>(db.changes());

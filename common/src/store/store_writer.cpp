@@ -25,6 +25,7 @@ struct StoreWriter::Impl {
   std::deque<StoreOp> queue;
   Clock::time_point oldest;  // when the front op was pushed
   uint64_t pushed = 0, done = 0;
+  size_t writing = 0;         // ops taken off the queue for the transaction under way
   uint64_t flush_target = 0;  // a flush waits for done >= this
   bool stopping = false;
   Status last_error;
@@ -56,7 +57,12 @@ struct StoreWriter::Impl {
         continue;
       }
       const size_t n = std::min(queue.size(), std::max<size_t>(options.max_batch, 1));
-      std::vector<StoreOp> batch(queue.begin(), queue.begin() + static_cast<ptrdiff_t>(n));
+      // Moved out, not copied (rows carry strings and curves); put back in front on failure.
+      const auto end = queue.begin() + static_cast<ptrdiff_t>(n);
+      std::vector<StoreOp> batch(std::make_move_iterator(queue.begin()),
+                                 std::make_move_iterator(end));
+      queue.erase(queue.begin(), end);
+      writing = n;
       lock.unlock();
       auto outcome = store.write_batch(batch);
       if (outcome.ok()) {
@@ -65,7 +71,10 @@ struct StoreWriter::Impl {
         report(outcome.status());
       }
       lock.lock();
+      writing = 0;
       if (!outcome.ok()) {
+        queue.insert(queue.begin(), std::make_move_iterator(batch.begin()),
+                     std::make_move_iterator(batch.end()));
         last_error = outcome.status();
         settled.notify_all();
         if (stopping) return;  // the last attempt failed: the ops are lost, reported above
@@ -75,7 +84,6 @@ struct StoreWriter::Impl {
       last_error = Status::Ok();
       new_trials += outcome->new_trials;
       duplicate_trials += outcome->duplicate_trials;
-      queue.erase(queue.begin(), queue.begin() + static_cast<ptrdiff_t>(n));
       done += n;
       oldest = Clock::now();  // the rest waited at least this long; commit them soon
       settled.notify_all();
@@ -139,7 +147,7 @@ Status StoreWriter::flush(std::chrono::milliseconds timeout) {
 
 size_t StoreWriter::pending() const {
   std::lock_guard lock(impl_->mu);
-  return impl_->queue.size();
+  return impl_->queue.size() + impl_->writing;
 }
 
 Status StoreWriter::last_error() const {
