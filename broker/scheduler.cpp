@@ -81,8 +81,10 @@ bool Broker::dispatch_to(WorkerSession& session) {
       job->started = now;
       set_state(*job, JobState::kRunning);
     }
+    // No job-row write per batch: the stored cursor (next_trial) may lag, which is safe (a
+    // resume re-runs from it and skips the trials already recorded); record() refreshes the
+    // row a few times a second.
     job->dirty = true;
-    push_update(*job);
     send_worker(session.identity, batch);
     return true;
   }

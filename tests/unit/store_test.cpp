@@ -8,9 +8,11 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <string>
 
 #include "sweep/dataset.hpp"
+#include "sweep/result_json.hpp"
 #include "sweep/synthetic.hpp"
 
 namespace sweep {
@@ -220,6 +222,50 @@ TEST_F(StoreTest, StoreTrialsRecordedExactlyOnce) {
   EXPECT_EQ(t.worker, "host:1234");
   EXPECT_EQ(t.started_at_ms, 5000);
   EXPECT_EQ(t.finished_at_ms, 5100);
+}
+
+// The params column holds the parameter set as JSON, the same text as to_json(params).dump()
+// (sorted keys), whatever the names and values; it reads back to the same set.
+TEST_F(StoreTest, StoreParamsColumnIsTheJsonOfTheParams) {
+  Store store = open();
+  ASSERT_TRUE(store.insert_job(job("a")).ok());
+  std::vector<ParamSet> sets(4);
+  sets[0].set("slow", int64_t{30});
+  sets[0].set("fast", int64_t{-10});
+  sets[0].set("mode", std::string("long_short"));
+  sets[1].set("ratio", 0.1);
+  sets[1].set("tiny", 1e-300);
+  sets[1].set("big", 12345678901234.5);
+  sets[1].set("quote", std::string("say \"hi\"\n\u00e9"));
+  sets[2].set("odd name", int64_t{1});  // not an identifier
+  sets[2].set("z\"", 2.5);
+  std::vector<TrialRow> rows;
+  for (size_t i = 0; i < sets.size(); ++i) {
+    TrialRow t = trial(i, 1.0);
+    t.params = sets[i];
+    rows.push_back(t);
+  }
+  ASSERT_TRUE(store.record_trials("a", rows).ok());
+
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(db_path().c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* q = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT params FROM backtest_runs ORDER BY trial_index", -1, &q,
+                               nullptr),
+            SQLITE_OK);
+  for (const ParamSet& p : sets) {
+    ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+    EXPECT_EQ(reinterpret_cast<const char*>(sqlite3_column_text(q, 0)), to_json(p).dump());
+  }
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  for (size_t i = 0; i < sets.size(); ++i) {
+    auto back = store.get_trial("a", i);
+    ASSERT_TRUE(back.ok());
+    std::map<std::string, ParamValue> got(back->params.items().begin(), back->params.items().end());
+    std::map<std::string, ParamValue> want(sets[i].items().begin(), sets[i].items().end());
+    EXPECT_EQ(got, want) << i;
+  }
 }
 
 TEST_F(StoreTest, StoreFailedTrialKeepsErrorAndZeroMetrics) {

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -48,7 +49,35 @@ const std::string& metric_column_list() {
 }
 
 std::string params_to_text(const ParamSet& p) {
-  return to_json(p).dump();
+  // One row per trial: written directly rather than through a JSON tree. The text is what
+  // to_json(p).dump() gives (keys sorted, nlohmann's number and string forms); names that are
+  // not plain identifiers take that path itself.
+  std::vector<const std::pair<std::string, ParamValue>*> items;
+  items.reserve(p.size());
+  for (const auto& item : p.items()) {
+    for (char c : item.first) {
+      const bool plain =
+          (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+      if (!plain) return to_json(p).dump();
+    }
+    items.push_back(&item);
+  }
+  std::sort(items.begin(), items.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
+  std::string out = "{";
+  for (const auto* item : items) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    out += item->first;
+    out += "\":";
+    if (const auto* i = std::get_if<int64_t>(&item->second)) {
+      out += std::to_string(*i);
+    } else {
+      out += to_json(item->second).dump();
+    }
+  }
+  out += '}';
+  return out;
 }
 
 Result<ParamSet> params_from_text(const std::string& text) {
