@@ -1,0 +1,245 @@
+// End-to-end: workers that die or hang mid-trial (DESIGN §1 leases, issue "Reliability"). A real
+// sweep-broker with a short heartbeat (200 ms, liveness 3) and real sweep-worker processes; the
+// test kills or stops one of them while it runs a trial and checks that the broker notices in
+// bounded time, runs the trial elsewhere, and records every trial exactly once. Also: `sweep up`
+// restarts a local worker that dies.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <thread>
+
+#include "cluster.hpp"
+#include "sweep/client.hpp"
+
+namespace sweep {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+using testing::ChildProcess;
+using testing::LocalCluster;
+
+constexpr int kHeartbeatMs = 200;  // the broker's; liveness 3: a silent worker is dead at 600 ms
+
+bool wait_until(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
+  const auto end = Clock::now() + timeout;
+  while (Clock::now() < end) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(5ms);  // polling interval, not a wait for an outcome
+  }
+  return cond();
+}
+
+// `n` trials of about `ms` each (the test plugin's `slow`: 500 bars), up to 3 attempts.
+nlohmann::json slow_spec(int n, int ms) {
+  return {
+      {"dataset", {{"synthetic", {{"bars", 500}, {"seed", 3}}}}},
+      {"strategy", "slow"},
+      {"space", {{"n", {{"start", 0}, {"stop", n - 1}, {"step", 1}}}, {"us_per_bar", {ms * 2}}}},
+      {"max_attempts", 3}};
+}
+
+std::vector<protocol::TrialRecord> all_trials(client::Client& c, const std::string& id) {
+  std::vector<protocol::TrialRecord> out;
+  client::TrialsQuery q;
+  q.limit = 1000;
+  for (;; q.offset += q.limit) {
+    auto page = c.trials(id, q);
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    if (!page.ok()) break;
+    out.insert(out.end(), page->trials.begin(), page->trials.end());
+    if (page->trials.size() < q.limit) break;
+  }
+  return out;
+}
+
+class WorkerFaultsE2E : public ::testing::Test {
+ protected:
+  WorkerFaultsE2E()
+      : cluster_(testing::ClusterOptions{{"--heartbeat-ms", std::to_string(kHeartbeatMs)}}) {}
+
+  void SetUp() override {
+    cluster_.start_broker();
+    cluster_.add_worker(1);
+    cluster_.add_worker(1);
+    client_ = std::make_unique<client::Client>(cluster_.endpoints().frontend);
+    ASSERT_TRUE(wait_until([&] { return worker_count() == 2; }, 20s)) << cluster_.broker_stderr();
+  }
+
+  size_t worker_count() {
+    auto h = client_->health();
+    return h.ok() ? h->workers.size() : 0;
+  }
+  // The worker with this pid as the broker sees it, if it is registered.
+  std::optional<protocol::WorkerInfo> worker(pid_t pid) {
+    auto h = client_->health();
+    if (!h.ok()) return std::nullopt;
+    for (const auto& w : h->workers)
+      if (w.pid == pid) return w;
+    return std::nullopt;
+  }
+
+  protocol::StatusReply wait_terminal(const std::string& id) {
+    protocol::StatusReply last;
+    EXPECT_TRUE(wait_until(
+        [&] {
+          auto st = client_->status(id);
+          if (st.ok()) last = *st;
+          return st.ok() && is_terminal(st->status);
+        },
+        60s))
+        << "last status " << job_state_name(last.status) << "\n"
+        << cluster_.broker_stderr();
+    return last;
+  }
+
+  // Every trial recorded exactly once, completed; returns them by index.
+  std::map<uint64_t, protocol::TrialRecord> expect_each_trial_once(const std::string& id, int n) {
+    std::map<uint64_t, protocol::TrialRecord> by_index;
+    const auto trials = all_trials(*client_, id);
+    EXPECT_EQ(trials.size(), size_t(n));
+    for (const auto& t : trials) {
+      EXPECT_TRUE(by_index.emplace(t.index, t).second) << "trial " << t.index << " twice";
+      EXPECT_EQ(t.status, TrialState::kCompleted) << "trial " << t.index << ": " << t.error_message;
+    }
+    EXPECT_EQ(by_index.size(), size_t(n));
+    return by_index;
+  }
+
+  // Starts a job and returns once worker `victim` is running one of its trials.
+  std::string start_job_and_wait_busy(ChildProcess& victim, int n, int ms) {
+    auto acc = client_->submit(JobKind::kOptimization, slow_spec(n, ms));
+    EXPECT_TRUE(acc.ok()) << acc.status().ToString();
+    if (!acc.ok()) return "";
+    EXPECT_TRUE(wait_until(
+        [&] {
+          auto st = client_->status(acc->id);
+          auto w = worker(victim.pid());
+          return st.ok() && st->completed >= 4 && w && w->busy > 0;
+        },
+        30s))
+        << cluster_.broker_stderr();
+    return acc->id;
+  }
+
+  LocalCluster cluster_;
+  std::unique_ptr<client::Client> client_;
+};
+
+TEST_F(WorkerFaultsE2E, AWorkerKilledMidTrialIsDetectedAndItsTrialRunsElsewhereOnce) {
+  constexpr int kTrials = 40;
+  ChildProcess& victim = *cluster_.workers()[0];
+  const std::string id = start_job_and_wait_busy(victim, kTrials, 50);
+  ASSERT_FALSE(id.empty());
+
+  const auto t0 = Clock::now();
+  victim.signal(SIGKILL);
+  ASSERT_TRUE(wait_until([&] { return !worker(victim.pid()); }, 10s)) << cluster_.broker_stderr();
+  const double detect_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  // Missed heartbeats (3 x 200 ms) plus the broker's housekeeping tick: well under 2 s.
+  EXPECT_LT(detect_ms, 2000.0);
+
+  const auto final = wait_terminal(id);
+  EXPECT_EQ(final.status, JobState::kCompleted);
+  EXPECT_EQ(final.completed, uint64_t{kTrials});
+  EXPECT_EQ(final.failed, 0u);
+  const auto trials = expect_each_trial_once(id, kTrials);
+  // The trial the dead worker was running ran again: a second attempt, by the other worker.
+  int second_attempts = 0;
+  for (const auto& [index, t] : trials) second_attempts += t.attempt == 2;
+  EXPECT_GE(second_attempts, 1);
+  EXPECT_NE(cluster_.broker_stderr().find("gone (missed heartbeats)"), std::string::npos)
+      << cluster_.broker_stderr();
+  std::printf("[ figure ] dead worker (SIGKILL) detected after %.0f ms (heartbeat %d ms x 3)\n",
+              detect_ms, kHeartbeatMs);
+  RecordProperty("dead_worker_detect_ms", static_cast<int>(detect_ms));
+}
+
+TEST_F(WorkerFaultsE2E, AHungWorkerIsDroppedItsLateResultIsDiscardedAndItRejoins) {
+  constexpr int kTrials = 40;
+  ChildProcess& victim = *cluster_.workers()[0];
+  const std::string id = start_job_and_wait_busy(victim, kTrials, 50);
+  ASSERT_FALSE(id.empty());
+
+  const auto t0 = Clock::now();
+  victim.signal(SIGSTOP);  // hangs: its process, sockets and heartbeats all stop
+  ASSERT_TRUE(wait_until([&] { return !worker(victim.pid()); }, 10s)) << cluster_.broker_stderr();
+  const double detect_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  EXPECT_LT(detect_ms, 2000.0);
+  const auto final = wait_terminal(id);
+  EXPECT_EQ(final.status, JobState::kCompleted);
+
+  // Woken up, it finishes the trial it held and reports it, on a lease the broker gave away:
+  // discarded. Then it notices the broker's silence and says hello again.
+  victim.signal(SIGCONT);
+  ASSERT_TRUE(wait_until([&] { return worker(victim.pid()).has_value(); }, 15s))
+      << cluster_.broker_stderr();
+  auto st = client_->status(id);
+  ASSERT_TRUE(st.ok());
+  EXPECT_EQ(st->completed, uint64_t{kTrials});
+  EXPECT_EQ(st->failed, 0u);
+  expect_each_trial_once(id, kTrials);
+
+  // The rejoined worker takes work again.
+  auto again = client_->submit(JobKind::kOptimization, slow_spec(8, 5));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(wait_terminal(again->id).status, JobState::kCompleted);
+  std::printf("[ figure ] hung worker (SIGSTOP) dropped after %.0f ms (heartbeat %d ms x 3)\n",
+              detect_ms, kHeartbeatMs);
+}
+
+// `sweep up` supervises its workers: one killed is restarted (a new pid registers) and the
+// cluster keeps its size.
+TEST(SweepUpE2E, RestartsAWorkerThatDies) {
+  namespace fs = std::filesystem;
+  std::string dir_tmpl = (fs::temp_directory_path() / "sweep-up-XXXXXX").string();
+  ASSERT_NE(mkdtemp(dir_tmpl.data()), nullptr);
+  const fs::path dir = dir_tmpl;
+  {
+    ChildProcess up(testing::bin_dir() + "/sweep",
+                    {"up", "--workers", "2", "--slots", "1", "--db", (dir / "sweep.db").string()});
+    const auto ready = up.wait_for_line("sweep up ready frontend=", 30s);
+    ASSERT_TRUE(ready.has_value()) << up.stderr_text();
+    const std::string frontend = ready->substr(0, ready->find(' '));
+    client::Client c(frontend);
+    std::vector<int64_t> pids;
+    ASSERT_TRUE(wait_until(
+        [&] {
+          auto h = c.health();
+          if (!h.ok() || h->workers.size() != 2) return false;
+          pids = {h->workers[0].pid, h->workers[1].pid};
+          return true;
+        },
+        20s))
+        << up.stderr_text();
+
+    ASSERT_EQ(kill(static_cast<pid_t>(pids[0]), SIGKILL), 0);
+    // A new worker process registers in place of the dead one.
+    ASSERT_TRUE(wait_until(
+        [&] {
+          auto h = c.health();
+          if (!h.ok() || h->workers.size() != 2) return false;
+          for (const auto& w : h->workers)
+            if (w.pid == pids[0]) return false;
+          return true;
+        },
+        20s))
+        << up.stderr_text();
+    EXPECT_NE(up.stderr_text().find("restarting"), std::string::npos) << up.stderr_text();
+
+    up.signal(SIGINT);  // a clean shutdown
+    const auto status = up.wait(20s);
+    ASSERT_TRUE(status.has_value());
+    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << up.stderr_text();
+  }
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace sweep
