@@ -194,9 +194,9 @@ TEST_F(WorkerFaultsE2E, AHungWorkerIsDroppedItsLateResultIsDiscardedAndItRejoins
               detect_ms, kHeartbeatMs);
 }
 
-// `sweep up` supervises its workers: one killed is restarted (a new pid registers) and the
-// cluster keeps its size.
-TEST(SweepUpE2E, RestartsAWorkerThatDies) {
+// `sweep up` binds to loopback unless told otherwise, and supervises its workers: one killed is
+// restarted (a new pid registers) and the cluster keeps its size.
+TEST(SweepUpE2E, BindsToLoopbackAndRestartsAWorkerThatDies) {
   namespace fs = std::filesystem;
   std::string dir_tmpl = (fs::temp_directory_path() / "sweep-up-XXXXXX").string();
   ASSERT_NE(mkdtemp(dir_tmpl.data()), nullptr);
@@ -218,6 +218,14 @@ TEST(SweepUpE2E, RestartsAWorkerThatDies) {
         },
         20s))
         << up.stderr_text();
+
+    // Nothing was said about endpoints: every socket is bound on loopback.
+    auto h = c.health();
+    ASSERT_TRUE(h.ok());
+    for (const std::string& ep : {h->endpoints.frontend, h->endpoints.backend, h->endpoints.events,
+                                  h->endpoints.telemetry}) {
+      EXPECT_EQ(ep.rfind("tcp://127.0.0.1:", 0), 0u) << ep;
+    }
 
     ASSERT_EQ(kill(static_cast<pid_t>(pids[0]), SIGKILL), 0);
     // A new worker process registers in place of the dead one.
