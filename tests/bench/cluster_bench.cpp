@@ -215,6 +215,7 @@ void noop(const Args& a) {
   const uint64_t n = static_cast<uint64_t>(200'000 * a.scale);
   const nlohmann::json spec = label_spec("noop", n, 16);
   double rates[2] = {};
+  CpuUse per_trial[2];
   for (int with_rows = 1; with_rows >= 0; --with_rows) {
     testing::ClusterOptions o;
     if (!with_rows) o.broker_args = {"--no-trial-rows"};
@@ -222,12 +223,19 @@ void noop(const Args& a) {
     start(cluster, a.workers);
     client::Client c(cluster.endpoints().frontend);
     (void)on_cluster(c, label_spec("noop", 1000, 16));
-    rates[with_rows] = on_cluster(c, spec).rate();
+    const CpuUse before = cpu_use(cluster);
+    const Run run = on_cluster(c, spec);
+    const CpuUse after = cpu_use(cluster);
+    rates[with_rows] = run.rate();
+    per_trial[with_rows].broker = (after.broker - before.broker) * 1e6 / double(run.trials);
+    per_trial[with_rows].workers = (after.workers - before.workers) * 1e6 / double(run.trials);
   }
   std::printf(
       "noop   %8llu trials  with SQLite rows: %9.0f trials/s  without: %9.0f trials/s  "
-      "ratio %.2f\n",
-      static_cast<unsigned long long>(n), rates[1], rates[0], rates[1] / rates[0]);
+      "ratio %.2f  (CPU per trial with / without rows: broker %.1f / %.1f us, workers %.1f / "
+      "%.1f us)\n",
+      static_cast<unsigned long long>(n), rates[1], rates[0], rates[1] / rates[0],
+      per_trial[1].broker, per_trial[0].broker, per_trial[1].workers, per_trial[0].workers);
 }
 
 void cancel_latency(const Args& a) {
