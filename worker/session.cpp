@@ -252,8 +252,9 @@ void WorkerSession::on_broker_message(protocol::BrokerMessage m) {
         } else if constexpr (std::is_same_v<T, protocol::Dataset>) {
           on_dataset(msg);
         } else if constexpr (std::is_same_v<T, protocol::CrashAck>) {
-          CrashSignals::acknowledge();  // the dying slot thread may now re-raise its signal
-        }                               // Heartbeat: hearing it is all it does.
+          // The dying slot thread may now re-raise its signal.
+          CrashSignals::acknowledge();
+        }  // Heartbeat: hearing it is all it does.
       },
       std::move(m));
 }
