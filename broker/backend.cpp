@@ -71,6 +71,8 @@ void Broker::on_worker_message(const std::string& identity, protocol::WorkerMess
           send_worker(identity, protocol::Dataset{m.hash, to_csv(*series)});
         } else if constexpr (std::is_same_v<T, protocol::Bye>) {
           drop_worker(identity, m.reason.empty() ? "said bye" : "said bye: " + m.reason);
+        } else if constexpr (std::is_same_v<T, protocol::Crashed>) {
+          on_crashed(identity, m);
         }
       },
       msg);
@@ -117,7 +119,32 @@ void Broker::on_result(WorkerSession& session, const protocol::TrialResult& r) {
   record(*job, std::move(row), r.equity, r.trade_list);
 }
 
-void Broker::requeue_or_fail(const Lease& lease, const std::string& reason) {
+void Broker::on_crashed(const std::string& identity, const protocol::Crashed& c) {
+  // The worker's slot thread waits for this before dying: answer first.
+  send_worker(identity, protocol::CrashAck{});
+  WorkerSession* s = workers_.find(identity);
+  const std::string name = s ? s->hello.worker : identity;
+  const std::string what =
+      "worker " + name + " crashed with " + c.signal_name + " (" + c.description + ")";
+  std::fprintf(
+      stderr, "sweep-broker: %s%s\n", what.c_str(),
+      c.trial ? (" in trial " + std::to_string(c.trial->index) + " of job " + c.trial->job).c_str()
+              : "");
+  workers_.remove(identity);
+  for (const Lease& lease : leases_.release_worker(identity)) {
+    if (!c.trial) {  // the culprit is unknown: every trial it held counts an attempt
+      requeue_or_fail(lease, what + "; failed");
+    } else if (c.trial->job == lease.job && c.trial->index == lease.index &&
+               c.trial->attempt == lease.attempt) {
+      requeue_or_fail(lease, what + " while running this trial; failed");
+    } else {
+      // Queued at that worker or running on another of its slots: not the trial's fault.
+      requeue_or_fail(lease, what, /*count_attempt=*/false);
+    }
+  }
+}
+
+void Broker::requeue_or_fail(const Lease& lease, const std::string& reason, bool count_attempt) {
   LiveJob* job = find_live(lease.job);
   if (!job) return;
   if (!job->dispatchable()) {
@@ -127,6 +154,11 @@ void Broker::requeue_or_fail(const Lease& lease, const std::string& reason) {
   ParamSet params = job->spec.params;
   if (job->plan) {
     if (auto t = job->plan->trial_at(lease.index); t.ok()) params = t->params;
+  }
+  if (!count_attempt) {
+    job->retry.push_front({lease.index, lease.attempt, std::move(params)});
+    job->dirty = true;
+    return;
   }
   if (static_cast<int>(lease.attempt) < job->spec.max_attempts) {
     job->retry.push_front({lease.index, lease.attempt + 1, std::move(params)});

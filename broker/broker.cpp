@@ -1,5 +1,6 @@
 #include "broker.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "sweep/topics.hpp"
@@ -10,6 +11,7 @@ namespace {
 constexpr auto kProgressPeriod = std::chrono::milliseconds(100);  // at most ~10 events/s/job
 constexpr auto kFullProgressPeriod = std::chrono::seconds(1);     // every live job, changed or not
 constexpr int kMaxMessagesPerSocket = 256;
+constexpr uint64_t kLoopBusyTimeoutMs = 1000;
 // Scans over every lease, worker and job (expiry, silence, stalled finishes) run at most this
 // often, not after every poll: under load the loop turns thousands of times a second.
 constexpr auto kHousekeepingPeriod =
@@ -50,10 +52,20 @@ Status Broker::init() {
     Status s = registry_.load_plugin(p);
     if (!s.ok()) return s;
   }
-  auto store = Store::open(config_.db_path);
+  // The loop's own connection (job inserts, final states, queries) waits for a lock held elsewhere
+  // less than a worker's heartbeat liveness, so that a locked database makes a submit fail with
+  // `unavailable` rather than stall the loop until workers give the broker up. The writer waits
+  // as long: it retries a failed transaction anyway, and its failure is what tells finalize()
+  // not to wait for it.
+  StoreOptions store_options;
+  store_options.busy_timeout_ms = static_cast<int>(std::min<uint64_t>(
+      kLoopBusyTimeoutMs, uint64_t{config_.heartbeat_ms} * config_.heartbeat_liveness / 2));
+  store_options.max_page_count = config_.max_db_pages;
+  auto store = Store::open(config_.db_path, store_options);
   if (!store.ok()) return store.status();
   store_ = std::make_unique<Store>(std::move(store).value());
   StoreWriterOptions wo;
+  wo.store = store_options;
   wo.on_error = [](const Status& s) { log_error("store: " + s.ToString()); };
   auto writer = StoreWriter::start(config_.db_path, wo);
   if (!writer.ok()) return writer.status();
@@ -202,7 +214,7 @@ void Broker::publish_progress(LiveJob& job) {
   const size_t running = leases_.count_for_job(job.id);
   protocol::ProgressEvent ev;
   ev.job = job.id;
-  ev.status = job.state;
+  ev.status = job.visible_state();
   ev.total = job.total;
   ev.completed = job.is_backtest() && job.completed == 0 ? job.bars_done : job.completed;
   ev.failed = job.failed;

@@ -36,6 +36,8 @@ struct BrokerConfig {
   // False only to measure the SQLite writer's cost (cluster_bench): trials are counted and
   // published but not written, so records, heatmaps and resume lack them.
   bool record_trial_rows = true;
+  // Tests only (--max-db-pages): caps the database's size, as a full disk would.
+  uint64_t max_db_pages = 0;
 };
 
 class Broker {
@@ -79,8 +81,11 @@ class Broker {
   void on_telemetry();
   void send_worker(const std::string& identity, const protocol::BrokerMessage& msg);
   void drop_worker(const std::string& identity, const std::string& why);
-  // A lease ended without a result: run the trial again, or record it failed.
-  void requeue_or_fail(const Lease& lease, const std::string& reason);
+  // The worker is dying by a signal: ack, drop it, and charge the attempt to the trial it ran.
+  void on_crashed(const std::string& identity, const protocol::Crashed& c);
+  // A lease ended without a result: run the trial again, or record it failed ("REASON after N
+  // attempts"). Without `count_attempt` the trial runs again as the same attempt.
+  void requeue_or_fail(const Lease& lease, const std::string& reason, bool count_attempt = true);
   // `trades`: the trade list a backtest's worker sent (null otherwise).
   void record(LiveJob& job, TrialRow row, std::vector<double> equity,
               nlohmann::json trades = nullptr);

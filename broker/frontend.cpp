@@ -162,7 +162,7 @@ protocol::StatusReply Broker::live_status(const LiveJob& job) const {
   protocol::StatusReply s;
   s.id = job.id;
   s.kind = job.spec.kind;
-  s.status = job.state;
+  s.status = job.visible_state();
   s.total = job.total;
   s.completed = job.is_backtest() && job.completed == 0 ? job.bars_done : job.completed;
   s.failed = job.failed;

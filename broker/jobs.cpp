@@ -214,7 +214,10 @@ void Broker::maybe_finish(LiveJob& job) {
 bool Broker::finalize(LiveJob& job, JobState state, const std::string& error) {
   job.state = state;
   // Every trial record must be in before the result is computed and the memory entry dropped.
-  if (Status s = writer_->flush(std::chrono::seconds(5)); !s.ok()) return false;
+  // While the database refuses writes (locked, full), waiting here would only stall the loop:
+  // housekeeping calls again until the writer has caught up.
+  if (writer_->pending() > 0 && !writer_->last_error().ok()) return false;
+  if (Status s = writer_->flush(std::chrono::seconds(1)); !s.ok()) return false;
   nlohmann::json result;
   if (state == JobState::kCompleted || state == JobState::kCancelled) {
     if (job.is_backtest()) {

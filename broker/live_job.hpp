@@ -65,6 +65,13 @@ struct LiveJob {
   std::optional<HeatmapGrid> heatmap;  // optimizations over exactly two varying parameters
 
   bool is_backtest() const { return spec.kind == JobKind::kBacktest; }
+  // The state clients are told. A live job in a terminal state is one whose final write has not
+  // succeeded yet (the database is locked or full): it reads as running (or cancelling) until
+  // the write is in, so that a terminal state, once told, never changes, even across a restart.
+  JobState visible_state() const {
+    if (!is_terminal(state)) return state;
+    return state == JobState::kCancelled ? JobState::kCancelling : JobState::kRunning;
+  }
   bool dispatchable() const { return state == JobState::kQueued || state == JobState::kRunning; }
   bool has_pending() const;
   std::optional<PendingTrial> take_next();

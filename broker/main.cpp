@@ -33,6 +33,10 @@ int main(int argc, char** argv) {
   app.add_option("--plugin", config.plugins, "strategy plugin library (repeatable)");
   app.add_flag("!--no-trial-rows", config.record_trial_rows,
                "benchmarks only: count trials but write no trial rows to SQLite");
+  // Hidden (no group): the fault tests' stand-in for a full disk.
+  app.add_option("--max-db-pages", config.max_db_pages,
+                 "tests only: PRAGMA max_page_count on every connection")
+      ->group("");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

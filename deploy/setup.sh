@@ -24,6 +24,7 @@ packages=(
   clang-14 libclang-rt-14-dev
   python3 python3-zmq python3-msgpack python3-pytest
   chromium chromium-driver fonts-dejavu-core
+  iproute2  # `ip netns` for the network-cut test (runs as root, skips otherwise)
 )
 missing=()
 for p in "${packages[@]}"; do

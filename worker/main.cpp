@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "crash_signals.hpp"
 #include "session.hpp"
 #include "sweep/strategy_registry.hpp"
 
@@ -57,6 +58,10 @@ int main(int argc, char** argv) {
   }
 
   install_signal_handlers();
+  if (sweep::Status s = sweep::worker::CrashSignals::install(); !s.ok()) {
+    // Crashes are then reported as a lost worker: worth a line, not worth refusing to run.
+    std::fprintf(stderr, "sweep-worker: %s\n", s.message().c_str());
+  }
   try {
     sweep::worker::WorkerSession session(options, registry);
     return session.run(g_stop);

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <utility>
 
+#include "crash_signals.hpp"
+#include "sweep/signal_names.hpp"
 #include "sweep/topics.hpp"
 
 namespace sweep::worker {
@@ -153,6 +155,9 @@ int WorkerSession::run(const std::atomic<bool>& stop) {
     if (monitor_) items.push_back({monitor_->handle(), 0, ZMQ_POLLIN, 0});
     const size_t sub_at = sub_ ? items.size() : SIZE_MAX;
     if (sub_) items.push_back({sub_->handle(), 0, ZMQ_POLLIN, 0});
+    const int crash_fd = CrashSignals::report_fd();
+    const size_t crash_at = crash_fd >= 0 ? items.size() : SIZE_MAX;
+    if (crash_fd >= 0) items.push_back({nullptr, crash_fd, ZMQ_POLLIN, 0});
     try {
       zmq::poll(items, tasks_.empty() ? kMaxPollWait : kCollectInterval);
     } catch (const zmq::error_t& e) {
@@ -162,6 +167,7 @@ int WorkerSession::run(const std::atomic<bool>& stop) {
     on_outbox();
     if (items[1].revents & ZMQ_POLLIN) on_backend_readable();
     if (sub_at != SIZE_MAX && (items[sub_at].revents & ZMQ_POLLIN)) on_events_readable();
+    if (crash_at != SIZE_MAX && (items[crash_at].revents & ZMQ_POLLIN)) on_crash_reports();
     // Last: it may replace the dealer and its monitor.
     if (monitor_at != SIZE_MAX && (items[monitor_at].revents & ZMQ_POLLIN)) on_monitor_readable();
     watchdog();
@@ -251,6 +257,9 @@ void WorkerSession::on_broker_message(protocol::BrokerMessage m) {
           on_batch(std::move(msg));
         } else if constexpr (std::is_same_v<T, protocol::Dataset>) {
           on_dataset(msg);
+        } else if constexpr (std::is_same_v<T, protocol::CrashAck>) {
+          // The dying slot thread may now re-raise its signal.
+          CrashSignals::acknowledge();
         }  // Heartbeat: hearing it is all it does.
       },
       std::move(m));
@@ -326,7 +335,11 @@ void WorkerSession::start_trials(const protocol::TrialsBatch& b,
         return;
       }
       TickSink ticks = [&out](protocol::Tick t) { out.push(std::move(t)); };
-      out.push(Finished{id, execute_trial(job, *control, ticks)});
+      CrashSignals::ensure_alt_stack();
+      CrashSignals::set_current_task(id);
+      protocol::TrialResult result = execute_trial(job, *control, ticks);
+      CrashSignals::set_current_task(0);
+      out.push(Finished{id, std::move(result)});
     });
   }
 }
@@ -390,6 +403,30 @@ void WorkerSession::on_cancel(const std::string& job) {
     }
   }
   std::erase_if(awaiting_, [](const auto& kv) { return kv.second.empty(); });
+}
+
+void WorkerSession::on_crash_reports() {
+  while (auto report = CrashSignals::read_report()) {
+    // What finished before the fault still counts: send it ahead of the crash.
+    on_outbox();
+    flush_results();
+    protocol::Crashed m;
+    m.signal = static_cast<uint32_t>(report->signal);
+    m.signal_name = signal_name(report->signal);
+    m.description = signal_description(report->signal);
+    if (auto it = tasks_.find(report->task); it != tasks_.end()) {
+      m.trial =
+          protocol::TrialRef{it->second.job, it->second.trial.index, it->second.trial.attempt};
+    }
+    log("dying by " + m.signal_name + " (" + m.description + ")" +
+        (m.trial ? " in trial " + std::to_string(m.trial->index) + " of job " + m.trial->job
+                 : std::string()));
+    if (state_ == State::kGreeting || !dealer_) {
+      CrashSignals::acknowledge();  // no broker to tell
+      continue;
+    }
+    send(m);
+  }
 }
 
 bool WorkerSession::job_cancelled(const std::string& job) const {

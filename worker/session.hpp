@@ -5,6 +5,9 @@
 //   kGreeting --silence--> kGreeting (new DEALER, hello again)
 //   any state --stop flag--> kStopping --running trials ended or grace over--> bye, exit
 //
+// A fatal signal on a slot thread (crash_signals.hpp) is reported as `crashed` in kReady (the
+// handler waits for the broker's crash_ack), and only logged otherwise.
+//
 // In every state: batches are accepted (kStopping ignores them: bye re-queues), cancel events
 // stop a job's trials, finished trials are reported (buffered while greeting), the watchdog
 // enforces per-trial timeouts.
@@ -88,6 +91,8 @@ class WorkerSession {
   void on_cancel(const std::string& job);
   void on_outbox();
   void on_finished(Finished f);
+  // A slot thread is dying by a fatal signal (crash_signals.hpp): tell the broker.
+  void on_crash_reports();
 
   void start_trials(const protocol::TrialsBatch& b, std::shared_ptr<const MarketData> data);
   void report_unrun(const protocol::TrialsBatch& b, TrialStatus status, const std::string& why);

@@ -36,6 +36,7 @@
 #include "commands.hpp"
 #include "local_run.hpp"
 #include "sweep/client.hpp"
+#include "sweep/signal_names.hpp"
 
 namespace sweep::cli {
 namespace {
@@ -72,8 +73,8 @@ struct UpArgs {
 std::string describe_exit(int status) {
   if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
   if (WIFSIGNALED(status))
-    return "killed by signal " + std::to_string(WTERMSIG(status)) + " (" +
-           strsignal(WTERMSIG(status)) + ")";
+    return "died by " + signal_name(WTERMSIG(status)) + " (" +
+           signal_description(WTERMSIG(status)) + ")";
   return "stopped";
 }
 

@@ -138,7 +138,9 @@ int main(int argc, char** argv) {
   write_all<WorkerMessage>(
       root / "protocol_worker_message",
       {Hello{"w-1", "hostA", "0.1.0", 4242, 8, {"sma_cross", "ema_cross"}}, Heartbeat{}, Credit{3},
-       r, failed, DatasetRequest{"abcdef"}, Bye{"shutdown"}, Bye{}});
+       r, failed, DatasetRequest{"abcdef"}, Bye{"shutdown"}, Bye{},
+       Crashed{11, "SIGSEGV", "Segmentation fault", TrialRef{"job-1", 9, 2}},
+       Crashed{6, "SIGABRT", "Aborted", std::nullopt}});
 
   TrialsBatch b;
   b.job = "job-1";
@@ -149,7 +151,7 @@ int main(int argc, char** argv) {
   write_all<BrokerMessage>(
       root / "protocol_broker_message",
       {Welcome{"tcp://127.0.0.1:5557", "tcp://127.0.0.1:5558", 1000, 3}, Heartbeat{}, b,
-       Dataset{"ab12", "Date,Open,High,Low,Close\n2020-01-01,1,2,0.5,1.5\n"}});
+       Dataset{"ab12", "Date,Open,High,Low,Close\n2020-01-01,1,2,0.5,1.5\n"}, CrashAck{}});
 
   write_all<Event>(
       root / "protocol_event",

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <thread>
@@ -461,6 +462,93 @@ TEST_F(BrokerTest, TrialsLostMoreThanMaxAttemptsAreRecordedFailed) {
   EXPECT_EQ(t->status, TrialStatus::kFailed);
   EXPECT_NE(t->error_message.find("worker lost"), std::string::npos) << t->error_message;
   EXPECT_EQ(t->worker, "silent:1:0");
+}
+
+// A worker dying by a signal says which trial it ran (`crashed`): that trial is charged the
+// attempt; the other trials it held go back without one; the worker is dropped at once.
+TEST_F(BrokerTest, CrashedChargesTheAttemptToTheNamedTrialOnly) {
+  RunningBroker broker(db_);
+  Client client(broker.ctx(), broker.endpoints().frontend);
+  auto r = optimization(2);  // 4 trials
+  r.spec["max_attempts"] = 2;
+  const std::string id = accepted_id(client.call(r));
+  // Takes the worker's first two trials (one per slot while durations are unknown).
+  auto take_two = [&](FakeWorker& w) {
+    std::vector<protocol::BatchTrial> got;
+    while (got.size() < 2) {
+      auto b = w.batch();
+      if (!b) break;
+      got.insert(got.end(), b->trials.begin(), b->trials.end());
+    }
+    return got;
+  };
+  auto crash_on = [&](FakeWorker& w, const protocol::BatchTrial& t) {
+    w.send(protocol::Crashed{11, "SIGSEGV", "Segmentation fault",
+                             protocol::TrialRef{id, t.index, t.attempt}});
+    auto ack = w.next(kDeadline);
+    return ack && std::holds_alternative<protocol::CrashAck>(*ack);
+  };
+  auto listed = [&](const std::string& name) {
+    auto h = std::get<protocol::HealthReply>(client.call(protocol::HealthRequest{"h"}));
+    for (const auto& w : h.workers)
+      if (w.id == name) return true;
+    return false;
+  };
+
+  uint64_t poison = 0, other = 0;
+  {
+    FakeWorker a(broker.ctx(), broker.endpoints().backend, "a:1:0");
+    a.send(protocol::Credit{4});
+    auto held = take_two(a);
+    ASSERT_EQ(held.size(), 2u);
+    poison = held[0].index;
+    other = held[1].index;
+    ASSERT_TRUE(crash_on(a, held[0]));
+    EXPECT_FALSE(listed("a:1:0"));  // dropped at once, not after its heartbeats
+  }
+  std::map<uint64_t, uint32_t> attempts;  // as re-dispatched
+  {
+    FakeWorker b(broker.ctx(), broker.endpoints().backend, "b:1:0");
+    b.send(protocol::Credit{4});
+    auto held = take_two(b);
+    ASSERT_EQ(held.size(), 2u);
+    for (const auto& t : held) attempts[t.index] = t.attempt;
+    ASSERT_TRUE(attempts.contains(poison));
+    ASSERT_TRUE(attempts.contains(other));
+    EXPECT_EQ(attempts[poison], 2u);  // charged
+    EXPECT_EQ(attempts[other], 1u);   // not charged
+    for (const auto& t : held) {
+      if (t.index == poison) {
+        ASSERT_TRUE(crash_on(b, t));
+      }
+    }
+  }
+  FakeWorker c(broker.ctx(), broker.endpoints().backend, "c:1:0");
+  c.send(protocol::Credit{4});
+  std::set<uint64_t> completed;
+  while (completed.size() < 3) {
+    auto b = c.batch();
+    ASSERT_TRUE(b) << "only " << completed.size() << " trials re-dispatched";
+    for (const auto& t : b->trials) {
+      EXPECT_NE(t.index, poison);
+      EXPECT_EQ(t.attempt, 1u) << "trial " << t.index;
+      c.complete(id, t);
+      completed.insert(t.index);
+    }
+  }
+  ASSERT_TRUE(wait_until([&] { return client.status(id).status == JobState::kCompleted; }));
+  auto st = client.status(id);
+  EXPECT_EQ(st.completed, 3u);
+  EXPECT_EQ(st.failed, 1u);
+  auto store = Store::open(db_);
+  auto t = store->get_trial(id, poison);
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->status, TrialStatus::kFailed);
+  EXPECT_EQ(t->attempt, 2);
+  EXPECT_EQ(t->error_message,
+            "worker b:1:0 crashed with SIGSEGV (Segmentation fault) while running this trial; "
+            "failed after 2 attempts");
+  EXPECT_EQ(t->worker, "b:1:0");
 }
 
 TEST_F(BrokerTest, RestartResumesWithoutRerunningRecordedTrials) {

@@ -32,7 +32,8 @@ LocalCluster::LocalCluster(ClusterOptions options) : options_(std::move(options)
   if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
   dir_ = tmpl;
   db_path_ = dir_ + "/sweep.db";
-  endpoints_ = {kEphemeral, kEphemeral, kEphemeral, kEphemeral};
+  const std::string workers = "tcp://" + options_.worker_host + ":*";
+  endpoints_ = {kEphemeral, workers, workers, workers};
 }
 
 LocalCluster::~LocalCluster() {

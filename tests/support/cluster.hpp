@@ -17,6 +17,9 @@ struct ClusterOptions {
   std::vector<std::string> broker_args;  // extra sweep-broker arguments
   std::vector<std::string> worker_args;  // extra sweep-worker arguments
   bool test_plugin = true;               // load the misbehaving test strategies everywhere
+  // Where the broker binds the workers' endpoints (backend, events, telemetry), e.g. a veth
+  // address for a worker in another network namespace; the frontend stays on loopback.
+  std::string worker_host = "127.0.0.1";
 };
 
 class LocalCluster {
@@ -32,6 +35,8 @@ class LocalCluster {
   std::vector<std::unique_ptr<ChildProcess>>& workers() { return workers_; }
   ChildProcess& broker() { return *broker_; }
 
+  // Changes apply to the next start_broker / add_worker.
+  ClusterOptions& options() { return options_; }
   const protocol::Endpoints& endpoints() const { return endpoints_; }
   const std::string& db_path() const { return db_path_; }
   const std::string& dir() const { return dir_; }

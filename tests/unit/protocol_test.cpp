@@ -207,6 +207,23 @@ TEST(ProtocolRoundTrip, WorkerMessages) {
   wrk_rt(DatasetRequest{"abcdef"});
   wrk_rt(Bye{"shutdown"});
   wrk_rt(Bye{});
+  wrk_rt(Crashed{11, "SIGSEGV", "Segmentation fault", TrialRef{"job-1", 7, 2}});
+  wrk_rt(Crashed{6, "SIGABRT", "Aborted", std::nullopt});
+}
+
+TEST(ProtocolMalformed, CrashedNamesItsBadField) {
+  json j = {{"v", 1},
+            {"type", "crashed"},
+            {"signal", 11},
+            {"signal_name", "SIGSEGV"},
+            {"description", "Segmentation fault"},
+            {"trial", {{"job", "j"}, {"index", "x"}}}};
+  std::vector<uint8_t> bytes = json::to_msgpack(j);
+  auto m = decode_worker_message(std::string(bytes.begin(), bytes.end()));
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().code(), Code::kBadRequest);
+  EXPECT_NE(m.status().message().find("crashed.trial.index"), std::string::npos)
+      << m.status().message();
 }
 
 TEST(ProtocolRoundTrip, BrokerMessages) {
@@ -222,6 +239,7 @@ TEST(ProtocolRoundTrip, BrokerMessages) {
   b.trials = {BatchTrial{0, 1, some_params()}, BatchTrial{5, 3, ParamSet{}}};
   brk_rt(b);
   brk_rt(Dataset{"ab12", "Date,Open,High,Low,Close\n2020-01-01,1,2,0.5,1.5\n"});
+  brk_rt(CrashAck{});
 }
 
 TEST(ProtocolRoundTrip, EventsAndTicks) {

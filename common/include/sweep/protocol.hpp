@@ -223,8 +223,24 @@ struct Bye {           // "bye", worker -> broker
   std::string reason;  // "" = nil
   bool operator==(const Bye&) const = default;
 };
+// A trial as leased: job, index and attempt.
+struct TrialRef {
+  std::string job;
+  uint64_t index = 0;
+  uint32_t attempt = 1;
+  bool operator==(const TrialRef&) const = default;
+};
+// "crashed", worker -> broker: the worker is dying by a fatal signal (it waits for crash_ack, or
+// a bounded time, and then dies by that signal). Every lease it holds ends with this message.
+struct Crashed {
+  uint32_t signal = 0;      // the signal number on the worker's host (11 on Linux for SIGSEGV)
+  std::string signal_name;  // "SIGSEGV"
+  std::string description;  // "Segmentation fault"
+  std::optional<TrialRef> trial;  // the trial running on the thread that faulted; nil: none
+  bool operator==(const Crashed&) const = default;
+};
 using WorkerMessage =
-    std::variant<Hello, Heartbeat, Credit, TrialResult, DatasetRequest, Bye, TrialResults>;
+    std::variant<Hello, Heartbeat, Credit, TrialResult, DatasetRequest, Bye, TrialResults, Crashed>;
 
 struct Welcome {                  // "welcome", broker -> worker
   std::string events, telemetry;  // endpoints to connect SUB / PUB to
@@ -262,7 +278,10 @@ struct Dataset {  // "dataset", broker -> worker
   std::string hash, csv;
   bool operator==(const Dataset&) const = default;
 };
-using BrokerMessage = std::variant<Welcome, Heartbeat, TrialsBatch, Dataset>;
+struct CrashAck {  // "crash_ack", broker -> worker: the crashed message was handled
+  bool operator==(const CrashAck&) const = default;
+};
+using BrokerMessage = std::variant<Welcome, Heartbeat, TrialsBatch, Dataset, CrashAck>;
 
 // ---------------------------------------------------------------------------------------------
 // Events PUB (topic frame + one payload frame) and telemetry (worker PUB, topic "tick").

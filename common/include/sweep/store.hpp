@@ -135,6 +135,9 @@ struct BatchOutcome {
 
 struct StoreOptions {
   int busy_timeout_ms = 5000;
+  // > 0: PRAGMA max_page_count for this connection, so that a test can fill the database the way
+  // a full disk would ("database or disk is full") without filling a disk.
+  uint64_t max_page_count = 0;
 };
 
 class Store {

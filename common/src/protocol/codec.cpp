@@ -29,6 +29,7 @@
 //                    error_message? s, error_stack_trace? s, worker? s, started_at? ts,
 //                    finished_at? ts}
 //   worker -> broker = hello | heartbeat | credit | result | results | dataset_request | bye
+//                    | crashed
 //     hello         {worker s, pid i, host s, slots u, version s, strategies [s]}
 //     heartbeat     {}
 //     credit        {credit u}
@@ -38,12 +39,14 @@
 //     results       {results [result without v and type], credit? u}
 //     dataset_request {hash s}
 //     bye           {reason? s}
-//   broker -> worker = welcome | heartbeat | batch | dataset
+//     crashed       {signal u, signal_name s, description s, trial? {job s, index u, attempt u}}
+//   broker -> worker = welcome | heartbeat | batch | dataset | crash_ack
 //     welcome       {events s, telemetry s, heartbeat_ms u, heartbeat_liveness u}
 //     batch         {job s, dataset {hash s, source map}, strategy s, cash f, commission f,
 //                    trial_timeout_s f, trials [{index u, attempt u, params map}],
 //                    objective? {metric s, goal s}, top_k? u, trades? bool}
 //     dataset       {hash s, csv s}
+//     crash_ack     {}
 //   events (topic job.<id>)    = progress | trial_event | state
 //     progress      {job s, status s, total u, completed u, failed u, running u, queued u,
 //                    progress f, elapsed_s f, eta_s? f}
@@ -735,12 +738,36 @@ std::string encode_worker(const WorkerMessage& m) {
                                 j["reason"] = str_or_nil(x.reason);
                                 return j;
                               },
+                              [](const Crashed& x) {
+                                json j = envelope("crashed");
+                                j["signal"] = x.signal;
+                                j["signal_name"] = x.signal_name;
+                                j["description"] = x.description;
+                                j["trial"] = x.trial ? json{{"job", x.trial->job},
+                                                            {"index", x.trial->index},
+                                                            {"attempt", x.trial->attempt}}
+                                                     : json();
+                                return j;
+                              },
                           },
                           m));
 }
 
 using WM = WorkerMessage;
-const std::array<Entry<WM>, 7> kWorkerMessages = {
+void read_crashed_trial(Reader& r, std::optional<TrialRef>& out) {
+  out.reset();
+  const json* t = r.map("trial", false);
+  if (!t) return;
+  Reader tr(*t, r.path("trial"));
+  TrialRef ref;
+  read_id(tr, "job", ref.job);
+  tr.u64("index", ref.index);
+  tr.u32("attempt", ref.attempt);
+  r.fail_with(tr.status());
+  if (r.ok()) out = std::move(ref);
+}
+
+const std::array<Entry<WM>, 8> kWorkerMessages = {
     entry<WM, Hello>("hello",
                      [](Reader& r, Hello& m, const std::string&) {
                        read_id(r, "worker", m.worker);
@@ -780,6 +807,14 @@ const std::array<Entry<WM>, 7> kWorkerMessages = {
                      r.str("reason", m.reason, false);
                      return r.status();
                    }),
+    entry<WM, Crashed>("crashed",
+                       [](Reader& r, Crashed& m, const std::string&) {
+                         r.u32("signal", m.signal);
+                         r.str("signal_name", m.signal_name, true, kMaxIdLength);
+                         r.str("description", m.description, true, kMaxStringLength);
+                         read_crashed_trial(r, m.trial);
+                         return r.status();
+                       }),
 };
 
 std::string encode_broker(const BrokerMessage& m) {
@@ -820,6 +855,7 @@ std::string encode_broker(const BrokerMessage& m) {
             j["csv"] = x.csv;
             return j;
           },
+          [](const CrashAck&) { return envelope("crash_ack"); },
       },
       m));
 }
@@ -849,7 +885,7 @@ Status read_batch_trial(const json& map, const std::string& path, BatchTrial& t)
 }
 
 using BM = BrokerMessage;
-const std::array<Entry<BM>, 4> kBrokerMessages = {
+const std::array<Entry<BM>, 5> kBrokerMessages = {
     entry<BM, Welcome>("welcome",
                        [](Reader& r, Welcome& m, const std::string&) {
                          r.str("events", m.events, true, kMaxPathLength);
@@ -885,6 +921,8 @@ const std::array<Entry<BM>, 4> kBrokerMessages = {
                          r.str("csv", m.csv);
                          return r.status();
                        }),
+    entry<BM, CrashAck>("crash_ack",
+                        [](Reader& r, CrashAck&, const std::string&) { return r.status(); }),
 };
 
 // ---- events and telemetry ----
@@ -1087,12 +1125,13 @@ std::string_view type_name(const FrontendReply& m) {
   return k[m.index()];
 }
 std::string_view type_name(const WorkerMessage& m) {
-  static constexpr std::array<std::string_view, 7> k = {
-      "hello", "heartbeat", "credit", "result", "dataset_request", "bye", "results"};
+  static constexpr std::array<std::string_view, 8> k = {
+      "hello", "heartbeat", "credit", "result", "dataset_request", "bye", "results", "crashed"};
   return k[m.index()];
 }
 std::string_view type_name(const BrokerMessage& m) {
-  static constexpr std::array<std::string_view, 4> k = {"welcome", "heartbeat", "batch", "dataset"};
+  static constexpr std::array<std::string_view, 5> k = {"welcome", "heartbeat", "batch", "dataset",
+                                                        "crash_ack"};
   return k[m.index()];
 }
 std::string_view type_name(const Event& m) {

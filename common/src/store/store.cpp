@@ -88,6 +88,12 @@ Status set_pragmas(sqlite::Db& db, const StoreOptions& options) {
       !s.ok()) {
     return s;
   }
+  if (options.max_page_count > 0) {
+    // A PRAGMA takes no bound parameters; the value is a number we format.
+    auto cap = db.prepare("PRAGMA max_page_count = " + std::to_string(options.max_page_count));
+    if (!cap.ok()) return cap.status();
+    if (auto r = cap->step("set max_page_count"); !r.ok()) return r.status();
+  }
   return Status::Ok();
 }
 

@@ -1,0 +1,74 @@
+// Helpers of the fault tests (poison trials, network cut, disk trouble): waits on conditions with
+// deadlines, every trial record of a job, and a look at the broker's database from outside.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <chrono>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "sweep/client.hpp"
+
+namespace sweep::e2e {
+
+inline bool wait_until(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < end) {
+    if (cond()) return true;
+    // A polling interval, not a wait for an outcome.
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return cond();
+}
+
+// Every trial record of a job (pages of 1000).
+inline std::vector<protocol::TrialRecord> all_trials(client::Client& c, const std::string& id) {
+  std::vector<protocol::TrialRecord> out;
+  client::TrialsQuery q;
+  q.limit = 1000;
+  for (;; q.offset += q.limit) {
+    auto page = c.trials(id, q);
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    if (!page.ok()) break;
+    out.insert(out.end(), page->trials.begin(), page->trials.end());
+    if (page->trials.size() < q.limit) break;
+  }
+  return out;
+}
+
+// A second SQLite connection to the broker's database, from this (another) process.
+class OtherConnection {
+ public:
+  explicit OtherConnection(const std::string& path) {
+    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK)
+      throw std::runtime_error("cannot open " + path);
+    sqlite3_busy_timeout(db_, 10'000);
+  }
+  ~OtherConnection() { sqlite3_close(db_); }
+  OtherConnection(const OtherConnection&) = delete;
+  OtherConnection& operator=(const OtherConnection&) = delete;
+  bool exec(const std::string& sql) {
+    return sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK;
+  }
+  // The first column of the first row (-1: none); `arg`, when given, is bound to `?1`.
+  int64_t scalar(const std::string& sql, const std::string& arg = {}) {
+    sqlite3_stmt* st = nullptr;
+    int64_t v = -1;
+    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) == SQLITE_OK &&
+        (arg.empty() || sqlite3_bind_text(st, 1, arg.c_str(), -1, SQLITE_TRANSIENT) == SQLITE_OK) &&
+        sqlite3_step(st) == SQLITE_ROW)
+      v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+}  // namespace sweep::e2e
