@@ -12,6 +12,7 @@ constexpr auto kProgressPeriod = std::chrono::milliseconds(100);  // at most ~10
 constexpr auto kFullProgressPeriod = std::chrono::seconds(1);     // every live job, changed or not
 constexpr int kMaxMessagesPerSocket = 256;
 constexpr uint64_t kLoopBusyTimeoutMs = 1000;
+constexpr int kEventsSendHwm = 1000;  // messages per subscriber, libzmq's default, set on purpose
 // Scans over every lease, worker and job (expiry, silence, stalled finishes) run at most this
 // often, not after every poll: under load the loop turns thousands of times a second.
 constexpr auto kHousekeepingPeriod =
@@ -76,7 +77,15 @@ Status Broker::init() {
       s->set(zmq::sockopt::linger, 0);
     }
     frontend_.set(zmq::sockopt::router_mandatory, 0);
-    backend_.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxMessageBytes));
+    // libzmq refuses a frame over ZMQ_MAXMSGSIZE from its length header, before allocating it,
+    // and closes that peer's connection: the peer gets no reply (docs/LIMITS.md).
+    frontend_.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(config_.limits.max_request_bytes));
+    backend_.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(config_.limits.max_message_bytes));
+    telemetry_.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxTickBytes));
+    events_.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxSubscriptionBytes));
+    // A subscriber that reads slowly or not at all costs at most this many queued events (a few
+    // MB); past it the PUB side drops its events and never blocks the broker.
+    events_.set(zmq::sockopt::sndhwm, kEventsSendHwm);
     telemetry_.set(zmq::sockopt::subscribe, std::string(kTickTopic));
     auto bind = [](zmq::socket_t& s, const std::string& ep) {
       s.bind(ep);

@@ -19,6 +19,7 @@
 
 #include "lease_table.hpp"
 #include "live_job.hpp"
+#include "sweep/limits.hpp"
 #include "sweep/protocol.hpp"
 #include "sweep/store.hpp"
 #include "sweep/strategy_registry.hpp"
@@ -33,6 +34,7 @@ struct BrokerConfig {
   std::vector<std::string> plugins;
   uint32_t heartbeat_ms = 1000;
   uint32_t heartbeat_liveness = 3;
+  Limits limits;  // the operator's limits (docs/LIMITS.md)
   // False only to measure the SQLite writer's cost (cluster_bench): trials are counted and
   // published but not written, so records, heatmaps and resume lack them.
   bool record_trial_rows = true;

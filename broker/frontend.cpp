@@ -6,6 +6,7 @@
 #include "broker.hpp"
 #include "dataset_resolver.hpp"
 #include "records.hpp"
+#include "spec_limits.hpp"
 #include "sweep/topics.hpp"
 
 namespace sweep::broker {
@@ -93,8 +94,11 @@ FrontendReply Broker::handle(const protocol::FrontendRequest& req) {
 }
 
 FrontendReply Broker::on_submit(const protocol::SubmitRequest& r) {
+  const Limits& limits = config_.limits;
+  if (Status s = check_spec_size(r.spec, limits); !s.ok()) return error(r.req, s);
   auto parsed = parse_job_spec(r.spec, r.kind);
   if (!parsed.ok()) return error(r.req, in_spec(parsed.status()));
+  if (Status s = check_spec_strings(*parsed, limits); !s.ok()) return error(r.req, s);
   const StrategyInfo* strategy = registry_.find(parsed->strategy);
   if (!strategy) {
     return error(
@@ -121,9 +125,14 @@ FrontendReply Broker::on_submit(const protocol::SubmitRequest& r) {
     }
   }
 
+  // After the idempotency lookup: a retried submit of an accepted job is answered even when full.
+  if (jobs_.size() >= limits.max_jobs) {
+    return error(r.req, Status::Unavailable("too many live jobs: " + std::to_string(jobs_.size()) +
+                                            ", the limit set by --max-jobs; retry when one ends"));
+  }
   std::optional<TrialPlan> plan;
   if (spec->kind == JobKind::kOptimization) {
-    auto p = make_trial_plan(*spec);
+    auto p = make_trial_plan(*spec, plan_limits(limits));
     if (!p.ok()) return error(r.req, in_spec(p.status()));
     plan = std::move(p).value();
   }

@@ -8,6 +8,7 @@
 
 #include "broker.hpp"
 #include "sweep/endpoints.hpp"
+#include "sweep/limits.hpp"
 
 namespace {
 sweep::broker::Broker* g_broker = nullptr;
@@ -31,6 +32,22 @@ int main(int argc, char** argv) {
   app.add_option("--heartbeat-ms", config.heartbeat_ms, "heartbeat interval")
       ->check(CLI::Range(10u, 600'000u));
   app.add_option("--plugin", config.plugins, "strategy plugin library (repeatable)");
+  // Limits (docs/LIMITS.md): the defaults are also the ceilings; the floors keep ordinary
+  // requests and worker messages possible.
+  auto& l = config.limits;
+  app.add_option("--max-request-bytes", l.max_request_bytes, "largest frontend frame")
+      ->check(CLI::Range(size_t{1024}, sweep::kMaxRequestBytes));
+  app.add_option("--max-message-bytes", l.max_message_bytes, "largest backend (worker) frame")
+      ->check(CLI::Range(size_t{1} << 20, sweep::kMaxMessageBytes));
+  app.add_option("--max-spec-bytes", l.max_spec_bytes, "largest job spec, as compact JSON")
+      ->check(CLI::Range(size_t{256}, sweep::kMaxSpecBytes));
+  app.add_option("--max-trials", l.max_trials, "most trials in one optimization")
+      ->check(CLI::Range(uint64_t{1}, sweep::kMaxTrials));
+  app.add_option("--max-string-length", l.max_string_length,
+                 "longest strategy name, dataset id or choice value (a sha256 id is 64)")
+      ->check(CLI::Range(size_t{64}, sweep::kMaxStringLength));
+  app.add_option("--max-jobs", l.max_jobs, "most live (not terminal) jobs at once")
+      ->check(CLI::Range(size_t{1}, sweep::kMaxJobsCeiling));
   app.add_flag("!--no-trial-rows", config.record_trial_rows,
                "benchmarks only: count trials but write no trial rows to SQLite");
   // Hidden (no group): the fault tests' stand-in for a full disk.

@@ -115,6 +115,12 @@ Result<pr::FrontendReply> Client::request(pr::FrontendRequest message) {
   if (req.empty()) req = impl_->req_prefix + "-" + std::to_string(++impl_->req_counter);
   const std::string frame = pr::encode(message);
   last_error_field_.clear();
+  // A broker closes the connection of a frame over its limit without a reply (docs/LIMITS.md):
+  // say why here rather than time out. A broker may be set lower; that one times out.
+  if (frame.size() > kMaxRequestBytes) {
+    return Status::TooLarge("request: " + std::to_string(frame.size()) +
+                            " bytes, over the frame limit of " + std::to_string(kMaxRequestBytes));
+  }
   milliseconds backoff = options_.backoff;
   const int attempts = 1 + std::max(0, options_.retries);
   for (int attempt = 0; attempt < attempts; ++attempt) {

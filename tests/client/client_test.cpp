@@ -362,6 +362,20 @@ TEST(Client, ARetriedSubmitReusesReqAndIdempotencyKeyOnAFreshSocket) {
   EXPECT_NE(got[0].identity, got[1].identity);  // a new socket, a new peer
 }
 
+TEST(Client, ARequestOverTheFrameLimitIsTooLargeWithoutBeingSent) {
+  FakeBroker broker([](const pr::FrontendRequest& r, int) -> std::optional<pr::FrontendReply> {
+    return pr::AcceptedReply{req_of(r), "job-1", 3, JobState::kQueued};
+  });
+  Client c(broker.endpoint(), fast_options());
+  // A broker would close the connection of such a frame without a reply (docs/LIMITS.md).
+  const std::string huge(kMaxRequestBytes, 'x');
+  Result<pr::AcceptedReply> a = c.submit(JobKind::kBacktest, {{"strategy", huge}});
+  ASSERT_FALSE(a.ok());
+  EXPECT_EQ(a.status().code(), Code::kTooLarge);
+  EXPECT_NE(a.status().message().find("frame limit"), std::string::npos) << a.status().message();
+  EXPECT_TRUE(broker.received().empty());
+}
+
 TEST(Client, AnInvalidEndpointIsBadInput) {
   Client c("not-an-endpoint", fast_options());
   Result<pr::HealthReply> h = c.health();

@@ -7,6 +7,8 @@
 // idempotency key, so a submit is never applied twice. When no attempt is answered the call
 // returns Code::kUnavailable naming the endpoint. An `error` reply becomes a Status with its code
 // and message (the message starts with the field path); the field is kept in last_error_field().
+// A request whose frame is over kMaxRequestBytes is Code::kTooLarge at once, never sent: the broker
+// would close the connection without a reply.
 //
 // Errors are values; nothing here throws. A Client is not thread-safe: use one per thread.
 #pragma once

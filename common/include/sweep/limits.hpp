@@ -39,5 +39,24 @@ inline constexpr uint64_t kDefaultPageLimit = 100;
 inline constexpr size_t kMaxBatchTrials = 1024;           // trials in one backend batch
 inline constexpr size_t kMaxEquityPoints = 100'000;       // downsampled equity curve of one trial
 inline constexpr size_t kMaxTradeListLength = 1'000'000;  // trades sent with one backtest result
+// Inbound frames on the broker's telemetry SUB (ticks) and events XPUB (subscriptions): both are a
+// few hundred bytes at most; anything longer is hostile and libzmq drops the connection.
+inline constexpr size_t kMaxTickBytes = 4096;
+inline constexpr size_t kMaxSubscriptionBytes = 1024;
+
+// --- The broker's run-time limits (docs/LIMITS.md; sweep-broker --max-* flags) ---
+inline constexpr size_t kDefaultMaxJobs = 1000;  // live (non-terminal) jobs at once
+inline constexpr size_t kMaxJobsCeiling = 1'000'000;
+// Each limit an operator may tune. The defaults are the constants above, which are also the
+// ceilings: the codec and the spec parser enforce the constants everywhere (stored specs, clients),
+// so the broker can only be made stricter than them, never laxer.
+struct Limits {
+  size_t max_request_bytes = kMaxRequestBytes;  // one frontend frame (ZMQ_MAXMSGSIZE)
+  size_t max_message_bytes = kMaxMessageBytes;  // one backend frame (ZMQ_MAXMSGSIZE)
+  size_t max_spec_bytes = kMaxSpecBytes;        // a submitted spec, as compact JSON
+  uint64_t max_trials = kMaxTrials;             // trials of one optimization
+  size_t max_string_length = kMaxStringLength;  // strategy name, dataset id, choice values
+  size_t max_jobs = kDefaultMaxJobs;            // live jobs; more submits: unavailable
+};
 
 }  // namespace sweep
