@@ -19,10 +19,12 @@
 
 #include "lease_table.hpp"
 #include "live_job.hpp"
+#include "sweep/curve_keys.hpp"
 #include "sweep/protocol.hpp"
 #include "sweep/store.hpp"
 #include "sweep/strategy_registry.hpp"
 #include "worker_session.hpp"
+#include "zap_handler.hpp"
 
 namespace sweep::broker {
 
@@ -36,6 +38,10 @@ struct BrokerConfig {
   // False only to measure the SQLite writer's cost (cluster_bench): trials are counted and
   // published but not written, so records, heatmaps and resume lack them.
   bool record_trial_rows = true;
+  // CURVE on every socket with this key pair (docs/SECURITY.md); nullopt: plain TCP.
+  std::optional<curve::KeyPair> curve;
+  // Checked by a ZAP handler when CURVE is on and a list is given.
+  AllowLists allow;
 };
 
 class Broker {
@@ -104,6 +110,7 @@ class Broker {
 
   BrokerConfig config_;
   zmq::context_t& ctx_;
+  std::unique_ptr<ZapHandler> zap_;  // before the sockets: they are closed first
   zmq::socket_t frontend_, backend_, events_, telemetry_;
   protocol::Endpoints bound_;
   std::atomic<bool> stop_{false};
