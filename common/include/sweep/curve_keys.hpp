@@ -13,8 +13,8 @@
 //
 // An allow-list file holds one public key a line, either bare or as a `public-key = "..."` line
 // (so that `grep public-key worker.pub >> workers.allow` works); blank lines are skipped. A
-// comment is "# ..." at the start of a line or " # ..." after a key: '#' is also a Z85 character,
-// so a '#' glued to what follows at the start of a line is read as (part of) a key.
+// comment starts with '#' at the start of a line or after a blank ('#' is a Z85 character too,
+// but never the first of a key).
 #pragma once
 
 #include <optional>

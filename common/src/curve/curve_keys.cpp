@@ -57,11 +57,12 @@ std::optional<KeyLine> parse_key_line(std::string_view line) {
   return KeyLine{tag, value};
 }
 
-// The line without its comment. Z85 itself has '#', and a key may start with one, so a comment
-// is a '#' followed by a blank (or alone) at the start, or a '#' after a blank.
+// The line without its comment: from a '#' at its start or after a blank. Z85 has '#' too, but
+// never as the first of a 5-character group (it would encode more than 32 bits), so no key
+// starts with one.
 std::string_view strip_comment(std::string_view line) {
   line = trim(line);
-  if (line == "#" || line.starts_with("# ") || line.starts_with("#\t")) return {};
+  if (line.starts_with('#')) return {};
   for (size_t i = 1; i < line.size(); ++i) {
     if (line[i] == '#' && (line[i - 1] == ' ' || line[i - 1] == '\t'))
       return trim(line.substr(0, i));
