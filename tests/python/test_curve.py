@@ -2,6 +2,7 @@
 (docs/SECURITY.md): keys from `sweep keygen`, the broker with --curve-key and allow-lists."""
 
 import os
+import select
 import subprocess
 import sys
 import tempfile
@@ -20,7 +21,7 @@ EPHEMERAL = "tcp://127.0.0.1:*"
 
 def keygen(prefix):
     subprocess.run([os.path.join(BIN, "sweep"), "keygen", "--out", prefix], check=True,
-                   stdout=subprocess.DEVNULL)
+                   stdout=subprocess.DEVNULL, timeout=30)
     with open(prefix + ".pub") as f:
         return next(line for line in f if "public-key" in line)
 
@@ -45,7 +46,8 @@ def secured():
          "--allow-clients", os.path.join(d, "clients.allow"),
          "--allow-workers", os.path.join(d, "workers.allow")],
         stdout=subprocess.PIPE, stderr=log, text=True)
-    line = broker.stdout.readline()
+    ready, _, _ = select.select([broker.stdout], [], [], 30)  # a deadline, not a sleep
+    line = broker.stdout.readline() if ready else ""
     if not line.startswith("sweep-broker ready "):
         broker.kill()
         log.seek(0)
@@ -55,7 +57,7 @@ def secured():
         [os.path.join(BIN, "sweep-worker"), "--broker", eps["backend"], "--slots", "2",
          "--curve-server-key", os.path.join(d, "broker.pub"),
          "--curve-key", os.path.join(d, "worker.key")],
-        stderr=subprocess.DEVNULL)
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         yield d, eps["frontend"], log
     finally:
