@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "sweep/curve_socket.hpp"
 #include "sweep/topics.hpp"
 
 namespace sweep::broker {
@@ -72,9 +73,20 @@ Status Broker::init() {
   if (!writer.ok()) return writer.status();
   writer_ = std::move(writer).value();
 
+  if (config_.curve && (config_.allow.clients || config_.allow.workers)) {
+    auto zap = ZapHandler::start(ctx_, config_.allow);
+    if (!zap.ok()) return zap.status();
+    zap_ = std::move(zap).value();
+  }
   try {
     for (auto* s : {&frontend_, &backend_, &events_, &telemetry_}) {
       s->set(zmq::sockopt::linger, 0);
+    }
+    if (config_.curve) {
+      curve::make_server(frontend_, *config_.curve, kZapFrontend);
+      curve::make_server(backend_, *config_.curve, kZapBackend);
+      curve::make_server(events_, *config_.curve, kZapEvents);
+      curve::make_server(telemetry_, *config_.curve, kZapTelemetry);
     }
     frontend_.set(zmq::sockopt::router_mandatory, 0);
     // libzmq refuses a frame over ZMQ_MAXMSGSIZE from its length header, before allocating it,

@@ -19,11 +19,13 @@
 
 #include "lease_table.hpp"
 #include "live_job.hpp"
+#include "sweep/curve_keys.hpp"
 #include "sweep/limits.hpp"
 #include "sweep/protocol.hpp"
 #include "sweep/store.hpp"
 #include "sweep/strategy_registry.hpp"
 #include "worker_session.hpp"
+#include "zap_handler.hpp"
 
 namespace sweep::broker {
 
@@ -40,6 +42,10 @@ struct BrokerConfig {
   bool record_trial_rows = true;
   // Tests only (--max-db-pages): caps the database's size, as a full disk would.
   uint64_t max_db_pages = 0;
+  // CURVE on every socket with this key pair (docs/SECURITY.md); nullopt: plain TCP.
+  std::optional<curve::KeyPair> curve;
+  // Checked by a ZAP handler when CURVE is on and a list is given.
+  AllowLists allow;
 };
 
 class Broker {
@@ -111,6 +117,7 @@ class Broker {
 
   BrokerConfig config_;
   zmq::context_t& ctx_;
+  std::unique_ptr<ZapHandler> zap_;  // before the sockets: they are closed first
   zmq::socket_t frontend_, backend_, events_, telemetry_;
   protocol::Endpoints bound_;
   std::atomic<bool> stop_{false};

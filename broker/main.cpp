@@ -3,10 +3,13 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <optional>
+#include <set>
 
 #include <CLI/CLI.hpp>
 
 #include "broker.hpp"
+#include "sweep/curve_keys.hpp"
 #include "sweep/endpoints.hpp"
 #include "sweep/limits.hpp"
 
@@ -14,6 +17,31 @@ namespace {
 sweep::broker::Broker* g_broker = nullptr;
 extern "C" void on_signal(int) {
   if (g_broker) g_broker->stop();
+}
+
+struct CurveFiles {
+  std::string key, allow_clients, allow_workers;
+};
+
+// The key pair and allow-lists named on the command line, into `config`.
+sweep::Status load_curve(const CurveFiles& files, sweep::broker::BrokerConfig& config) {
+  if (files.key.empty()) {
+    if (!files.allow_clients.empty() || !files.allow_workers.empty())
+      return sweep::Status::BadRequest("--allow-clients/--allow-workers need --curve-key");
+    return sweep::Status::Ok();
+  }
+  auto pair = sweep::curve::load_key_pair(files.key);
+  if (!pair.ok()) return pair.status();
+  config.curve = std::move(pair).value();
+  auto load = [](const std::string& path, std::optional<std::set<std::string>>& into) {
+    if (path.empty()) return sweep::Status::Ok();
+    auto keys = sweep::curve::load_allow_list(path);
+    if (!keys.ok()) return keys.status();
+    into.emplace(keys->begin(), keys->end());
+    return sweep::Status::Ok();
+  };
+  if (auto s = load(files.allow_clients, config.allow.clients); !s.ok()) return s;
+  return load(files.allow_workers, config.allow.workers);
 }
 }  // namespace
 
@@ -48,6 +76,13 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(size_t{64}, sweep::kMaxStringLength));
   app.add_option("--max-jobs", l.max_jobs, "most live (not terminal) jobs at once")
       ->check(CLI::Range(size_t{1}, sweep::kMaxJobsCeiling));
+  CurveFiles curve;
+  app.add_option("--curve-key", curve.key,
+                 "CURVE key pair file (sweep keygen): encrypt and authenticate every socket");
+  app.add_option("--allow-clients", curve.allow_clients,
+                 "File of client public keys allowed on the frontend (default: any key)");
+  app.add_option("--allow-workers", curve.allow_workers,
+                 "File of worker public keys allowed on the backend (default: any key)");
   app.add_flag("!--no-trial-rows", config.record_trial_rows,
                "benchmarks only: count trials but write no trial rows to SQLite");
   // Hidden (no group): the fault tests' stand-in for a full disk.
@@ -60,6 +95,10 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
 
+  if (sweep::Status s = load_curve(curve, config); !s.ok()) {
+    std::cerr << "sweep-broker: " << s.ToString() << "\n";
+    return 2;
+  }
   zmq::context_t ctx;
   auto broker = sweep::broker::Broker::create(config, ctx);
   if (!broker.ok()) {
@@ -71,7 +110,8 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, on_signal);
   const auto& ep = (*broker)->endpoints();
   std::cout << "sweep-broker ready frontend=" << ep.frontend << " backend=" << ep.backend
-            << " events=" << ep.events << " telemetry=" << ep.telemetry << std::endl;
+            << " events=" << ep.events << " telemetry=" << ep.telemetry
+            << (config.curve ? " curve=on" : "") << std::endl;
   (*broker)->run();
   g_broker = nullptr;
   return 0;

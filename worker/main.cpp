@@ -1,4 +1,5 @@
 // sweep-worker --broker BACKEND-EP [--slots N] [--plugin PATH]... [--name NAME] [--heartbeat-ms N]
+//   [--curve-server-key BROKER.pub --curve-key WORKER.key]
 // Connects to the broker's backend and runs the trials it is given until SIGINT/SIGTERM.
 #include <csignal>
 #include <cstdio>
@@ -8,6 +9,7 @@
 
 #include "crash_signals.hpp"
 #include "session.hpp"
+#include "sweep/curve_keys.hpp"
 #include "sweep/strategy_registry.hpp"
 
 namespace {
@@ -42,11 +44,22 @@ int main(int argc, char** argv) {
   app.add_option("--heartbeat-ms", options.heartbeat_ms,
                  "Heartbeat interval until the broker's welcome sets it")
       ->check(CLI::Range(1u, 3'600'000u));
+  std::string curve_server_key, curve_key;
+  app.add_option("--curve-server-key", curve_server_key,
+                 "The broker's CURVE public key file (its .pub); needs --curve-key");
+  app.add_option("--curve-key", curve_key, "This worker's CURVE key pair file (sweep keygen)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return e.get_exit_code() == 0 ? app.exit(e) : (app.exit(e), 2);
   }
+
+  auto keys = sweep::curve::load_client_keys(curve_server_key, curve_key);
+  if (!keys.ok()) {
+    std::fprintf(stderr, "sweep-worker: %s\n", keys.status().ToString().c_str());
+    return 2;
+  }
+  options.curve = std::move(keys).value();
 
   sweep::StrategyRegistry registry = sweep::StrategyRegistry::WithBuiltins();
   for (const std::string& path : plugins) {

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "crash_signals.hpp"
+#include "sweep/curve_socket.hpp"
 #include "sweep/signal_names.hpp"
 #include "sweep/topics.hpp"
 
@@ -69,15 +70,20 @@ void WorkerSession::connect_backend() {
   dealer_.emplace(ctx_, zmq::socket_type::dealer);
   dealer_->set(zmq::sockopt::linger, 0);
   dealer_->set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxMessageBytes));
+  if (options_.curve) curve::make_client(*dealer_, *options_.curve);
   const std::string monitor_ep = "inproc://sweep-worker-monitor-" +
                                  std::to_string(reinterpret_cast<uintptr_t>(this)) + "-" +
                                  std::to_string(++monitors_);
-  if (zmq_socket_monitor(dealer_->handle(), monitor_ep.c_str(), ZMQ_EVENT_DISCONNECTED) == 0) {
+  constexpr int kEvents = ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+                          ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                          ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL;
+  if (zmq_socket_monitor(dealer_->handle(), monitor_ep.c_str(), kEvents) == 0) {
     monitor_.emplace(ctx_, zmq::socket_type::pair);
     monitor_->set(zmq::sockopt::linger, 0);
     monitor_->connect(monitor_ep);
   }
   dealer_->connect(options_.broker);
+  handshake_failed_ = false;
   state_ = State::kGreeting;
   last_heard_ = Clock::now();
   send(hello_);
@@ -90,6 +96,7 @@ void WorkerSession::connect_side_sockets(const protocol::Welcome& w) {
       sub_.emplace(ctx_, zmq::socket_type::sub);
       sub_->set(zmq::sockopt::linger, 0);
       sub_->set(zmq::sockopt::subscribe, kCancelPrefix);
+      if (options_.curve) curve::make_client(*sub_, *options_.curve);
       sub_->connect(w.events);
     }
     events_ep_ = w.events;
@@ -99,6 +106,7 @@ void WorkerSession::connect_side_sockets(const protocol::Welcome& w) {
     if (!w.telemetry.empty()) {
       pub_.emplace(ctx_, zmq::socket_type::pub);
       pub_->set(zmq::sockopt::linger, 0);
+      if (options_.curve) curve::make_client(*pub_, *options_.curve);
       pub_->connect(w.telemetry);
     }
     telemetry_ep_ = w.telemetry;
@@ -209,7 +217,7 @@ void WorkerSession::on_backend_readable() {
 }
 
 void WorkerSession::on_monitor_readable() {
-  bool lost = false;
+  bool lost = false, refused = false, failed = false;
   for (;;) {
     zmq::message_t event, address;
     if (!monitor_->recv(event, zmq::recv_flags::dontwait)) break;
@@ -217,10 +225,28 @@ void WorkerSession::on_monitor_readable() {
     uint16_t id = 0;
     if (event.size() >= sizeof id) std::memcpy(&id, event.data(), sizeof id);
     if (id == ZMQ_EVENT_DISCONNECTED) lost = true;
+    if (id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) refused = true;
+    if (id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL || id == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+      failed = true;
+  }
+  // A handshake that failed fails again at once: instead of reconnecting in a tight loop (and
+  // filling the broker's log), stay disconnected until keepalive() says hello again.
+  if ((refused || failed) && state_ != State::kStopping) {
+    log(refused ? "the broker refused this worker's CURVE key (is its public key in the broker's "
+                  "--allow-workers file?)"
+                : "the handshake with the broker failed (check --curve-server-key/--curve-key: "
+                  "CURVE must be on at both ends, with the broker's public key)");
+    handshake_failed_ = true;
+    try {
+      dealer_->disconnect(options_.broker);
+    } catch (const zmq::error_t&) {
+      // Already disconnected: nothing to stop.
+    }
+    return;
   }
   // The broker went away (a restart, a crash): a new connection, and hello as soon as it is
   // back. Its ROUTER gives the new connection a new identity, so the old session is over anyway.
-  if (lost && state_ != State::kStopping) {
+  if (lost && !handshake_failed_ && state_ != State::kStopping) {
     log("lost the connection to the broker; reconnecting");
     connect_backend();
   }

@@ -29,6 +29,7 @@
 #include "equity_filter.hpp"
 #include "outbox.hpp"
 #include "slot_pool.hpp"
+#include "sweep/curve_keys.hpp"
 #include "sweep/protocol.hpp"
 #include "sweep/strategy_registry.hpp"
 #include "trial_exec.hpp"
@@ -47,6 +48,8 @@ struct WorkerOptions {
   uint32_t heartbeat_liveness = 3;
   size_t dataset_cache_entries = 4;
   std::chrono::milliseconds shutdown_grace{10'000};  // wait for cancelled trials to end
+  // CURVE on the backend, events and telemetry connections (docs/SECURITY.md); nullopt: plain.
+  std::optional<curve::ClientKeys> curve;
 };
 
 class WorkerSession {
@@ -113,6 +116,8 @@ class WorkerSession {
   // rather than after the heartbeat liveness has run out.
   std::optional<zmq::socket_t> monitor_;
   uint64_t monitors_ = 0;
+  // The CURVE handshake failed (refused key, wrong server key): wait for keepalive() to retry.
+  bool handshake_failed_ = false;
   std::string events_ep_, telemetry_ep_;
   State state_ = State::kGreeting;
   uint32_t heartbeat_ms_;

@@ -18,17 +18,31 @@ void add_broker_options(CLI::App* cmd, BrokerArgs& a, bool json_flag) {
   cmd->add_option("--timeout", a.timeout_ms, "Milliseconds to wait for each reply attempt")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--curve-server-key", a.curve_server_key,
+                  "The broker's CURVE public key file; needs --curve-key")
+      ->envname("SWEEP_CURVE_SERVER_KEY");
+  cmd->add_option("--curve-key", a.curve_key, "This client's CURVE key pair file (sweep keygen)")
+      ->envname("SWEEP_CURVE_KEY");
   if (json_flag) cmd->add_flag("--json", a.json, "Print the reply as JSON");
 }
 
-std::unique_ptr<client::Client> make_client(const BrokerArgs& a) {
+Result<std::unique_ptr<client::Client>> make_client(const BrokerArgs& a) {
   client::ClientOptions o;
   o.timeout = std::chrono::milliseconds(a.timeout_ms);
+  auto keys = curve::load_client_keys(a.curve_server_key, a.curve_key);
+  if (!keys.ok()) return Status::BadRequest(keys.status().message());
+  o.curve = std::move(keys).value();
   return std::make_unique<client::Client>(a.broker, o);
 }
 
 int fail(const Status& s) {
-  print_error(s);
+  if (s.code() == Code::kUnavailable && s.message().starts_with("no reply from broker")) {
+    print_error(Status(s.code(), s.message() +
+                                     " (if the broker uses CURVE, check --curve-server-key/"
+                                     "--curve-key and its allow-list)"));
+  } else {
+    print_error(s);
+  }
   return exit_code_for(s);
 }
 

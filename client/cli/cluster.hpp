@@ -16,13 +16,17 @@ struct BrokerArgs {
   std::string broker;     // --broker, else $SWEEP_BROKER, else the default frontend
   int timeout_ms = 3000;  // per attempt
   bool json = false;
+  std::string curve_server_key;  // --curve-server-key, else $SWEEP_CURVE_SERVER_KEY
+  std::string curve_key;         // --curve-key, else $SWEEP_CURVE_KEY
 };
 
-// Registers --broker, --timeout and (when `json_flag`) --json.
+// Registers --broker, --timeout, the CURVE key files and (when `json_flag`) --json.
 void add_broker_options(CLI::App* cmd, BrokerArgs& args, bool json_flag = true);
-std::unique_ptr<client::Client> make_client(const BrokerArgs& args);
+// Fails (bad input) when a CURVE key file cannot be read or only one of the two is given.
+Result<std::unique_ptr<client::Client>> make_client(const BrokerArgs& args);
 
-// Prints the error (one line on stderr) and returns its exit status.
+// Prints the error (one line on stderr) and returns its exit status. A broker that never answered
+// may be one that refuses this client's keys: the message says so.
 int fail(const Status& s);
 
 // "2026-11-26 11:05:03Z", "-" when absent.

@@ -17,5 +17,6 @@ void add_submit_command(CLI::App& app, int& exit_code);
 void add_watch_command(CLI::App& app, int& exit_code);
 void add_query_commands(CLI::App& app, int& exit_code);
 void add_up_command(CLI::App& app, int& exit_code);
+void add_keygen_command(CLI::App& app, int& exit_code);
 
 }  // namespace sweep::cli

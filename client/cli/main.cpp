@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   sweep::cli::add_watch_command(app, exit_code);
   sweep::cli::add_query_commands(app, exit_code);
   sweep::cli::add_up_command(app, exit_code);
+  sweep::cli::add_keygen_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -61,7 +61,9 @@ void print_trial_metrics(const pr::TrialRecord& t) {
 }
 
 int run_status(const IdArgs& a) {
-  auto c = make_client(a.broker);
+  auto made = make_client(a.broker);
+  if (!made.ok()) return fail(made.status());
+  auto& c = *made;
   Result<pr::StatusReply> s = c->status(a.id);
   if (!s.ok()) return fail(s.status());
   if (a.broker.json) return print_json(client::json_of(*s)), kExitOk;
@@ -75,7 +77,9 @@ int run_status(const IdArgs& a) {
 }
 
 int run_cancel(const IdArgs& a) {
-  auto c = make_client(a.broker);
+  auto made = make_client(a.broker);
+  if (!made.ok()) return fail(made.status());
+  auto& c = *made;
   Result<pr::StatusReply> s = c->cancel(a.id);
   if (!s.ok()) return fail(s.status());
   if (a.broker.json) return print_json(client::json_of(*s)), kExitOk;
@@ -84,7 +88,9 @@ int run_cancel(const IdArgs& a) {
 }
 
 int run_show(const IdArgs& a) {
-  auto c = make_client(a.broker);
+  auto made = make_client(a.broker);
+  if (!made.ok()) return fail(made.status());
+  auto& c = *made;
   Result<pr::JobRecord> j = c->get(a.id);
   if (!j.ok()) return fail(j.status());
   if (a.broker.json) return print_json(client::json_of(*j)), kExitOk;
@@ -186,7 +192,9 @@ int run_trials(const TrialsArgs& a) {
   if (a.order == "desc") q.order = pr::SortOrder::kDesc;
   q.limit = a.limit;
   q.offset = a.offset;
-  auto c = make_client(a.broker);
+  auto made = make_client(a.broker);
+  if (!made.ok()) return fail(made.status());
+  auto& c = *made;
   Result<pr::TrialsPage> p = c->trials(a.id, q);
   if (!p.ok()) return fail(p.status());
   if (a.broker.json) return print_json(client::json_of(*p)), kExitOk;
@@ -214,7 +222,9 @@ int run_list(const ListArgs& a) {
   }
   q.limit = a.limit;
   q.offset = a.offset;
-  auto c = make_client(a.broker);
+  auto made = make_client(a.broker);
+  if (!made.ok()) return fail(made.status());
+  auto& c = *made;
   Result<pr::JobsPage> p = c->list(q);
   if (!p.ok()) return fail(p.status());
   if (a.broker.json) return print_json(client::json_of(*p)), kExitOk;
@@ -230,7 +240,9 @@ int run_list(const ListArgs& a) {
 }
 
 int run_health(const BrokerArgs& a) {
-  auto c = make_client(a);
+  auto made = make_client(a);
+  if (!made.ok()) return fail(made.status());
+  auto& c = *made;
   Result<pr::HealthReply> h = c->health();
   if (!h.ok()) return fail(h.status());
   if (a.json) return print_json(client::json_of(*h)), kExitOk;

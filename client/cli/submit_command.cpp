@@ -165,7 +165,9 @@ struct SubmitArgs {
 int run_submit(const SubmitArgs& a, JobKind kind) {
   Result<nlohmann::json> spec = spec_from_args(a.job, kind);
   if (!spec.ok()) return fail(spec.status());
-  auto c = make_client(a.broker);
+  auto made = make_client(a.broker);
+  if (!made.ok()) return fail(made.status());
+  auto& c = *made;
   Result<pr::AcceptedReply> acc = c->submit(kind, *spec);
   if (!acc.ok()) return fail(acc.status());
   if (a.broker.json) {
@@ -213,7 +215,7 @@ void add_watch_command(CLI::App& app, int& exit_code) {
   add_broker_options(cmd, a->broker);
   cmd->callback([a, &exit_code] {
     auto c = make_client(a->broker);
-    exit_code = watch_job(*c, a->id, a->broker.json);
+    exit_code = c.ok() ? watch_job(**c, a->id, a->broker.json) : fail(c.status());
   });
 }
 

@@ -47,7 +47,7 @@ struct Context {
         pool(config.broker, config.client),
         registry(std::move(r)),
         datasets(config.db, config.data_dirs),
-        feed(config.broker) {}
+        feed(config.broker, config.client.curve) {}
 
   GatewayConfig config;
   ClientPool pool;

@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 
 #include "gateway.hpp"
+#include "sweep/curve_keys.hpp"
 #include "sweep/endpoints.hpp"
 
 namespace {
@@ -59,6 +60,14 @@ int main(int argc, char** argv) {
   app.add_option("--timeout-ms", timeout_ms, "per attempt of a broker request (one retry)")
       ->capture_default_str()
       ->check(CLI::Range(50, 600'000));
+  std::string curve_server_key, curve_key;
+  app.add_option("--curve-server-key", curve_server_key,
+                 "the broker's CURVE public key file; needs --curve-key (or "
+                 "$SWEEP_CURVE_SERVER_KEY)")
+      ->envname("SWEEP_CURVE_SERVER_KEY");
+  app.add_option("--curve-key", curve_key,
+                 "the gateway's CURVE key pair file, from sweep keygen (or $SWEEP_CURVE_KEY)")
+      ->envname("SWEEP_CURVE_KEY");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -68,6 +77,12 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "sweep-gateway: --listen: '%s' is not HOST:PORT\n", listen.c_str());
     return 2;
   }
+  auto keys = sweep::curve::load_client_keys(curve_server_key, curve_key);
+  if (!keys.ok()) {
+    std::fprintf(stderr, "sweep-gateway: %s\n", keys.status().message().c_str());
+    return 2;
+  }
+  config.client.curve = std::move(keys).value();
   config.client.timeout = std::chrono::milliseconds(timeout_ms);
   config.client.retries = 1;
   config.client.backoff = std::chrono::milliseconds(100);

@@ -8,6 +8,7 @@
 #include <zmq_addon.hpp>
 
 #include "sweep/client.hpp"
+#include "sweep/curve_socket.hpp"
 #include "sweep/protocol.hpp"
 #include "sweep/topics.hpp"
 
@@ -19,8 +20,8 @@ constexpr auto kRediscover = std::chrono::seconds(3);
 constexpr std::chrono::milliseconds kPollSlice{200};
 }  // namespace
 
-TrialFeed::TrialFeed(std::string frontend)
-    : frontend_(std::move(frontend)), thread_([this] { run(); }) {}
+TrialFeed::TrialFeed(std::string frontend, std::optional<curve::ClientKeys> curve)
+    : frontend_(std::move(frontend)), curve_(std::move(curve)), thread_([this] { run(); }) {}
 
 TrialFeed::~TrialFeed() {
   stop_ = true;
@@ -44,6 +45,7 @@ void TrialFeed::run() {
   client::ClientOptions options;
   options.timeout = std::chrono::milliseconds(500);  // also bounds how long shutdown waits
   options.retries = 0;
+  options.curve = curve_;
   client::Client health_client(frontend_, options);
   zmq::context_t ctx;
   std::unique_ptr<zmq::socket_t> sub;
@@ -62,6 +64,7 @@ void TrialFeed::run() {
             sub = std::make_unique<zmq::socket_t>(ctx, zmq::socket_type::sub);
             sub->set(zmq::sockopt::linger, 0);
             sub->set(zmq::sockopt::subscribe, std::string(kJobPrefix));
+            if (curve_) curve::make_client(*sub, *curve_);
             sub->connect(events);
             endpoint = events;
           } catch (const zmq::error_t&) {

@@ -12,8 +12,11 @@
 #include <atomic>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
+
+#include "sweep/curve_keys.hpp"
 
 namespace sweep::gateway {
 
@@ -29,7 +32,9 @@ class TrialFeed {
     bool connected = false;  // subscribed to a broker's events now
   };
 
-  explicit TrialFeed(std::string frontend);
+  // `curve`: the keys of the gateway's client connections, for its health requests and its
+  // events subscription alike.
+  explicit TrialFeed(std::string frontend, std::optional<curve::ClientKeys> curve = {});
   ~TrialFeed();  // stops and joins the thread
   TrialFeed(const TrialFeed&) = delete;
   TrialFeed& operator=(const TrialFeed&) = delete;
@@ -41,6 +46,7 @@ class TrialFeed {
   void run();
 
   std::string frontend_;
+  std::optional<curve::ClientKeys> curve_;
   std::atomic<bool> stop_{false};
   mutable std::mutex mu_;
   Snapshot snap_;

@@ -8,6 +8,7 @@
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
+#include "sweep/curve_socket.hpp"
 #include "sweep/topics.hpp"
 
 namespace sweep::client {
@@ -60,11 +61,14 @@ struct Client::Impl {
   // timeout (the socket is then dropped).
   Result<std::optional<pr::FrontendReply>> exchange(const std::string& endpoint,
                                                     const std::string& frame,
-                                                    const std::string& req, milliseconds timeout) {
+                                                    const std::string& req,
+                                                    const ClientOptions& options) {
+    const milliseconds timeout = options.timeout;
     try {
       if (!dealer) {
         dealer = std::make_unique<zmq::socket_t>(context, zmq::socket_type::dealer);
         dealer->set(zmq::sockopt::linger, 0);
+        if (options.curve) curve::make_client(*dealer, *options.curve);
         dealer->connect(endpoint);
       }
       if (!dealer->send(zmq::buffer(frame), zmq::send_flags::dontwait)) {
@@ -128,7 +132,7 @@ Result<pr::FrontendReply> Client::request(pr::FrontendRequest message) {
       std::this_thread::sleep_for(backoff);
       backoff *= 2;
     }
-    auto got = impl_->exchange(frontend_, frame, req, options_.timeout);
+    auto got = impl_->exchange(frontend_, frame, req, options_);
     if (!got.ok()) return got.status();
     if (!got.value()) continue;
     pr::FrontendReply reply = std::move(*got.value());
@@ -218,6 +222,7 @@ Result<pr::StatusReply> Client::subscribe(const std::string& id,
     zmq::socket_t sub(impl_->context, zmq::socket_type::sub);
     sub.set(zmq::sockopt::linger, 0);
     sub.set(zmq::sockopt::subscribe, job_topic(id));
+    if (options_.curve) curve::make_client(sub, *options_.curve);
     sub.connect(events);
     // Subscribed first, asked second: nothing between the answer and the first event is missed.
     Clock::time_point next_poll = Clock::now();

@@ -38,6 +38,23 @@ def _unpack(data):
     return msgpack.unpackb(data, raw=False, strict_map_key=False)
 
 
+def _load_curve(server_key_file, key_file):
+    """(server public, own public, own secret) as Z85 bytes, or None for plain TCP."""
+    if server_key_file is None and key_file is None:
+        return None
+    if server_key_file is None or key_file is None:
+        raise ValueError("CURVE needs both curve_server_key (the broker's .pub file) and "
+                         "curve_key (this client's .key file)")
+    import zmq.auth  # our key files are ZeroMQ zcert files
+    server, _ = zmq.auth.load_certificate(server_key_file)
+    public, secret = zmq.auth.load_certificate(key_file)
+    if server is None:
+        raise ValueError(f"{server_key_file}: no public-key line")
+    if public is None or secret is None:
+        raise ValueError(f"{key_file}: needs public-key and secret-key lines (a .key file)")
+    return server, public, secret
+
+
 class Client:
     """Request/reply client over a DEALER socket with lazy-pirate retries.
 
@@ -45,10 +62,15 @@ class Client:
     submit keeps its idempotency key) on a fresh socket, up to `retries` times.
     """
 
-    def __init__(self, endpoint, timeout_s=5, retries=3, context=None):
+    def __init__(self, endpoint, timeout_s=5, retries=3, context=None,
+                 curve_server_key=None, curve_key=None):
+        """`curve_server_key` (the broker's .pub file) and `curve_key` (this client's .key file,
+        from `sweep keygen`) turn on CURVE, both or neither (docs/SECURITY.md). A broker that
+        refuses the key never answers: requests end as SweepError("unavailable")."""
         self.endpoint = endpoint
         self.timeout_s = float(timeout_s)
         self.retries = int(retries)
+        self._curve = _load_curve(curve_server_key, curve_key)
         self._ctx = context or zmq.Context.instance()
         self._sock = None
         self._prefix = f"py-{os.getpid()}-{uuid.uuid4().hex[:8]}"
@@ -62,7 +84,15 @@ class Client:
             self._sock.close(linger=0)
         self._sock = self._ctx.socket(zmq.DEALER)
         self._sock.setsockopt(zmq.LINGER, 0)
+        self._secure(self._sock)
         self._sock.connect(self.endpoint)
+
+    def _secure(self, sock):
+        if self._curve is not None:
+            server, public, secret = self._curve
+            sock.curve_serverkey = server
+            sock.curve_publickey = public
+            sock.curve_secretkey = secret
 
     def close(self):
         if self._sock is not None:
@@ -168,6 +198,7 @@ class Client:
         sub = self._ctx.socket(zmq.SUB)
         sub.setsockopt(zmq.LINGER, 0)
         sub.setsockopt(zmq.SUBSCRIBE, f"job.{id}".encode())
+        self._secure(sub)
         sub.connect(events_ep)
         try:
             deadline = time.monotonic() + timeout_s

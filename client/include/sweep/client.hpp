@@ -21,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sweep/curve_keys.hpp"
 #include "sweep/job_spec.hpp"
 #include "sweep/job_state.hpp"
 #include "sweep/protocol.hpp"
@@ -32,6 +33,10 @@ struct ClientOptions {
   std::chrono::milliseconds timeout{3000};  // per attempt
   int retries = 2;                          // attempts after the first
   std::chrono::milliseconds backoff{100};   // before the first retry; doubles after each
+  // CURVE on the frontend and events connections (docs/SECURITY.md); nullopt: plain TCP. A
+  // broker that refuses the key (or a wrong server key) never answers: requests end as
+  // Code::kUnavailable after the retries, like an unreachable broker.
+  std::optional<curve::ClientKeys> curve;
 };
 
 struct TrialsQuery {
