@@ -41,6 +41,14 @@ constexpr int kFrontendThreads = 3;
 // a few MB; 100 MB fails on a leak or an unbounded queue (1000 queued 1 MB requests) without
 // failing on allocator noise.
 constexpr uint64_t kRssGrowthBoundKib = 100 * 1024;
+// Under AddressSanitizer freed memory waits in its quarantine (256 MB by default) and every
+// allocation carries redzones and shadow: the broker's RSS then measures ASan, not the broker
+// (the storm took it from 60 to 320 MB). The bound is checked in the plain build.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kRssIsTheBrokers = false;
+#else
+constexpr bool kRssIsTheBrokers = true;
+#endif
 
 const std::string kMegabyte(1'000'000, 'x');
 
@@ -502,8 +510,10 @@ TEST(HostileClients, StormOnEverySocketWhileAJobRuns) {
   ::testing::Test::RecordProperty("status_p99_ms", std::to_string(status.p99_ms));
   ::testing::Test::RecordProperty("rss_before_kib", std::to_string(rss_before));
   ::testing::Test::RecordProperty("rss_after_storm_kib", std::to_string(rss_after_storm));
-  EXPECT_LT(rss_after_storm, rss_before + kRssGrowthBoundKib);
-  EXPECT_LT(rss_end, rss_before + kRssGrowthBoundKib);
+  if (kRssIsTheBrokers) {
+    EXPECT_LT(rss_after_storm, rss_before + kRssGrowthBoundKib);
+    EXPECT_LT(rss_end, rss_before + kRssGrowthBoundKib);
+  }
 }
 
 TEST(HostileClients, LimitFlagsAreValidated) {
