@@ -97,11 +97,13 @@ class CurveE2E : public ::testing::Test {
     cluster_->start_broker();
   }
 
-  // A client holding `own`'s key pair that trusts `server`'s public key.
+  // A client holding `own`'s key pair that trusts `server`'s public key. One expected to be
+  // refused waits 500 ms per attempt; an allowed one 5 s (a submit under TSan can take > 500 ms).
   std::unique_ptr<client::Client> client(const std::string& own,
-                                         const std::string& server = "broker") {
+                                         const std::string& server = "broker",
+                                         std::chrono::milliseconds timeout = 5000ms) {
     client::ClientOptions o;
-    o.timeout = 500ms;
+    o.timeout = timeout;
     o.retries = 1;
     auto k = curve::load_client_keys(keys_.path(server + ".pub"), keys_.path(own + ".key"));
     EXPECT_TRUE(k.ok()) << k.status().ToString();
@@ -204,7 +206,7 @@ TEST_F(CurveE2E, WorkerTelemetryAndCancelTravelOverCurve) {
 }
 
 TEST_F(CurveE2E, AClientNotOnTheListIsRefusedWhileTheAllowedOneIsServed) {
-  auto stranger = client("stranger");
+  auto stranger = client("stranger", "broker", 500ms);
   auto refused = stranger->health();
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), Code::kUnavailable) << refused.status().ToString();
@@ -235,7 +237,7 @@ TEST_F(CurveE2E, AWorkerNotOnTheListNeverGetsTrials) {
 
 TEST_F(CurveE2E, AClientWithTheWrongServerKeyGetsNoReply) {
   // Its own key is allowed, but it expects another server: the handshake cannot complete.
-  auto c = client("client", "stranger");
+  auto c = client("client", "stranger", 500ms);
   auto h = c->health();
   ASSERT_FALSE(h.ok());
   EXPECT_EQ(h.status().code(), Code::kUnavailable) << h.status().ToString();
