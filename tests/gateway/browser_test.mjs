@@ -221,7 +221,9 @@ try {
   await page.goto(`${base}/#/new`);
   await page.locator('#job-form').waitFor();
   await page.selectOption('#dataset', { label: 'Synthetic random walk…' });
-  await page.fill('input[name="synthetic-bars"]', '300000');
+  // ~4,000 trials over 1M bars (about a minute on 2 workers): it must still be running when the
+  // cancel arrives (at 300k bars x 2,000 trials it once finished first and the cancel got 409).
+  await page.fill('input[name="synthetic-bars"]', '1000000');
   await page.selectOption('select[name="mode-fast"]', 'range');
   await page.fill('input[name="start-fast"]', '2');
   await page.fill('input[name="stop-fast"]', '101');
@@ -229,7 +231,7 @@ try {
   await page.selectOption('select[name="mode-slow"]', 'range');
   await page.fill('input[name="start-slow"]', '110');
   await page.fill('input[name="stop-slow"]', '300');
-  await page.fill('input[name="step-slow"]', '10');
+  await page.fill('input[name="step-slow"]', '5');
   await page.click('#submit-btn');
   await page.waitForURL(/#\/optimizations\//);
   await page.locator('#job-status .badge[data-status="running"]').waitFor({ timeout: 60000 });
