@@ -2,13 +2,17 @@
 // SWEEP_FUZZ_DECODER (see CMakeLists.txt). Properties, beyond "no crash, no leak, no UB, no
 // exception": a failed decode is a client error (bad_request, unsupported_version, too_large),
 // never internal; a decoded message re-encodes to bytes that decode again and re-encode to the
-// same bytes (the encoding is a fixed point).
+// same bytes (the encoding is a fixed point); Sweep's own msgpack reader gives the same verdict
+// and the same JSON value as nlohmann::json::from_msgpack on any bytes.
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "../../common/src/protocol/msgpack_io.hpp"
 #include "fuzz_check.hpp"
+#include "sweep/limits.hpp"
 #include "sweep/protocol.hpp"
 
 namespace {
@@ -35,6 +39,37 @@ void check(std::string_view bytes, Decode decode) {
   FUZZ_CHECK(encode(*second) == once, "re-encoding a decoded message changes its bytes");
 }
 
+// Same JSON type and value all the way down; NaN equals NaN.
+bool same(const nlohmann::json& a, const nlohmann::json& b) {
+  if (a.type() != b.type()) return false;
+  if (a.is_number_float() && std::isnan(a.get<double>())) return std::isnan(b.get<double>());
+  if (!a.is_structured()) return a == b;
+  if (a.size() != b.size()) return false;
+  for (auto ia = a.begin(), ib = b.begin(); ia != a.end(); ++ia, ++ib) {
+    if (a.is_object() && ia.key() != ib.key()) return false;
+    if (!same(*ia, *ib)) return false;
+  }
+  return true;
+}
+
+void check_reader(std::string_view bytes) {
+  auto ours = detail::read_msgpack(bytes, ~size_t{0});
+  nlohmann::json theirs;
+  try {
+    theirs = nlohmann::json::from_msgpack(bytes.begin(), bytes.end(), /*strict=*/true,
+                                          /*allow_exceptions=*/false);
+  } catch (const std::exception&) {
+    theirs = nlohmann::json(nlohmann::json::value_t::discarded);
+  }
+  if (ours.ok()) {
+    FUZZ_CHECK(!theirs.is_discarded(), "Sweep's reader accepts what nlohmann's refuses");
+    FUZZ_CHECK(same(*ours, theirs), "Sweep's reader and nlohmann's read different values");
+  } else if (ours.status().message().find("deeper than") == std::string::npos) {
+    // (nlohmann has no depth limit; Sweep refuses frames nested over kMaxMessageDepth.)
+    FUZZ_CHECK(theirs.is_discarded(), "Sweep's reader refuses what nlohmann's reads");
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -42,6 +77,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 #if SWEEP_FUZZ_DECODER == 1
   check(bytes, [](std::string_view b) { return decode_frontend_request(b); });
   (void)recover_req(bytes);
+  check_reader(bytes);
 #elif SWEEP_FUZZ_DECODER == 2
   check(bytes, [](std::string_view b) { return decode_frontend_reply(b); });
 #elif SWEEP_FUZZ_DECODER == 3
