@@ -179,7 +179,8 @@ TEST(NetworkCutE2E, AWorkerCutOffIsReplacedRejoinsAndItsLateResultsAreDiscarded)
         return w && w->busy > 0 && st.ok() && st->completed >= 4;
       },
       20s))
-      << "the remote worker never ran a trial";
+      << "the remote worker never ran a trial\n"
+      << remote.stderr_text() << cluster.broker_stderr();
 
   ASSERT_TRUE(ns->set_link(false));
   const auto cut_at = Clock::now();

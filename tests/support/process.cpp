@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -59,7 +60,24 @@ ChildProcess::~ChildProcess() {
     wait(std::chrono::seconds(10));
   }
   if (stdout_fd_ >= 0) close(stdout_fd_);
+  echo_sanitizer_report();
   std::remove(stderr_path_.c_str());
+}
+
+void ChildProcess::echo_sanitizer_report() const {
+  // The stderr file is deleted with the process; a sanitizer report in it (a broker or worker
+  // that a test outlived or did not check) would vanish with it. Copy it to the test's own
+  // stderr, where deploy/run-sanitizers.sh looks for reports.
+  const std::string text = stderr_text();
+  for (const char* marker : {"WARNING: ThreadSanitizer", "ERROR: AddressSanitizer",
+                             "ERROR: LeakSanitizer", "runtime error:"}) {
+    if (text.find(marker) != std::string::npos) {
+      std::cerr << "==== stderr of child " << path_ << " (pid " << pid_
+                << "), which holds a sanitizer report:\n"
+                << text << "==== end of the stderr of pid " << pid_ << "\n";
+      return;
+    }
+  }
 }
 
 std::optional<std::string> ChildProcess::wait_for_line(const std::string& prefix,

@@ -32,6 +32,8 @@ class ChildProcess {
   std::string stderr_text() const;
 
  private:
+  void echo_sanitizer_report() const;
+
   std::string path_;
   pid_t pid_ = -1;
   int stdout_fd_ = -1;
