@@ -15,6 +15,7 @@
 
 #include "cluster.hpp"
 #include "reliability_support.hpp"
+#include "sanitizers.hpp"
 #include "sweep/client.hpp"
 
 namespace sweep::testing {
@@ -30,6 +31,11 @@ void record(const std::string& key, double value) {
 class Load : public ::testing::Test {
  protected:
   void start(unsigned workers, std::vector<std::string> broker_args = {}) {
+    // Under a sanitizer 50 polling clients, the broker and 2 workers on 2 cores can starve a
+    // worker's heartbeat past 3 x 1 s (TSan: both workers dropped mid-run): the heartbeat
+    // interval scales with the build's slowdown. Liveness itself is tested elsewhere.
+    broker_args.push_back("--heartbeat-ms");
+    broker_args.push_back(std::to_string(1000 * kSlowdown));
     cluster_ = std::make_unique<LocalCluster>(ClusterOptions{std::move(broker_args), {}});
     cluster_->start_broker();
     for (unsigned i = 0; i < workers; ++i) cluster_->add_worker(1);
@@ -87,8 +93,10 @@ TEST_F(Load, FiftyClientsPollStatusWhileTwentyJobsRun) {
   std::vector<std::thread> clients;
   for (int c = 0; c < kClients; ++c) {
     clients.emplace_back([&, c] {
-      // No retries: a request not answered in 5 s counts as an error.
-      client::Client client(cluster_->endpoints().frontend, {5000ms, 0, 100ms});
+      // No retries: a request not answered in 5 s (times the sanitizer's slowdown) counts as an
+      // error.
+      client::Client client(cluster_->endpoints().frontend,
+                            {std::chrono::milliseconds(5000 * kSlowdown), 0, 100ms});
       std::vector<double> mine;
       int my_errors = 0;
       while (!done.load()) {
@@ -105,7 +113,7 @@ TEST_F(Load, FiftyClientsPollStatusWhileTwentyJobsRun) {
   }
   const auto t0 = Clock::now();
   std::vector<protocol::StatusReply> finals;
-  for (const auto& id : jobs) finals.push_back(wait_terminal(id, 60s));
+  for (const auto& id : jobs) finals.push_back(wait_terminal(id, 60s * kSlowdown));
   const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   done = true;
   for (auto& t : clients) t.join();
@@ -220,7 +228,9 @@ bool first_event(zmq::socket_t& s) {
 }
 
 TEST_F(Load, AStalledSubscriberNeverSlowsTheBroker) {
-  constexpr uint64_t kTrials = 100'000;
+  // Three jobs of this many no-op trials; still over 20 times the events high-water mark under a
+  // sanitizer, whose broker runs a few thousand trials a second.
+  constexpr uint64_t kTrials = 100'000 / kSlowdown;
   start(2);
   zmq::context_t ctx;
   auto health = client_->health();
@@ -287,8 +297,9 @@ TEST_F(Load, AStalledSubscriberNeverSlowsTheBroker) {
   record("throughput_ratio", ratio);
   // Against the same job with a subscriber that keeps up (both encode and publish every trial):
   // a broker that waited for the stalled one would stop at its high-water mark and never finish;
-  // 0.7 leaves room for the noise of a shared 2-core machine.
-  EXPECT_GT(ratio, 0.7);
+  // 0.7 leaves room for the noise of a shared 2-core machine. Under TSan (measured 0.66) the
+  // slow reader's thread and the broker's serialise on TSan's shadow memory: 0.5 there.
+  EXPECT_GT(ratio, kSanitized ? 0.5 : 0.7);
   // The queue to each subscriber is bounded by the events high-water mark (1000 messages).
   EXPECT_LT(rss_after, rss_before + 50 * 1024);
 }
