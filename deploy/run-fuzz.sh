@@ -15,10 +15,11 @@ targets=(protocol_frontend_request protocol_frontend_reply protocol_worker_messa
          protocol_broker_message protocol_event protocol_tick job_spec constraint csv)
 [ $# -gt 0 ] && targets=("$@")
 
-# -O1 -g: what libFuzzer recommends; Debug so that assert()s are on too.
+# -O1: what libFuzzer recommends; Debug so that assert()s are on too; -g1: line tables, enough
+# for the stack of a crash.
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=Debug \
-  -DCMAKE_CXX_FLAGS="-O1" -DSWEEP_FUZZ=ON -DSWEEP_BUILD_TESTS=OFF -DSWEEP_BUILD_BENCH=OFF \
-  >/dev/null
+  -DCMAKE_CXX_FLAGS="-O1" -DCMAKE_CXX_FLAGS_DEBUG="-g1" -DSWEEP_FUZZ=ON -DSWEEP_BUILD_TESTS=OFF \
+  -DSWEEP_BUILD_BENCH=OFF >/dev/null
 ninja -C "$build_dir" -j"${SWEEP_JOBS:-$(nproc)}" sweep_fuzzers
 
 mkdir -p "$build_dir/artifacts"
