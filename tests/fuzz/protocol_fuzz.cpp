@@ -4,13 +4,13 @@
 // never internal; a decoded message re-encodes to bytes that decode again and re-encode to the
 // same bytes (the encoding is a fixed point); Sweep's own msgpack reader gives the same verdict
 // and the same JSON value as nlohmann::json::from_msgpack on any bytes.
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "../../common/src/protocol/msgpack_io.hpp"
+#include "../support/json_same.hpp"
 #include "fuzz_check.hpp"
 #include "sweep/limits.hpp"
 #include "sweep/protocol.hpp"
@@ -39,21 +39,8 @@ void check(std::string_view bytes, Decode decode) {
   FUZZ_CHECK(encode(*second) == once, "re-encoding a decoded message changes its bytes");
 }
 
-// Same JSON type and value all the way down; NaN equals NaN.
-bool same(const nlohmann::json& a, const nlohmann::json& b) {
-  if (a.type() != b.type()) return false;
-  if (a.is_number_float() && std::isnan(a.get<double>())) return std::isnan(b.get<double>());
-  if (!a.is_structured()) return a == b;
-  if (a.size() != b.size()) return false;
-  for (auto ia = a.begin(), ib = b.begin(); ia != a.end(); ++ia, ++ib) {
-    if (a.is_object() && ia.key() != ib.key()) return false;
-    if (!same(*ia, *ib)) return false;
-  }
-  return true;
-}
-
 void check_reader(std::string_view bytes) {
-  auto ours = detail::read_msgpack(bytes, ~size_t{0});
+  auto ours = protocol::detail::read_msgpack(bytes, ~size_t{0});
   nlohmann::json theirs;
   try {
     theirs = nlohmann::json::from_msgpack(bytes.begin(), bytes.end(), /*strict=*/true,
@@ -63,7 +50,8 @@ void check_reader(std::string_view bytes) {
   }
   if (ours.ok()) {
     FUZZ_CHECK(!theirs.is_discarded(), "Sweep's reader accepts what nlohmann's refuses");
-    FUZZ_CHECK(same(*ours, theirs), "Sweep's reader and nlohmann's read different values");
+    FUZZ_CHECK(sweep::testing::same_json(*ours, theirs),
+               "Sweep's reader and nlohmann's read different values");
   } else if (ours.status().message().find("deeper than") == std::string::npos) {
     // (nlohmann has no depth limit; Sweep refuses frames nested over kMaxMessageDepth.)
     FUZZ_CHECK(theirs.is_discarded(), "Sweep's reader refuses what nlohmann's reads");
