@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 deploy/setup.sh >/dev/null
-for b in engine_bench strategies_bench csv_bench optimizer_bench store_bench; do
+for b in engine_bench strategies_bench csv_bench optimizer_bench store_bench msgpack_bench; do
   [ -x "build/bin/$b" ] || continue
   echo "== $b"
   "build/bin/$b" --benchmark_counters_tabular=true "$@"
