@@ -62,10 +62,10 @@ void check_reader(std::string_view bytes) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  check_reader(bytes);  // every decoder reads its frame with it first
 #if SWEEP_FUZZ_DECODER == 1
   check(bytes, [](std::string_view b) { return decode_frontend_request(b); });
   (void)recover_req(bytes);
-  check_reader(bytes);
 #elif SWEEP_FUZZ_DECODER == 2
   check(bytes, [](std::string_view b) { return decode_frontend_reply(b); });
 #elif SWEEP_FUZZ_DECODER == 3
