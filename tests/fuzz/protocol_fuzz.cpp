@@ -12,7 +12,6 @@
 #include "../../common/src/protocol/msgpack_io.hpp"
 #include "../support/json_same.hpp"
 #include "fuzz_check.hpp"
-#include "sweep/limits.hpp"
 #include "sweep/protocol.hpp"
 
 namespace {

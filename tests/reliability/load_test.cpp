@@ -297,8 +297,8 @@ TEST_F(Load, AStalledSubscriberNeverSlowsTheBroker) {
   record("throughput_ratio", ratio);
   // Against the same job with a subscriber that keeps up (both encode and publish every trial):
   // a broker that waited for the stalled one would stop at its high-water mark and never finish;
-  // 0.7 leaves room for the noise of a shared 2-core machine. Under TSan (measured 0.66) the
-  // slow reader's thread and the broker's serialise on TSan's shadow memory: 0.5 there.
+  // 0.7 leaves room for the noise of a shared 2-core machine. Sanitized runs are noisier (under
+  // TSan 0.66 in one run, 1.19 in the next): 0.5 there.
   EXPECT_GT(ratio, kSanitized ? 0.5 : 0.7);
   // The queue to each subscriber is bounded by the events high-water mark (1000 messages).
   EXPECT_LT(rss_after, rss_before + 50 * 1024);

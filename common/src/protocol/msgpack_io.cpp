@@ -192,6 +192,10 @@ Status check_structure_impl(std::string_view bytes) {
 // float32 widened, bin and ext as binary with ext's subtype, the last of duplicate keys wins),
 // but a string is one copy of its bytes: nlohmann's reader appends them one by one, which made a
 // 1 MB string cost ~100x the copy (and stalled a sanitized broker for seconds).
+bool is_str(unsigned b) {
+  return (b >= 0xa0 && b <= 0xbf) || b == 0xd9 || b == 0xda || b == 0xdb;
+}
+
 nlohmann::json build_value(const unsigned char* p, size_t& pos) {
   const unsigned b = p[pos];
   Head h;
@@ -202,7 +206,7 @@ nlohmann::json build_value(const unsigned char* p, size_t& pos) {
   auto be = [&](int bytes) { return get_be(body, bytes); };
   if (b <= 0x7f) return static_cast<uint64_t>(b);
   if (b >= 0xe0) return static_cast<int64_t>(static_cast<int8_t>(b));
-  if ((b >= 0xa0 && b <= 0xbf) || b == 0xd9 || b == 0xda || b == 0xdb) return str();
+  if (is_str(b)) return str();
   if (h.container) {
     const bool map = (b >= 0x80 && b <= 0x8f) || b == 0xde || b == 0xdf;
     if (!map) {
@@ -213,9 +217,7 @@ nlohmann::json build_value(const unsigned char* p, size_t& pos) {
     }
     nlohmann::json o = nlohmann::json::object();
     for (uint64_t i = 0; i < h.items / 2; ++i) {
-      const unsigned k = p[pos];
-      if (!((k >= 0xa0 && k <= 0xbf) || k == 0xd9 || k == 0xda || k == 0xdb))
-        throw std::invalid_argument("map keys must be strings");
+      if (!is_str(p[pos])) throw std::invalid_argument("map keys must be strings");
       nlohmann::json key = build_value(p, pos);
       o[key.get_ref<const std::string&>()] = build_value(p, pos);
     }
@@ -240,8 +242,9 @@ nlohmann::json build_value(const unsigned char* p, size_t& pos) {
     case 0xd6:
     case 0xd7:
     case 0xd8: {
-      // ext: the type byte just before the data (after the length for ext 8/16/32).
-      const unsigned char* data = p + pos - h.payload;
+      // ext: the type byte is the header's last byte for ext 8/16/32, the payload's first for
+      // fixext.
+      const unsigned char* data = body;
       size_t len = h.payload;
       uint8_t type;  // the int8 type byte as nlohmann keeps it: its unsigned value
       if (b >= 0xd4) {
