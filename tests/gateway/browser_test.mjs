@@ -16,6 +16,10 @@ const root = path.resolve(here, '..', '..');
 const bin = process.env.SWEEP_BIN_DIR || path.join(root, 'build', 'bin');
 const artifacts = process.env.SWEEP_ARTIFACTS || path.join(root, 'test-artifacts');
 const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
+// Sanitized builds run the cluster several times slower (tests/CMakeLists.txt sets the factor);
+// every deadline below is a plain-build deadline times this.
+const slow = Number(process.env.SWEEP_TEST_TIMEOUT_FACTOR || 1);
+const ms = (plain) => plain * slow;
 // Misbehaving strategies: throw_at_bar fails a trial with an exception and its stack trace.
 const testPlugin = path.join(process.env.SWEEP_LIB_DIR || path.join(root, 'build', 'lib'), 'libsweep_test_plugin.so');
 
@@ -37,7 +41,7 @@ function startCluster() {
   { cwd: root, stdio: ['ignore', 'pipe', log] });
   return new Promise((resolve, reject) => {
     let buf = '';
-    const timer = setTimeout(() => reject(new Error('sweep up was not ready within 60 s')), 60000);
+    const timer = setTimeout(() => reject(new Error(`sweep up was not ready within ${ms(60)} s`)), ms(60000));
     up.stdout.on('data', (d) => {
       buf += d;
       const m = buf.match(/^sweep up ready frontend=(\S+) http=(\S+)/m);
@@ -64,7 +68,7 @@ function startTokenGateway(frontend, token) {
     '--token', token], { stdio: ['ignore', 'pipe', log] });
   return new Promise((resolve, reject) => {
     let buf = '';
-    const timer = setTimeout(() => reject(new Error('sweep-gateway was not ready within 30 s')), 30000);
+    const timer = setTimeout(() => reject(new Error(`sweep-gateway was not ready within ${ms(30)} s`)), ms(30000));
     gw.stdout.on('data', (d) => {
       buf += d;
       const m = buf.match(/^sweep-gateway ready (\S+)/m);
@@ -84,14 +88,14 @@ let page = null;
 try {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   page = await context.newPage();
-  page.setDefaultTimeout(30000);
+  page.setDefaultTimeout(ms(30000));
   page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(`console: ${m.text()}`); });
   page.on('pageerror', (e) => consoleErrors.push(`page error: ${e.message}`));
   page.on('requestfailed', (r) => consoleErrors.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
 
   // Workers first: the header shows them.
   await page.goto(`${base}/#/`);
-  await page.locator('#cluster', { hasText: '2 workers' }).waitFor({ timeout: 30000 });
+  await page.locator('#cluster', { hasText: '2 workers' }).waitFor({ timeout: ms(30000) });
   await page.locator('#jobs-table').waitFor();
   await shot(page, 'jobs-empty');
 
@@ -120,7 +124,7 @@ try {
   // The bar moves, then finishes; the values seen on the way are kept.
   const seen = new Set();
   let midShot = false;
-  const deadline = Date.now() + 120000;
+  const deadline = Date.now() + ms(120000);
   for (;;) {
     const p = await page.locator('#job-progress').getAttribute('data-progress').catch(() => null);
     if (p !== null) seen.add(Number(p));
@@ -130,7 +134,7 @@ try {
       midShot = true;
     }
     if (status === 'completed') break;
-    check(Date.now() < deadline, 'the optimization to complete within 120 s');
+    check(Date.now() < deadline, `the optimization to complete within ${ms(120)} s`);
     check(!['failed', 'cancelled'].includes(status), `the optimization ended ${status}`);
     await page.waitForTimeout(100);
   }
@@ -210,7 +214,7 @@ try {
   await shot(page, 'new-backtest-form');
   await page.click('#submit-btn');
   await page.waitForURL(/#\/backtests\//);
-  await page.locator('#job-status .badge[data-status="completed"]').waitFor({ timeout: 60000 });
+  await page.locator('#job-status .badge[data-status="completed"]').waitFor({ timeout: ms(60000) });
   await page.locator('#metrics-table').waitFor();
   await page.locator('#trades').waitFor();
   const metricsText = await page.locator('#metrics-table').textContent();
@@ -234,11 +238,11 @@ try {
   await page.fill('input[name="step-slow"]', '5');
   await page.click('#submit-btn');
   await page.waitForURL(/#\/optimizations\//);
-  await page.locator('#job-status .badge[data-status="running"]').waitFor({ timeout: 60000 });
+  await page.locator('#job-status .badge[data-status="running"]').waitFor({ timeout: ms(60000) });
   await page.locator('#cancel-btn:visible').waitFor();
   await shot(page, 'optimization-before-cancel');
   await page.click('#cancel-btn');
-  await page.locator('#job-status .badge[data-status="cancelled"]').waitFor({ timeout: 60000 });
+  await page.locator('#job-status .badge[data-status="cancelled"]').waitFor({ timeout: ms(60000) });
   check(await page.locator('#cancel-btn').isHidden(), 'the cancel button is gone');
   await shot(page, 'optimization-cancelled');
 
@@ -250,7 +254,7 @@ try {
   check(submitted.status === 202, `throw_at_bar submit: ${submitted.status}`);
   const { id: failingId } = await submitted.json();
   await page.goto(`${base}/#/optimizations/${failingId}`);
-  await page.locator('#job-status .badge[data-status="completed"]').waitFor({ timeout: 60000 });
+  await page.locator('#job-status .badge[data-status="completed"]').waitFor({ timeout: ms(60000) });
   const failedRows = page.locator('#trials-table tbody tr[data-status="failed"]');
   await failedRows.nth(1).waitFor();
   check((await failedRows.first().textContent()).includes('boom at bar'), 'the error message is shown');
@@ -278,6 +282,7 @@ try {
   const secured = await startTokenGateway(frontend, 'browser-secret');
   tokenGw = secured.gw;
   const tokenPage = await context.newPage();
+  tokenPage.setDefaultTimeout(ms(30000));
   const tokenErrors = [];
   tokenPage.on('console', (m) => {
     // The first API calls are refused with 401 before the token is given: that is the point.
@@ -306,7 +311,15 @@ try {
   await browser.close();
   if (tokenGw) tokenGw.kill('SIGTERM');
   up.kill('SIGINT');
-  await new Promise((r) => { if (up.exitCode !== null) r(); else up.on('exit', r); setTimeout(r, 20000); });
+  await new Promise((r) => { if (up.exitCode !== null) r(); else up.on('exit', r); setTimeout(r, ms(20000)); });
+  // A sanitized broker, worker or gateway killed by a report may have been restarted (sweep up
+  // restarts workers) while the page still worked: the report fails the test, whole.
+  const upLog = fs.readFileSync(path.join(tmp, 'up.log'), 'utf8');
+  const report = upLog.search(/ERROR: (AddressSanitizer|LeakSanitizer)|WARNING: ThreadSanitizer|runtime error:/);
+  if (report >= 0) {
+    failed = true;
+    console.error(`a process printed a sanitizer report:\n${upLog.slice(report, report + 6000)}`);
+  }
   fs.rmSync(tmp, { recursive: true, force: true });
 }
 process.exit(failed ? 1 : 0);

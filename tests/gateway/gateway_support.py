@@ -3,6 +3,7 @@ and waits on conditions with deadlines (never fixed sleeps)."""
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -17,6 +18,12 @@ LIB = os.environ.get("SWEEP_LIB_DIR", os.path.join(ROOT, "build", "lib"))
 # Misbehaving strategies (throw_at_bar: a trial that throws, with a stack trace).
 TEST_PLUGIN = os.path.join(LIB, "libsweep_test_plugin.so")
 DATA = os.path.join(ROOT, "data")
+# Sanitized builds run the cluster several times slower (tests/CMakeLists.txt sets the factor):
+# every deadline here is a plain-build deadline times this.
+SLOW = float(os.environ.get("SWEEP_TEST_TIMEOUT_FACTOR", "1"))
+# What deploy/run-sanitizers.sh looks for in a test's output.
+SANITIZER_REPORT = re.compile(r"ERROR: (AddressSanitizer|LeakSanitizer)|WARNING: ThreadSanitizer|"
+                              r"runtime error:")
 UP_READY = "sweep up ready "
 GATEWAY_READY = "sweep-gateway ready "
 BROKER_READY = "sweep-broker ready "
@@ -55,7 +62,7 @@ def http(base, method, path, body=None, content_type=None, headers=None, timeout
     for k, v in (headers or {}).items():
         req.add_header(k, v)
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
+        with urllib.request.urlopen(req, timeout=timeout * SLOW) as r:
             return Reply(r.status, r.headers, r.read())
     except urllib.error.HTTPError as e:
         return Reply(e.code, e.headers, e.read())
@@ -63,6 +70,7 @@ def http(base, method, path, body=None, content_type=None, headers=None, timeout
 
 def wait_until(what, fn, timeout=60, interval=0.05):
     """Calls fn until it returns a truthy value; fails with `what` past the deadline."""
+    timeout *= SLOW
     deadline = time.monotonic() + timeout
     while True:
         v = fn()
@@ -100,6 +108,7 @@ class Proc:
             self.cond.notify_all()
 
     def wait_line(self, prefix, timeout=40):
+        timeout *= SLOW
         deadline = time.monotonic() + timeout
         with self.cond:
             while True:
@@ -131,7 +140,15 @@ class Proc:
 
     def close(self):
         self.stop()
+        self.log.flush()
+        self.log.seek(0)
+        text = self.log.read()
         self.log.close()
+        # A child killed by its sanitizer report may have been restarted (sweep up restarts
+        # workers) and the test passed anyway: the report fails the test here, whole.
+        report = SANITIZER_REPORT.search(text)
+        assert report is None, \
+            f"{self.proc.args[0]} printed a sanitizer report:\n{text[report.start():][:6000]}"
 
 
 def fields(line):
