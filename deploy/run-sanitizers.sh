@@ -49,7 +49,7 @@ for kind in "${kinds[@]}"; do
   sed -n '/tests passed\|tests failed/,$p' "$log"
   # The log stays on the CI machine: print the end of each failed test's own output (ctest -V -j
   # prefixes every line with the test's number) so the cause is in what CI shows.
-  for n in $(sed -n 's/^[[:space:]]*\([0-9]\+\) - .*(\(Failed\|Timeout\|.*Exception\|Not Run\).*/\1/p' "$log"); do
+  for n in $(sed -n '/^The following tests FAILED:/,$s/^[[:space:]]*\([0-9]\+\) - .*/\1/p' "$log"); do
     echo "---- $kind: end of test $n's output"
     grep "^$n: " "$log" | tail -60
   done
