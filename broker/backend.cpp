@@ -17,6 +17,30 @@ void Broker::send_worker(const std::string& identity, const protocol::BrokerMess
   }
 }
 
+void Broker::on_served(Served done) {
+  auto it = dataset_requests_.find(done.hash);
+  if (it == dataset_requests_.end()) return;
+  const std::set<std::string> workers = std::move(it->second);
+  dataset_requests_.erase(it);
+  if (!done.csv.ok()) {
+    // A job's dataset is stored before it goes live, so this is a damaged or edited database.
+    std::fprintf(stderr, "sweep-broker: worker asked for dataset %s: %s\n", done.hash.c_str(),
+                 done.csv.status().ToString().c_str());
+    return;
+  }
+  // Encoded once for every worker that asked.
+  const std::string payload =
+      protocol::encode(protocol::BrokerMessage{protocol::Dataset{done.hash, std::move(*done.csv)}});
+  for (const auto& identity : workers) {
+    try {
+      backend_.send(zmq::buffer(identity), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+      backend_.send(zmq::buffer(payload), zmq::send_flags::dontwait);
+    } catch (const zmq::error_t& e) {
+      std::fprintf(stderr, "sweep-broker: send to worker: %s\n", e.what());
+    }
+  }
+}
+
 void Broker::on_backend() {
   std::vector<zmq::message_t> frames;
   try {
@@ -62,13 +86,10 @@ void Broker::on_worker_message(const std::string& identity, protocol::WorkerMess
           for (const protocol::TrialResult& r : m.results) on_result(*session, r);
           grant_credit(*session, m.credit);
         } else if constexpr (std::is_same_v<T, protocol::DatasetRequest>) {
-          auto series = store_->get_dataset(m.hash);
-          if (!series.ok()) {
-            std::fprintf(stderr, "sweep-broker: worker asked for unknown dataset %s\n",
-                         m.hash.c_str());
-            return;
-          }
-          send_worker(identity, protocol::Dataset{m.hash, to_csv(*series)});
+          // Reading millions of bars back and writing them as CSV is the dataset thread's job.
+          auto& waiting = dataset_requests_[m.hash];
+          if (waiting.empty()) datasets_->serve(m.hash);
+          waiting.insert(identity);
         } else if constexpr (std::is_same_v<T, protocol::Bye>) {
           drop_worker(identity, m.reason.empty() ? "said bye" : "said bye: " + m.reason);
         } else if constexpr (std::is_same_v<T, protocol::Crashed>) {

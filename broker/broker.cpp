@@ -72,6 +72,10 @@ Status Broker::init() {
   auto writer = StoreWriter::start(config_.db_path, wo);
   if (!writer.ok()) return writer.status();
   writer_ = std::move(writer).value();
+  // Off the loop, so it may wait for a lock as long as the writer does.
+  auto datasets = DatasetWorker::start(config_.db_path, store_options, config_.data_dirs);
+  if (!datasets.ok()) return datasets.status();
+  datasets_ = std::move(datasets).value();
 
   if (config_.curve && (config_.allow.clients || config_.allow.workers)) {
     auto zap = ZapHandler::start(ctx_, config_.allow);
@@ -122,9 +126,10 @@ void Broker::poll_once(std::chrono::milliseconds timeout) {
   zmq::pollitem_t items[] = {{frontend_.handle(), 0, ZMQ_POLLIN, 0},
                              {backend_.handle(), 0, ZMQ_POLLIN, 0},
                              {telemetry_.handle(), 0, ZMQ_POLLIN, 0},
-                             {events_.handle(), 0, ZMQ_POLLIN, 0}};
+                             {events_.handle(), 0, ZMQ_POLLIN, 0},
+                             {nullptr, datasets_->fd(), ZMQ_POLLIN, 0}};
   try {
-    zmq::poll(items, 4, timeout);
+    zmq::poll(items, 5, timeout);
   } catch (const zmq::error_t& e) {
     if (e.num() != EINTR) log_error(std::string("poll: ") + e.what());
     return;
@@ -149,7 +154,22 @@ void Broker::poll_once(std::chrono::milliseconds timeout) {
   drain(items[1], backend_, [this] { on_backend(); });
   drain(items[2], telemetry_, [this] { on_telemetry(); });
   drain(items[3], events_, [this] { on_subscription(); });
+  if (items[4].revents & ZMQ_POLLIN) guarded("datasets", [this] { on_dataset_work(); });
   guarded("timer", [this] { on_timer(); });
+}
+
+void Broker::on_dataset_work() {
+  for (auto& done : datasets_->take()) {
+    std::visit(
+        [this](auto& d) {
+          if constexpr (std::is_same_v<std::decay_t<decltype(d)>, Prepared>) {
+            on_prepared(std::move(d));
+          } else {
+            on_served(std::move(d));
+          }
+        },
+        done);
+  }
 }
 
 void Broker::on_timer() {

@@ -17,6 +17,7 @@
 
 #include <zmq.hpp>
 
+#include "dataset_worker.hpp"
 #include "lease_table.hpp"
 #include "live_job.hpp"
 #include "sweep/curve_keys.hpp"
@@ -69,8 +70,13 @@ class Broker {
 
   // Frontend (frontend.cpp).
   void on_frontend();
-  protocol::FrontendReply handle(const protocol::FrontendRequest& req);
-  protocol::FrontendReply on_submit(const protocol::SubmitRequest& r);
+  // nullopt: the reply comes later (a submit waits for its dataset, see on_prepared).
+  std::optional<protocol::FrontendReply> handle(const std::string& identity,
+                                                const protocol::FrontendRequest& req);
+  std::optional<protocol::FrontendReply> on_submit(const std::string& identity,
+                                                   const protocol::SubmitRequest& r);
+  // A submit's dataset is stored (or failed): the job goes live and every waiter is answered.
+  void on_prepared(Prepared done);
   protocol::FrontendReply on_status(const protocol::StatusRequest& r);
   protocol::FrontendReply on_cancel(const protocol::CancelRequest& r);
   protocol::FrontendReply on_get(const protocol::GetRequest& r);
@@ -88,6 +94,9 @@ class Broker {
   void grant_credit(WorkerSession& session, uint32_t credit);
   void on_telemetry();
   void send_worker(const std::string& identity, const protocol::BrokerMessage& msg);
+  // What the dataset thread finished: submits to answer, datasets to send to workers.
+  void on_dataset_work();
+  void on_served(Served done);
   void drop_worker(const std::string& identity, const std::string& why);
   // The worker is dying by a signal: ack, drop it, and charge the attempt to the trial it ran.
   void on_crashed(const std::string& identity, const protocol::Crashed& c);
@@ -124,6 +133,20 @@ class Broker {
 
   std::unique_ptr<Store> store_;
   std::unique_ptr<StoreWriter> writer_;
+  std::unique_ptr<DatasetWorker> datasets_;
+  // A submit waiting for its dataset. A retry with the same idempotency key joins its waiters.
+  struct PendingSubmit {
+    std::vector<std::pair<std::string, std::string>> waiters;  // (client identity, req)
+    JobSpec spec;
+    std::optional<TrialPlan> plan;
+    std::string spec_text;
+    nlohmann::json dataset_json;
+    std::string idempotency_key;
+  };
+  std::map<uint64_t, PendingSubmit> pending_submits_;  // by ticket
+  uint64_t next_ticket_ = 1;
+  // Workers waiting for a dataset being read back: one read per dataset, however many ask.
+  std::map<std::string, std::set<std::string>> dataset_requests_;
   StrategyRegistry registry_;
   std::map<std::string, std::unique_ptr<LiveJob>> jobs_;
   std::set<std::string> subscriptions_;  // topic prefixes with at least one subscriber

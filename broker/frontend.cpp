@@ -69,20 +69,21 @@ void Broker::on_frontend() {
     reply(identity, error(protocol::recover_req(bytes), req.status()));
     return;
   }
-  FrontendReply rep;
+  std::optional<FrontendReply> rep;
   try {
-    rep = handle(*req);
+    rep = handle(identity, *req);
   } catch (const std::exception& e) {  // a bug; the broker keeps serving
     rep = protocol::make_error(protocol::recover_req(bytes), Status::Internal(e.what()));
   }
-  reply(identity, rep);
+  if (rep) reply(identity, *rep);
 }
 
-FrontendReply Broker::handle(const protocol::FrontendRequest& req) {
+std::optional<FrontendReply> Broker::handle(const std::string& identity,
+                                            const protocol::FrontendRequest& req) {
   return std::visit(
-      [&](const auto& r) -> FrontendReply {
+      [&](const auto& r) -> std::optional<FrontendReply> {
         using T = std::decay_t<decltype(r)>;
-        if constexpr (std::is_same_v<T, protocol::SubmitRequest>) return on_submit(r);
+        if constexpr (std::is_same_v<T, protocol::SubmitRequest>) return on_submit(identity, r);
         if constexpr (std::is_same_v<T, protocol::StatusRequest>) return on_status(r);
         if constexpr (std::is_same_v<T, protocol::CancelRequest>) return on_cancel(r);
         if constexpr (std::is_same_v<T, protocol::GetRequest>) return on_get(r);
@@ -93,7 +94,8 @@ FrontendReply Broker::handle(const protocol::FrontendRequest& req) {
       req);
 }
 
-FrontendReply Broker::on_submit(const protocol::SubmitRequest& r) {
+std::optional<FrontendReply> Broker::on_submit(const std::string& identity,
+                                               const protocol::SubmitRequest& r) {
   const Limits& limits = config_.limits;
   if (Status s = check_spec_size(r.spec, limits); !s.ok()) return error(r.req, s);
   auto parsed = parse_job_spec(r.spec, r.kind);
@@ -112,7 +114,7 @@ FrontendReply Broker::on_submit(const protocol::SubmitRequest& r) {
   auto spec = conform_to_schema(*parsed, strategy->params);
   if (!spec.ok()) return error(r.req, in_spec(spec.status()));
   const nlohmann::json canonical = to_json(*spec);
-  const std::string spec_text = canonical.dump();
+  std::string spec_text = canonical.dump();
 
   if (!r.idempotency_key.empty()) {
     auto existing = store_->find_job_by_idempotency_key(r.idempotency_key);
@@ -123,11 +125,24 @@ FrontendReply Broker::on_submit(const protocol::SubmitRequest& r) {
       }
       return protocol::AcceptedReply{r.req, existing->id, existing->total, existing->status};
     }
+    // A retry that arrives while the first attempt's dataset is still being prepared gets the
+    // same answer as the first, when it comes.
+    for (auto& [ticket, pending] : pending_submits_) {
+      if (pending.idempotency_key != r.idempotency_key) continue;
+      if (pending.spec_text != spec_text || pending.spec.kind != r.kind) {
+        return error(r.req, Status::Conflict("idempotency_key: already used for another spec"),
+                     "idempotency_key");
+      }
+      pending.waiters.emplace_back(identity, r.req);
+      return std::nullopt;
+    }
   }
 
   // After the idempotency lookup: a retried submit of an accepted job is answered even when full.
-  if (jobs_.size() >= limits.max_jobs) {
-    return error(r.req, Status::Unavailable("too many live jobs: " + std::to_string(jobs_.size()) +
+  // Submits still preparing their dataset count: each may become a live job.
+  const size_t live = jobs_.size() + pending_submits_.size();
+  if (live >= limits.max_jobs) {
+    return error(r.req, Status::Unavailable("too many live jobs: " + std::to_string(live) +
                                             ", the limit set by --max-jobs; retry when one ends"));
   }
   std::optional<TrialPlan> plan;
@@ -136,35 +151,56 @@ FrontendReply Broker::on_submit(const protocol::SubmitRequest& r) {
     if (!p.ok()) return error(r.req, in_spec(p.status()));
     plan = std::move(p).value();
   }
-  auto series = resolve_dataset(spec->dataset, config_.data_dirs, *store_);
-  if (!series.ok()) return error(r.req, series.status());
-  if (series->empty()) return error(r.req, Status::BadRequest("spec.dataset: no bars"));
-  auto hash = store_->put_dataset(*series);
-  if (!hash.ok()) return error(r.req, Status::Unavailable("store: " + hash.status().message()));
+  // Reading, hashing and storing the bars takes seconds for millions of bars: off the loop. The
+  // reply waits for it (on_prepared), so a bad CSV row is still the submit's error.
+  const uint64_t ticket = next_ticket_++;
+  PendingSubmit& pending = pending_submits_[ticket];
+  pending.waiters.emplace_back(identity, r.req);
+  pending.spec = std::move(spec).value();
+  pending.plan = std::move(plan);
+  pending.spec_text = std::move(spec_text);
+  pending.dataset_json = canonical["dataset"];
+  pending.idempotency_key = r.idempotency_key;
+  datasets_->prepare(ticket, pending.spec.dataset);
+  return std::nullopt;
+}
 
-  auto job = std::make_unique<LiveJob>(new_job_id(), *spec, plan, spec->objective);
-  job->total = plan ? plan->total() : series->size();
-  job->dataset_hash = *hash;
-  job->dataset_source = canonical["dataset"];
+void Broker::on_prepared(Prepared done) {
+  auto it = pending_submits_.find(done.ticket);
+  if (it == pending_submits_.end()) return;
+  PendingSubmit p = std::move(it->second);
+  pending_submits_.erase(it);
+  auto answer = [&](const FrontendReply& rep) {
+    for (const auto& [identity, req] : p.waiters) {
+      FrontendReply r = rep;
+      std::visit([&](auto& m) { m.req = req; }, r);
+      reply(identity, r);
+    }
+  };
+  if (!done.dataset.ok()) return answer(error("", done.dataset.status()));
+
+  auto job = std::make_unique<LiveJob>(new_job_id(), p.spec, std::move(p.plan), p.spec.objective);
+  job->total = job->plan ? job->plan->total() : done.dataset->bars;
+  job->dataset_hash = done.dataset->hash;
+  job->dataset_source = p.dataset_json;
   job->created_at_ms = now_ms();
-  if (!plan) job->retry.push_back({0, 1, spec->params});
+  if (!job->plan) job->retry.push_back({0, 1, p.spec.params});
 
   JobRow row;
   row.id = job->id;
-  row.kind = spec->kind;
+  row.kind = p.spec.kind;
   row.status = JobState::kQueued;
-  row.spec_json = spec_text;
+  row.spec_json = p.spec_text;
   row.total = job->total;
   row.created_at_ms = job->created_at_ms;
-  if (plan) row.objective = spec->objective;
-  row.idempotency_key = r.idempotency_key;
+  if (job->plan) row.objective = p.spec.objective;
+  row.idempotency_key = p.idempotency_key;
   if (Status s = store_->insert_job(row); !s.ok()) {
-    return error(r.req, Status::Unavailable("store: " + s.message()));
+    return answer(error("", Status::Unavailable("store: " + s.message())));
   }
-  protocol::AcceptedReply accepted{r.req, job->id, job->total, JobState::kQueued};
+  answer(protocol::AcceptedReply{"", job->id, job->total, JobState::kQueued});
   job_order_.push_back(job->id);
   jobs_[job->id] = std::move(job);
-  return accepted;
 }
 
 protocol::StatusReply Broker::live_status(const LiveJob& job) const {

@@ -13,6 +13,7 @@
 #include <zmq.hpp>
 
 #include "broker.hpp"
+#include "sanitizers.hpp"
 #include "sweep/protocol.hpp"
 #include "sweep/store.hpp"
 
@@ -77,8 +78,15 @@ class Client {
     s_.connect(ep);
   }
   void send_raw(const std::string& bytes) { s_.send(zmq::buffer(bytes)); }
-  protocol::FrontendReply recv() {
-    auto bytes = recv_within(s_, kDeadline);
+  void send(const protocol::FrontendRequest& req) { s_.send(zmq::buffer(protocol::encode(req))); }
+  // Whether a reply is waiting, without taking it.
+  bool has_reply() {
+    zmq::pollitem_t item{s_.handle(), 0, ZMQ_POLLIN, 0};
+    zmq::poll(&item, 1, std::chrono::milliseconds(0));
+    return item.revents & ZMQ_POLLIN;
+  }
+  protocol::FrontendReply recv(std::chrono::milliseconds timeout = kDeadline) {
+    auto bytes = recv_within(s_, timeout);
     if (!bytes) throw std::runtime_error("no reply");
     auto rep = protocol::decode_frontend_reply(*bytes);
     if (!rep.ok()) throw std::runtime_error(rep.status().ToString());
@@ -244,6 +252,76 @@ TEST_F(BrokerTest, IdempotencyKeyReturnsTheSameJob) {
   auto rep = client.call(r);
   ASSERT_TRUE(std::holds_alternative<protocol::ErrorReply>(rep));
   EXPECT_EQ(std::get<protocol::ErrorReply>(rep).code, Code::kConflict);
+}
+
+// Generating, hashing and storing 300k bars takes the dataset thread ~0.2 s (seconds under TSan);
+// a health request sent after the submit is answered before it, and the worker keeps its
+// heartbeats. On the loop, as before, the submit's reply came first.
+TEST_F(BrokerTest, ASubmitsDatasetIsPreparedOffTheLoop) {
+  RunningBroker broker(db_, /*heartbeat_ms=*/5000);  // the fake worker sends no heartbeats
+  FakeWorker worker(broker.ctx(), broker.endpoints().backend);
+  worker.send(protocol::Credit{2});
+  Client submitter(broker.ctx(), broker.endpoints().frontend);
+  Client other(broker.ctx(), broker.endpoints().frontend);
+  auto r = optimization();
+  r.spec["dataset"] = {{"synthetic", {{"bars", 300'000}, {"seed", 11}}}};
+  submitter.send(r);
+  auto health = other.call(protocol::HealthRequest{"h"});
+  ASSERT_TRUE(std::holds_alternative<protocol::HealthReply>(health));
+  EXPECT_FALSE(submitter.has_reply()) << "the submit was answered before a later health request";
+  EXPECT_EQ(std::get<protocol::HealthReply>(health).workers.size(), 1u);
+  const std::string id = accepted_id(submitter.recv(kDeadline * sweep::testing::kSlowdown));
+  ASSERT_FALSE(id.empty());
+  EXPECT_EQ(other.status(id).total, 4u);
+  // The job runs: the worker is sent its trials with the stored dataset's hash.
+  auto batch = worker.batch(kDeadline * sweep::testing::kSlowdown);
+  ASSERT_TRUE(batch.has_value());
+  EXPECT_EQ(batch->job, id);
+  EXPECT_EQ(batch->dataset.hash.size(), 64u);
+}
+
+// A retry of a submit whose dataset is still being prepared waits for the same job; the same key
+// with another spec is refused at once.
+TEST_F(BrokerTest, ARetryWhileTheDatasetIsPreparedGetsTheSameJob) {
+  RunningBroker broker(db_);
+  Client first(broker.ctx(), broker.endpoints().frontend);
+  Client retry(broker.ctx(), broker.endpoints().frontend);
+  auto r = optimization();
+  r.spec["dataset"] = {{"synthetic", {{"bars", 300'000}, {"seed", 12}}}};
+  r.idempotency_key = "slow-1";
+  first.send(r);
+  r.req = "again";
+  retry.send(r);
+  auto other = optimization(3);
+  other.spec["dataset"] = r.spec["dataset"];
+  other.idempotency_key = "slow-1";
+  // Answered at once, before the retry's own (pending) reply.
+  auto conflict = retry.call(other);
+  ASSERT_TRUE(std::holds_alternative<protocol::ErrorReply>(conflict));
+  EXPECT_EQ(std::get<protocol::ErrorReply>(conflict).code, Code::kConflict);
+  EXPECT_EQ(std::get<protocol::ErrorReply>(conflict).field, "idempotency_key");
+  const auto a = first.recv(kDeadline * sweep::testing::kSlowdown);
+  const auto b = retry.recv(kDeadline * sweep::testing::kSlowdown);
+  ASSERT_TRUE(std::holds_alternative<protocol::AcceptedReply>(a));
+  ASSERT_TRUE(std::holds_alternative<protocol::AcceptedReply>(b));
+  EXPECT_EQ(std::get<protocol::AcceptedReply>(a).req, "sub");
+  EXPECT_EQ(std::get<protocol::AcceptedReply>(b).req, "again");
+  EXPECT_EQ(std::get<protocol::AcceptedReply>(a).id, std::get<protocol::AcceptedReply>(b).id);
+  auto list = first.call(protocol::ListRequest{"l"});
+  ASSERT_TRUE(std::holds_alternative<protocol::JobsPage>(list));
+  EXPECT_EQ(std::get<protocol::JobsPage>(list).jobs.size(), 1u);
+}
+
+TEST_F(BrokerTest, AMissingDatasetFileIsStillTheSubmitsError) {
+  RunningBroker broker(db_);
+  Client client(broker.ctx(), broker.endpoints().frontend);
+  auto r = optimization();
+  r.spec["dataset"] = {{"path", "no_such_file.csv"}};
+  auto rep = client.call(r);
+  ASSERT_TRUE(std::holds_alternative<protocol::ErrorReply>(rep));
+  EXPECT_EQ(std::get<protocol::ErrorReply>(rep).code, Code::kNotFound);
+  EXPECT_EQ(std::get<protocol::ErrorReply>(rep).field, "spec.dataset.path");
+  EXPECT_EQ(std::get<protocol::ErrorReply>(rep).req, "sub");
 }
 
 TEST_F(BrokerTest, StatusOfUnknownJobIsNotFound) {
