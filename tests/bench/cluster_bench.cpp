@@ -9,7 +9,8 @@
 // plugin's `slow` strategy, 5 ms per trial), noop (the cheapest trial: the broker's own ceiling,
 // with and without trial rows written to SQLite), cancel (request to last trial stopped, p50 and
 // p99), status (status round trip p50/p99 while an optimization runs and clients poll 1,000
-// times per second). --scale multiplies the trial counts.
+// times per second), big-submit (health round trips while a submit's 1M-bar dataset is generated,
+// hashed and stored). --scale multiplies the trial counts (and big-submit's bars).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -324,6 +325,46 @@ void status_under_load(const Args& a) {
       percentile(all, 0.99), percentile(all, 1.0), errors.load());
 }
 
+// A submit whose dataset takes the broker a while to generate, hash and store (1M bars x scale)
+// while a client asks for health 200 times a second: the loop must keep answering (the dataset
+// thread does the work), so the health max stays far below the submit's own time.
+void big_submit(const Args& a) {
+  LocalCluster cluster;
+  start(cluster, a.workers);
+  const auto bars = static_cast<uint64_t>(1'000'000 * a.scale);
+  nlohmann::json spec = {{"dataset", {{"synthetic", {{"bars", bars}, {"seed", 99}}}}},
+                         {"strategy", "sma_cross"},
+                         {"space", {{"fast", {5, 10}}, {"slow", {20, 30}}}}};
+  std::atomic<bool> stop{false};
+  std::vector<double> lat;
+  int errors = 0;
+  std::thread poller([&] {
+    client::Client mine(cluster.endpoints().frontend);
+    auto next = Clock::now();
+    while (!stop.load()) {
+      next += std::chrono::milliseconds(5);
+      const auto t0 = Clock::now();
+      if (!mine.health().ok()) ++errors;
+      lat.push_back(seconds_since(t0) * 1000);
+      std::this_thread::sleep_until(next);  // the poll rate, not a wait for a condition
+    }
+  });
+  client::ClientOptions o;
+  o.timeout = std::chrono::seconds(60);
+  client::Client c(cluster.endpoints().frontend, o);
+  const auto t0 = Clock::now();
+  auto acc = c.submit(JobKind::kOptimization, spec);
+  const double s = seconds_since(t0);
+  stop.store(true);
+  poller.join();
+  if (!acc.ok()) die("submit: " + acc.status().ToString());
+  std::printf(
+      "big-submit %llu-bar synthetic dataset: accepted after %.3f s; meanwhile %zu health "
+      "polls: p50 %.2f ms  max %.2f ms  errors %d\n",
+      static_cast<unsigned long long>(bars), s, lat.size(), percentile(lat, 0.5),
+      percentile(lat, 1.0), errors);
+}
+
 }  // namespace
 }  // namespace sweep
 
@@ -356,5 +397,6 @@ int main(int argc, char** argv) {
   if (want("noop")) sweep::noop(a);
   if (want("cancel")) sweep::cancel_latency(a);
   if (want("status")) sweep::status_under_load(a);
+  if (want("big-submit")) sweep::big_submit(a);
   return 0;
 }
