@@ -1,7 +1,9 @@
 // The broker core (DESIGN §1-4): one thread polls the frontend ROUTER, the backend ROUTER and the
 // telemetry SUB, and runs timers for heartbeats, lease deadlines and progress events. Trial
 // records and job updates go to a StoreWriter thread; job inserts and final states are written
-// directly so that they are durable before they are announced.
+// directly so that they are durable before they are announced. A submit's dataset is read, hashed
+// and stored, and a worker's dataset read back, on a DatasetWorker thread: seconds of work for
+// millions of bars that would otherwise silence the loop.
 //
 // Thread safety: a Broker is used by one thread; stop() may be called from any thread.
 #pragma once
