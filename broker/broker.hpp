@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <random>
@@ -79,6 +80,10 @@ class Broker {
                                                    const protocol::SubmitRequest& r);
   // A submit's dataset is stored (or failed): the job goes live and every waiter is answered.
   void on_prepared(Prepared done);
+  struct PendingSubmit;
+  // Stores the job and answers `accepted` (or `unavailable` when the store refuses it).
+  void go_live(PendingSubmit& p, const StoredDataset& dataset,
+               const std::function<void(const protocol::FrontendReply&)>& answer);
   protocol::FrontendReply on_status(const protocol::StatusRequest& r);
   protocol::FrontendReply on_cancel(const protocol::CancelRequest& r);
   protocol::FrontendReply on_get(const protocol::GetRequest& r);

@@ -178,10 +178,18 @@ void Broker::on_prepared(Prepared done) {
     }
   };
   if (!done.dataset.ok()) return answer(error("", done.dataset.status()));
+  try {
+    go_live(p, *done.dataset, answer);
+  } catch (const std::exception& e) {  // a bug; the waiters still get their one reply
+    answer(error("", Status::Internal(e.what())));
+  }
+}
 
+void Broker::go_live(PendingSubmit& p, const StoredDataset& dataset,
+                     const std::function<void(const FrontendReply&)>& answer) {
   auto job = std::make_unique<LiveJob>(new_job_id(), p.spec, std::move(p.plan), p.spec.objective);
-  job->total = job->plan ? job->plan->total() : done.dataset->bars;
-  job->dataset_hash = done.dataset->hash;
+  job->total = job->plan ? job->plan->total() : dataset.bars;
+  job->dataset_hash = dataset.hash;
   job->dataset_source = p.dataset_json;
   job->created_at_ms = now_ms();
   if (!job->plan) job->retry.push_back({0, 1, p.spec.params});
