@@ -43,7 +43,6 @@ void DatasetWorker::prepare(uint64_t ticket, DatasetSource source) {
     std::lock_guard lock(mu_);
     tasks_.emplace_back(std::pair{ticket, std::move(source)});
   }
-  ++in_flight_;
   cv_.notify_one();
 }
 
@@ -52,7 +51,6 @@ void DatasetWorker::serve(std::string hash) {
     std::lock_guard lock(mu_);
     tasks_.emplace_back(std::move(hash));
   }
-  ++in_flight_;
   cv_.notify_one();
 }
 
@@ -64,7 +62,6 @@ std::vector<DatasetWork> DatasetWorker::take() {
     std::lock_guard lock(mu_);
     out.swap(done_);
   }
-  in_flight_ -= out.size();
   return out;
 }
 

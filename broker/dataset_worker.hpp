@@ -62,8 +62,6 @@ class DatasetWorker {
   // Readable (POLLIN) while take() has something.
   int fd() const { return event_fd_; }
   std::vector<DatasetWork> take();
-  // Items handed over and not yet taken.
-  size_t in_flight() const { return in_flight_; }
 
  private:
   using Task = std::variant<std::pair<uint64_t, DatasetSource>, std::string>;
@@ -74,7 +72,6 @@ class DatasetWorker {
   Store store_;
   const std::vector<std::string> data_dirs_;
   const int event_fd_;
-  size_t in_flight_ = 0;  // loop thread only
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Task> tasks_;
