@@ -8,8 +8,11 @@
 namespace sweep::broker {
 
 void Broker::send_worker(const std::string& identity, const protocol::BrokerMessage& msg) {
+  send_encoded(identity, protocol::encode(msg));
+}
+
+void Broker::send_encoded(const std::string& identity, const std::string& payload) {
   try {
-    const std::string payload = protocol::encode(msg);
     backend_.send(zmq::buffer(identity), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
     backend_.send(zmq::buffer(payload), zmq::send_flags::dontwait);
   } catch (const zmq::error_t& e) {
@@ -31,14 +34,7 @@ void Broker::on_served(Served done) {
   // Encoded once for every worker that asked.
   const std::string payload =
       protocol::encode(protocol::BrokerMessage{protocol::Dataset{done.hash, std::move(*done.csv)}});
-  for (const auto& identity : workers) {
-    try {
-      backend_.send(zmq::buffer(identity), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
-      backend_.send(zmq::buffer(payload), zmq::send_flags::dontwait);
-    } catch (const zmq::error_t& e) {
-      std::fprintf(stderr, "sweep-broker: send to worker: %s\n", e.what());
-    }
-  }
+  for (const auto& identity : workers) send_encoded(identity, payload);
 }
 
 void Broker::on_backend() {

@@ -117,22 +117,20 @@ std::optional<FrontendReply> Broker::on_submit(const std::string& identity,
   std::string spec_text = canonical.dump();
 
   if (!r.idempotency_key.empty()) {
+    const auto key_conflict = [&] {
+      return error(r.req, Status::Conflict("idempotency_key: already used for another spec"),
+                   "idempotency_key");
+    };
     auto existing = store_->find_job_by_idempotency_key(r.idempotency_key);
     if (existing.ok()) {
-      if (existing->spec_json != spec_text || existing->kind != r.kind) {
-        return error(r.req, Status::Conflict("idempotency_key: already used for another spec"),
-                     "idempotency_key");
-      }
+      if (existing->spec_json != spec_text || existing->kind != r.kind) return key_conflict();
       return protocol::AcceptedReply{r.req, existing->id, existing->total, existing->status};
     }
     // A retry that arrives while the first attempt's dataset is still being prepared gets the
     // same answer as the first, when it comes.
     for (auto& [ticket, pending] : pending_submits_) {
       if (pending.idempotency_key != r.idempotency_key) continue;
-      if (pending.spec_text != spec_text || pending.spec.kind != r.kind) {
-        return error(r.req, Status::Conflict("idempotency_key: already used for another spec"),
-                     "idempotency_key");
-      }
+      if (pending.spec_text != spec_text || pending.spec.kind != r.kind) return key_conflict();
       pending.waiters.emplace_back(identity, r.req);
       return std::nullopt;
     }

@@ -92,8 +92,8 @@ class Client {
     if (!rep.ok()) throw std::runtime_error(rep.status().ToString());
     return *rep;
   }
-  protocol::FrontendReply call(protocol::FrontendRequest req) {
-    s_.send(zmq::buffer(protocol::encode(req)));
+  protocol::FrontendReply call(const protocol::FrontendRequest& req) {
+    send(req);
     return recv();
   }
   protocol::StatusReply status(const std::string& id) {
