@@ -2,8 +2,8 @@
 #include <cstdio>
 
 #include "broker.hpp"
-#include "sweep/dataset.hpp"
-#include "sweep/topics.hpp"
+#include "sweep/data/dataset.hpp"
+#include "sweep/protocol/topics.hpp"
 
 namespace sweep::broker {
 
@@ -106,7 +106,7 @@ void Broker::on_result(WorkerSession& session, const protocol::TrialResult& r) {
   if (!lease) return;  // stale: not the lease we hold (late, duplicated, or another attempt)
   LiveJob* job = find_live(r.job);
   if (!job) return;
-  if (r.status == TrialStatus::kCancelled && job->dispatchable()) {
+  if (r.status == TrialState::kCancelled && job->dispatchable()) {
     // The worker gave the trial up although the job goes on: run it again.
     requeue_or_fail(*lease, "cancelled by the worker " + session.hello.worker);
     return;
@@ -126,11 +126,11 @@ void Broker::on_result(WorkerSession& session, const protocol::TrialResult& r) {
   } else if (auto trial = job->plan->trial_at(r.index); trial.ok()) {
     row.params = trial->params;
   }
-  if (job->is_backtest() && r.status == TrialStatus::kCompleted) {
+  if (job->is_backtest() && r.status == TrialState::kCompleted) {
     job->bars_done = r.bars;
     if (r.trade_list.is_array()) row.trades_json = r.trade_list.dump();
   }
-  if (r.duration_us > 0 && r.status == TrialStatus::kCompleted) {
+  if (r.duration_us > 0 && r.status == TrialState::kCompleted) {
     job->observe_duration(static_cast<double>(r.duration_us) / 1000.0);
   }
   record(*job, std::move(row), r.equity, r.trade_list);
@@ -186,7 +186,7 @@ void Broker::requeue_or_fail(const Lease& lease, const std::string& reason, bool
   row.trial_index = lease.index;
   row.attempt = static_cast<int>(lease.attempt);
   row.params = std::move(params);
-  row.status = TrialStatus::kFailed;
+  row.status = TrialState::kFailed;
   row.error_message = reason + " after " + std::to_string(lease.attempt) + " attempts";
   row.worker = lease.worker_name;
   row.started_at_ms = lease.started_at_ms;

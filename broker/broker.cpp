@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "sweep/curve_socket.hpp"
-#include "sweep/topics.hpp"
+#include "sweep/curve/curve_socket.hpp"
+#include "sweep/protocol/topics.hpp"
 
 namespace sweep::broker {
 
@@ -204,7 +204,7 @@ void Broker::housekeeping(SteadyTime now) {
     TrialRow row;
     row.trial_index = lease.index;
     row.attempt = static_cast<int>(lease.attempt);
-    row.status = TrialStatus::kFailed;
+    row.status = TrialState::kFailed;
     row.error_message = "timed out after " + std::to_string(job->spec.trial_timeout_s) + " s";
     row.worker = lease.worker_name;
     row.started_at_ms = lease.started_at_ms;

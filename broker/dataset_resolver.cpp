@@ -3,9 +3,9 @@
 #include <filesystem>
 #include <system_error>
 
-#include "sweep/csv_loader.hpp"
-#include "sweep/dataset.hpp"
-#include "sweep/synthetic.hpp"
+#include "sweep/data/csv_loader.hpp"
+#include "sweep/data/dataset.hpp"
+#include "sweep/data/synthetic.hpp"
 
 namespace sweep::broker {
 

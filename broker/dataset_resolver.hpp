@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
-#include "sweep/bars.hpp"
-#include "sweep/job_spec.hpp"
-#include "sweep/status.hpp"
-#include "sweep/store.hpp"
+#include "sweep/base/status.hpp"
+#include "sweep/data/bars.hpp"
+#include "sweep/jobs/job_spec.hpp"
+#include "sweep/store/store.hpp"
 
 namespace sweep::broker {
 

@@ -7,7 +7,7 @@
 #include <cstring>
 
 #include "dataset_resolver.hpp"
-#include "sweep/dataset.hpp"
+#include "sweep/data/dataset.hpp"
 
 namespace sweep::broker {
 

@@ -17,9 +17,9 @@
 #include <variant>
 #include <vector>
 
-#include "sweep/job_spec.hpp"
-#include "sweep/status.hpp"
-#include "sweep/store.hpp"
+#include "sweep/base/status.hpp"
+#include "sweep/jobs/job_spec.hpp"
+#include "sweep/store/store.hpp"
 
 namespace sweep::broker {
 

@@ -7,7 +7,7 @@
 #include "dataset_resolver.hpp"
 #include "records.hpp"
 #include "spec_limits.hpp"
-#include "sweep/topics.hpp"
+#include "sweep/protocol/topics.hpp"
 
 namespace sweep::broker {
 

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "sweep/result_json.hpp"
+#include "sweep/jobs/result_json.hpp"
 
 namespace sweep::broker {
 

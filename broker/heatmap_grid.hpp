@@ -11,9 +11,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sweep/job_spec.hpp"
-#include "sweep/objective.hpp"
-#include "sweep/params.hpp"
+#include "sweep/engine/params.hpp"
+#include "sweep/jobs/job_spec.hpp"
+#include "sweep/optimize/objective.hpp"
 
 namespace sweep::broker {
 

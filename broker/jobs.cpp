@@ -5,7 +5,7 @@
 #include "broker.hpp"
 #include "dataset_resolver.hpp"
 #include "records.hpp"
-#include "sweep/topics.hpp"
+#include "sweep/protocol/topics.hpp"
 
 namespace sweep::broker {
 
@@ -67,7 +67,7 @@ Status Broker::resume_jobs() {
     // Counts: failed trials are few, so count them; the rest recorded succeeded (or were
     // cancelled, which only a cancelling job has, and that one ends below).
     TrialQuery fq;
-    fq.status = TrialStatus::kFailed;
+    fq.status = TrialState::kFailed;
     fq.limit = 1'000'000'000;
     auto failed = store_->list_trials(row.id, fq);
     j.failed = failed.ok() ? failed->size() : row.failed;
@@ -83,7 +83,7 @@ Status Broker::resume_jobs() {
     } else if (!j.is_backtest()) {
       if (j.heatmap) {
         TrialQuery hq;
-        hq.status = TrialStatus::kCompleted;
+        hq.status = TrialState::kCompleted;
         hq.limit = 1'000'000'000;
         if (auto rows = store_->list_trials(row.id, hq); rows.ok()) {
           for (const auto& t : *rows) j.heatmap->set(t.params, j.spec.objective.value(t.metrics));
@@ -93,7 +93,7 @@ Status Broker::resume_jobs() {
       tq.sort = std::string(metric_name(j.spec.objective.metric));
       tq.ascending = !j.spec.objective.maximize;
       tq.limit = static_cast<size_t>(std::max(1, j.spec.top_k));
-      tq.status = TrialStatus::kCompleted;
+      tq.status = TrialState::kCompleted;
       tq.with_equity = true;
       if (auto best = store_->list_trials(row.id, tq); best.ok()) {
         for (auto& t : *best) {
@@ -149,8 +149,8 @@ void Broker::set_state(LiveJob& job, JobState state, const std::string& error) {
 
 void Broker::record(LiveJob& job, TrialRow row, std::vector<double> equity, nlohmann::json trades) {
   const bool cancelled_job = !job.dispatchable();
-  if (cancelled_job) row.status = TrialStatus::kCancelled;
-  if (row.status != TrialStatus::kCompleted) {
+  if (cancelled_job) row.status = TrialState::kCancelled;
+  if (row.status != TrialState::kCompleted) {
     row.metrics = Metrics::Zero();
     equity.clear();
   }
@@ -165,7 +165,7 @@ void Broker::record(LiveJob& job, TrialRow row, std::vector<double> equity, nloh
     return *rec;
   };
   ++job.trials_done;
-  if (row.status == TrialStatus::kCompleted) {
+  if (row.status == TrialState::kCompleted) {
     job.completed += job.is_backtest() ? job.total : 1;
     if (!job.is_backtest()) {
       const double v = job.spec.objective.value(row.metrics);
@@ -176,7 +176,7 @@ void Broker::record(LiveJob& job, TrialRow row, std::vector<double> equity, nloh
     } else {
       job.top.offer(0, 0, TopPayload{record_of(), equity, std::move(trades)});
     }
-  } else if (row.status == TrialStatus::kFailed) {
+  } else if (row.status == TrialState::kFailed) {
     ++job.failed;
     job.last_error = row.error_message;
   }

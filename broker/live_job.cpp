@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "sweep/limits.hpp"
+#include "sweep/base/limits.hpp"
 
 namespace sweep::broker {
 

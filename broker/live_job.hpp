@@ -14,11 +14,11 @@
 
 #include "heatmap_grid.hpp"
 #include "lease_table.hpp"
-#include "sweep/job_spec.hpp"
-#include "sweep/job_state.hpp"
-#include "sweep/objective.hpp"
-#include "sweep/protocol.hpp"
-#include "sweep/trial_plan.hpp"
+#include "sweep/jobs/job_spec.hpp"
+#include "sweep/jobs/job_state.hpp"
+#include "sweep/optimize/objective.hpp"
+#include "sweep/optimize/trial_plan.hpp"
+#include "sweep/protocol/protocol.hpp"
 
 namespace sweep::broker {
 

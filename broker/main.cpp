@@ -9,9 +9,9 @@
 #include <CLI/CLI.hpp>
 
 #include "broker.hpp"
-#include "sweep/curve_keys.hpp"
-#include "sweep/endpoints.hpp"
-#include "sweep/limits.hpp"
+#include "sweep/base/limits.hpp"
+#include "sweep/curve/curve_keys.hpp"
+#include "sweep/protocol/endpoints.hpp"
 
 namespace {
 sweep::broker::Broker* g_broker = nullptr;

@@ -3,27 +3,15 @@
 #include <cmath>
 #include <map>
 
-#include "sweep/result_json.hpp"
+#include "sweep/jobs/result_json.hpp"
 
 namespace sweep::broker {
-
-TrialState to_trial_state(TrialStatus s) {
-  switch (s) {
-    case TrialStatus::kCompleted:
-      return TrialState::kCompleted;
-    case TrialStatus::kCancelled:
-      return TrialState::kCancelled;
-    case TrialStatus::kFailed:
-      break;
-  }
-  return TrialState::kFailed;
-}
 
 protocol::TrialRecord to_record(const TrialRow& row) {
   protocol::TrialRecord r;
   r.index = row.trial_index;
   r.attempt = static_cast<uint32_t>(row.attempt);
-  r.status = to_trial_state(row.status);
+  r.status = row.status;
   r.params = row.params;
   r.metrics = row.metrics;
   const double trades = row.metrics[Metric::kTrades];

@@ -7,12 +7,11 @@
 #include <nlohmann/json.hpp>
 
 #include "live_job.hpp"
-#include "sweep/protocol.hpp"
-#include "sweep/store.hpp"
+#include "sweep/protocol/protocol.hpp"
+#include "sweep/store/store.hpp"
 
 namespace sweep::broker {
 
-TrialState to_trial_state(TrialStatus s);
 protocol::TrialRecord to_record(const TrialRow& row);
 protocol::JobSummary to_summary(const JobRow& row);
 nlohmann::json trial_to_json(const protocol::TrialRecord& r);

@@ -9,7 +9,7 @@
 #include <algorithm>
 
 #include "broker.hpp"
-#include "sweep/topics.hpp"
+#include "sweep/protocol/topics.hpp"
 
 namespace sweep::broker {
 

@@ -5,9 +5,9 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "sweep/job_spec.hpp"
-#include "sweep/limits.hpp"
-#include "sweep/status.hpp"
+#include "sweep/base/limits.hpp"
+#include "sweep/base/status.hpp"
+#include "sweep/jobs/job_spec.hpp"
 
 namespace sweep::broker {
 

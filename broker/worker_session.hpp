@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "lease_table.hpp"
-#include "sweep/protocol.hpp"
+#include "sweep/protocol/protocol.hpp"
 
 namespace sweep::broker {
 

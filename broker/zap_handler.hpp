@@ -26,7 +26,7 @@
 
 #include <zmq.hpp>
 
-#include "sweep/status.hpp"
+#include "sweep/base/status.hpp"
 
 namespace sweep::broker {
 

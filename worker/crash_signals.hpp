@@ -14,7 +14,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "sweep/status.hpp"
+#include "sweep/base/status.hpp"
 
 namespace sweep::worker {
 

@@ -1,9 +1,9 @@
 #include "dataset_cache.hpp"
 
-#include "sweep/csv_loader.hpp"
-#include "sweep/dataset.hpp"
-#include "sweep/job_spec.hpp"
-#include "sweep/synthetic.hpp"
+#include "sweep/data/csv_loader.hpp"
+#include "sweep/data/dataset.hpp"
+#include "sweep/data/synthetic.hpp"
+#include "sweep/jobs/job_spec.hpp"
 
 namespace sweep::worker {
 

@@ -11,8 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sweep/market_data.hpp"
-#include "sweep/status.hpp"
+#include "sweep/base/status.hpp"
+#include "sweep/data/market_data.hpp"
 
 namespace sweep::worker {
 

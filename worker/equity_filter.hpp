@@ -11,7 +11,7 @@
 #include <string>
 #include <utility>
 
-#include "sweep/objective.hpp"
+#include "sweep/optimize/objective.hpp"
 
 namespace sweep::worker {
 

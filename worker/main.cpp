@@ -9,8 +9,8 @@
 
 #include "crash_signals.hpp"
 #include "session.hpp"
-#include "sweep/curve_keys.hpp"
-#include "sweep/strategy_registry.hpp"
+#include "sweep/curve/curve_keys.hpp"
+#include "sweep/engine/strategy_registry.hpp"
 
 namespace {
 

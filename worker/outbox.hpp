@@ -12,7 +12,7 @@
 
 #include <zmq.hpp>
 
-#include "sweep/protocol.hpp"
+#include "sweep/protocol/protocol.hpp"
 
 namespace sweep::worker {
 

@@ -9,9 +9,9 @@
 #include <utility>
 
 #include "crash_signals.hpp"
-#include "sweep/curve_socket.hpp"
-#include "sweep/signal_names.hpp"
-#include "sweep/topics.hpp"
+#include "sweep/base/signal_names.hpp"
+#include "sweep/curve/curve_socket.hpp"
+#include "sweep/protocol/topics.hpp"
 
 namespace sweep::worker {
 namespace {
@@ -306,9 +306,9 @@ void WorkerSession::on_welcome(const protocol::Welcome& w) {
 void WorkerSession::on_batch(protocol::TrialsBatch b) {
   if (state_ == State::kStopping) return;  // bye hands these leases back
   held_ += static_cast<uint32_t>(b.trials.size());
-  if (job_cancelled(b.job)) return report_unrun(b, TrialStatus::kCancelled, "");
+  if (job_cancelled(b.job)) return report_unrun(b, TrialState::kCancelled, "");
   if (!registry_.find(b.strategy)) {
-    return report_unrun(b, TrialStatus::kFailed, registry_.not_found(b.strategy).message());
+    return report_unrun(b, TrialState::kFailed, registry_.not_found(b.strategy).message());
   }
   if (auto data = cache_.find(b.dataset.hash)) return start_trials(b, std::move(data));
   if (!awaiting_.contains(b.dataset.hash)) {
@@ -330,7 +330,7 @@ void WorkerSession::on_dataset(const protocol::Dataset& d) {
   Result<std::shared_ptr<const MarketData>> data = market_data_from_csv(d.csv, d.hash);
   if (!data.ok()) {
     log(data.status().message());
-    for (const auto& b : batches) report_unrun(b, TrialStatus::kFailed, data.status().message());
+    for (const auto& b : batches) report_unrun(b, TrialState::kFailed, data.status().message());
     return;
   }
   cache_.put(d.hash, *data);
@@ -357,7 +357,7 @@ void WorkerSession::start_trials(const protocol::TrialsBatch& b,
     pool_.submit(b.job, [this, id, job = std::move(job), control](bool run) {
       Outbox& out = outbox_;
       if (!run) {
-        out.push(Finished{id, unrun_result(job.job, job.trial, TrialStatus::kCancelled)});
+        out.push(Finished{id, unrun_result(job.job, job.trial, TrialState::kCancelled)});
         return;
       }
       TickSink ticks = [&out](protocol::Tick t) { out.push(std::move(t)); };
@@ -370,7 +370,7 @@ void WorkerSession::start_trials(const protocol::TrialsBatch& b,
   }
 }
 
-void WorkerSession::report_unrun(const protocol::TrialsBatch& b, TrialStatus status,
+void WorkerSession::report_unrun(const protocol::TrialsBatch& b, TrialState status,
                                  const std::string& why) {
   for (const protocol::BatchTrial& t : b.trials) report(unrun_result(b.job, t, status, why));
 }
@@ -400,7 +400,7 @@ void WorkerSession::on_finished(Finished f) {
   if (it == tasks_.end()) return;
   const bool by_shutdown = it->second.control->shutdown.load();
   tasks_.erase(it);
-  if (by_shutdown && f.result.status == TrialStatus::kCancelled) {
+  if (by_shutdown && f.result.status == TrialState::kCancelled) {
     // Stopped because this worker is leaving, not because its job was cancelled: no result,
     // so that the broker re-queues the trial when it reads our bye.
     if (held_ > 0) --held_;
@@ -421,7 +421,7 @@ void WorkerSession::on_cancel(const std::string& job) {
   for (auto& [hash, batches] : awaiting_) {
     for (auto it = batches.begin(); it != batches.end();) {
       if (it->job == job) {
-        report_unrun(*it, TrialStatus::kCancelled, "");
+        report_unrun(*it, TrialState::kCancelled, "");
         it = batches.erase(it);
       } else {
         ++it;

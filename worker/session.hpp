@@ -29,9 +29,9 @@
 #include "equity_filter.hpp"
 #include "outbox.hpp"
 #include "slot_pool.hpp"
-#include "sweep/curve_keys.hpp"
-#include "sweep/protocol.hpp"
-#include "sweep/strategy_registry.hpp"
+#include "sweep/curve/curve_keys.hpp"
+#include "sweep/engine/strategy_registry.hpp"
+#include "sweep/protocol/protocol.hpp"
 #include "trial_exec.hpp"
 
 namespace sweep::worker {
@@ -98,7 +98,7 @@ class WorkerSession {
   void on_crash_reports();
 
   void start_trials(const protocol::TrialsBatch& b, std::shared_ptr<const MarketData> data);
-  void report_unrun(const protocol::TrialsBatch& b, TrialStatus status, const std::string& why);
+  void report_unrun(const protocol::TrialsBatch& b, TrialState status, const std::string& why);
   void report(protocol::TrialResult r);
   void watchdog();
   void keepalive();

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <sstream>
 
-#include "sweep/result_json.hpp"
-#include "sweep/trial_runner.hpp"
+#include "sweep/engine/trial_runner.hpp"
+#include "sweep/jobs/result_json.hpp"
 
 namespace sweep::worker {
 
@@ -21,7 +21,7 @@ std::string timeout_message(double timeout_s) {
 }
 
 protocol::TrialResult unrun_result(const std::string& job, const protocol::BatchTrial& trial,
-                                   TrialStatus status, std::string error_message) {
+                                   TrialState status, std::string error_message) {
   protocol::TrialResult r;
   r.job = job;
   r.index = trial.index;
@@ -62,7 +62,7 @@ protocol::TrialResult execute_trial(const TrialJob& job, TrialControl& control,
   r.status = outcome.status;
   r.metrics = outcome.metrics;
   r.trades = outcome.trades.size();
-  if (outcome.status == TrialStatus::kCompleted) {
+  if (outcome.status == TrialState::kCompleted) {
     const bool keep_equity =
         !job.objective || job.top_k == 0 || !job.equity_filter ||
         job.equity_filter->admit(job.job, *job.objective, job.top_k, job.trial.index,
@@ -83,8 +83,8 @@ protocol::TrialResult execute_trial(const TrialJob& job, TrialControl& control,
       1, static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                    std::chrono::steady_clock::now() - t0)
                                    .count()));
-  if (r.status == TrialStatus::kCancelled && control.timed_out.load()) {
-    r.status = TrialStatus::kFailed;
+  if (r.status == TrialState::kCancelled && control.timed_out.load()) {
+    r.status = TrialState::kFailed;
     r.metrics = Metrics::Zero();
     r.error_message = timeout_message(job.timeout_s);
   }

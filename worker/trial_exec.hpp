@@ -11,10 +11,10 @@
 #include <string>
 
 #include "equity_filter.hpp"
-#include "sweep/engine.hpp"
-#include "sweep/market_data.hpp"
-#include "sweep/protocol.hpp"
-#include "sweep/strategy.hpp"
+#include "sweep/data/market_data.hpp"
+#include "sweep/engine/engine.hpp"
+#include "sweep/engine/strategy.hpp"
+#include "sweep/protocol/protocol.hpp"
 
 namespace sweep::worker {
 
@@ -58,7 +58,7 @@ protocol::TrialResult execute_trial(const TrialJob& job, TrialControl& control,
 
 // The result of a trial that never ran.
 protocol::TrialResult unrun_result(const std::string& job, const protocol::BatchTrial& trial,
-                                   TrialStatus status, std::string error_message = {});
+                                   TrialState status, std::string error_message = {});
 
 // "timed out after 600 s", "timed out after 0.5 s"
 std::string timeout_message(double timeout_s);

@@ -6,7 +6,7 @@
 
 #include "local_run.hpp"
 #include "metric_format.hpp"
-#include "sweep/endpoints.hpp"
+#include "sweep/protocol/endpoints.hpp"
 
 namespace sweep::cli {
 

@@ -8,7 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "sweep/client.hpp"
-#include "sweep/protocol.hpp"
+#include "sweep/protocol/protocol.hpp"
 
 namespace sweep::cli {
 

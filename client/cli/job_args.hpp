@@ -9,8 +9,8 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include "sweep/job_spec.hpp"
-#include "sweep/status.hpp"
+#include "sweep/base/status.hpp"
+#include "sweep/jobs/job_spec.hpp"
 
 namespace sweep::cli {
 

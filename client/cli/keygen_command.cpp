@@ -6,7 +6,7 @@
 
 #include "commands.hpp"
 #include "local_run.hpp"
-#include "sweep/curve_keys.hpp"
+#include "sweep/curve/curve_keys.hpp"
 
 namespace sweep::cli {
 namespace {

@@ -3,7 +3,7 @@
 #include <cstdio>
 
 #include "commands.hpp"
-#include "sweep/dataset.hpp"
+#include "sweep/data/dataset.hpp"
 
 namespace sweep::cli {
 

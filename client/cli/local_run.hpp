@@ -7,9 +7,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sweep/market_data.hpp"
-#include "sweep/status.hpp"
-#include "sweep/strategy_registry.hpp"
+#include "sweep/base/status.hpp"
+#include "sweep/data/market_data.hpp"
+#include "sweep/engine/strategy_registry.hpp"
 
 namespace sweep::cli {
 

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "sweep/metrics.hpp"
+#include "sweep/engine/metrics.hpp"
 
 namespace sweep::cli {
 

@@ -9,9 +9,9 @@
 #include "job_args.hpp"
 #include "local_run.hpp"
 #include "metric_format.hpp"
-#include "sweep/job_spec.hpp"
-#include "sweep/optimizer.hpp"
-#include "sweep/result_json.hpp"
+#include "sweep/jobs/job_spec.hpp"
+#include "sweep/jobs/result_json.hpp"
+#include "sweep/optimize/optimizer.hpp"
 #include "terminal.hpp"
 
 namespace sweep::cli {
@@ -34,9 +34,9 @@ std::string objective_text(const Objective& o, const std::optional<TrialRecord>&
 nlohmann::json record_json(const TrialRecord& r) {
   nlohmann::json j = {{"trial", r.index},
                       {"params", to_json(r.params)},
-                      {"status", std::string(trial_status_name(r.status))},
+                      {"status", std::string(trial_state_name(r.status))},
                       {"metrics", to_json(r.metrics)}};
-  if (r.status == TrialStatus::kFailed) {
+  if (r.status == TrialState::kFailed) {
     j["error_message"] = r.error_message;
     j["error_stack_trace"] = r.error_stack_trace;
   }

@@ -8,7 +8,7 @@
 #include "commands.hpp"
 #include "metric_format.hpp"
 #include "sweep/client_json.hpp"
-#include "sweep/result_json.hpp"
+#include "sweep/jobs/result_json.hpp"
 #include "terminal.hpp"
 
 namespace sweep::cli {

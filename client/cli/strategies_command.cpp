@@ -5,7 +5,7 @@
 
 #include "commands.hpp"
 #include "local_run.hpp"
-#include "sweep/result_json.hpp"
+#include "sweep/jobs/result_json.hpp"
 #include "terminal.hpp"
 
 namespace sweep::cli {

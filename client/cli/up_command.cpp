@@ -35,8 +35,8 @@
 
 #include "commands.hpp"
 #include "local_run.hpp"
+#include "sweep/base/signal_names.hpp"
 #include "sweep/client.hpp"
-#include "sweep/signal_names.hpp"
 
 namespace sweep::cli {
 namespace {

@@ -4,8 +4,8 @@
 #include "gateway.hpp"
 #include "http_util.hpp"
 #include "sweep/client_json.hpp"
-#include "sweep/metrics.hpp"
-#include "sweep/result_json.hpp"
+#include "sweep/engine/metrics.hpp"
+#include "sweep/jobs/result_json.hpp"
 
 namespace sweep::gateway {
 

@@ -4,8 +4,8 @@
 #include <cctype>
 #include <filesystem>
 
-#include "sweep/csv_loader.hpp"
-#include "sweep/dataset.hpp"
+#include "sweep/data/csv_loader.hpp"
+#include "sweep/data/dataset.hpp"
 
 namespace sweep::gateway {
 

@@ -15,8 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sweep/status.hpp"
-#include "sweep/store.hpp"
+#include "sweep/base/status.hpp"
+#include "sweep/store/store.hpp"
 
 namespace sweep::gateway {
 

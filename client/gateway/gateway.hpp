@@ -13,8 +13,8 @@
 
 #include "client_pool.hpp"
 #include "datasets.hpp"
-#include "sweep/status.hpp"
-#include "sweep/strategy_registry.hpp"
+#include "sweep/base/status.hpp"
+#include "sweep/engine/strategy_registry.hpp"
 #include "trial_feed.hpp"
 
 namespace sweep::gateway {

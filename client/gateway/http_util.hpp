@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sweep/status.hpp"
+#include "sweep/base/status.hpp"
 
 namespace sweep::gateway {
 

@@ -4,9 +4,9 @@
 
 #include "gateway.hpp"
 #include "http_util.hpp"
+#include "sweep/base/limits.hpp"
 #include "sweep/client_json.hpp"
-#include "sweep/job_state.hpp"
-#include "sweep/limits.hpp"
+#include "sweep/jobs/job_state.hpp"
 
 namespace sweep::gateway {
 

@@ -13,8 +13,8 @@
 #include <CLI/CLI.hpp>
 
 #include "gateway.hpp"
-#include "sweep/curve_keys.hpp"
-#include "sweep/endpoints.hpp"
+#include "sweep/curve/curve_keys.hpp"
+#include "sweep/protocol/endpoints.hpp"
 
 namespace {
 

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "gateway.hpp"
-#include "sweep/job_state.hpp"
+#include "sweep/jobs/job_state.hpp"
 
 namespace sweep::gateway {
 

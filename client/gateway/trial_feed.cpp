@@ -8,9 +8,9 @@
 #include <zmq_addon.hpp>
 
 #include "sweep/client.hpp"
-#include "sweep/curve_socket.hpp"
-#include "sweep/protocol.hpp"
-#include "sweep/topics.hpp"
+#include "sweep/curve/curve_socket.hpp"
+#include "sweep/protocol/protocol.hpp"
+#include "sweep/protocol/topics.hpp"
 
 namespace sweep::gateway {
 

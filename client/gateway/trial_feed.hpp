@@ -16,7 +16,7 @@
 #include <string>
 #include <thread>
 
-#include "sweep/curve_keys.hpp"
+#include "sweep/curve/curve_keys.hpp"
 
 namespace sweep::gateway {
 

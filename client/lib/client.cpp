@@ -8,8 +8,8 @@
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
-#include "sweep/curve_socket.hpp"
-#include "sweep/topics.hpp"
+#include "sweep/curve/curve_socket.hpp"
+#include "sweep/protocol/topics.hpp"
 
 namespace sweep::client {
 namespace {

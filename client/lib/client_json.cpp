@@ -1,6 +1,6 @@
 #include "sweep/client_json.hpp"
 
-#include "sweep/result_json.hpp"
+#include "sweep/jobs/result_json.hpp"
 
 namespace sweep::client {
 namespace {

@@ -9,8 +9,8 @@
 // Warm-up: lookback.
 #include <type_traits>
 
-#include "sweep/strategy.hpp"
-#include "sweep/strategy_registry.hpp"
+#include "sweep/engine/strategy.hpp"
+#include "sweep/engine/strategy_registry.hpp"
 
 namespace {
 

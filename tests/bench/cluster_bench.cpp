@@ -29,10 +29,10 @@
 
 #include "../support/cluster.hpp"
 #include "sweep/client.hpp"
-#include "sweep/dataset.hpp"
-#include "sweep/job_spec.hpp"
-#include "sweep/optimizer.hpp"
-#include "sweep/strategy_registry.hpp"
+#include "sweep/data/dataset.hpp"
+#include "sweep/engine/strategy_registry.hpp"
+#include "sweep/jobs/job_spec.hpp"
+#include "sweep/optimize/optimizer.hpp"
 
 namespace sweep {
 namespace {

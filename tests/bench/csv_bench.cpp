@@ -6,9 +6,9 @@
 #include <fstream>
 #include <string>
 
-#include "sweep/csv_loader.hpp"
-#include "sweep/dataset.hpp"
-#include "sweep/synthetic.hpp"
+#include "sweep/data/csv_loader.hpp"
+#include "sweep/data/dataset.hpp"
+#include "sweep/data/synthetic.hpp"
 
 namespace {
 

@@ -4,9 +4,9 @@
 
 #include <atomic>
 
-#include "sweep/engine.hpp"
-#include "sweep/strategy_registry.hpp"
-#include "sweep/synthetic.hpp"
+#include "sweep/data/synthetic.hpp"
+#include "sweep/engine/engine.hpp"
+#include "sweep/engine/strategy_registry.hpp"
 
 namespace sweep {
 namespace {

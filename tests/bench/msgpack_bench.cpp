@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "../../common/src/protocol/msgpack_io.hpp"
+#include "sweep/protocol/msgpack_io.hpp"
 
 namespace {
 

@@ -2,10 +2,10 @@
 // 1,000 sma_cross trials side by side (their ratio is the scaling).
 #include <benchmark/benchmark.h>
 
-#include "sweep/csv_loader.hpp"
-#include "sweep/job_spec.hpp"
-#include "sweep/optimizer.hpp"
-#include "sweep/strategy_registry.hpp"
+#include "sweep/data/csv_loader.hpp"
+#include "sweep/engine/strategy_registry.hpp"
+#include "sweep/jobs/job_spec.hpp"
+#include "sweep/optimize/optimizer.hpp"
 
 namespace sweep {
 namespace {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "sweep/store.hpp"
+#include "sweep/store/store.hpp"
 
 namespace {
 
@@ -17,7 +17,7 @@ namespace fs = std::filesystem;
 sweep::TrialRow make_row(uint64_t index) {
   sweep::TrialRow t;
   t.trial_index = index;
-  t.status = sweep::TrialStatus::kCompleted;
+  t.status = sweep::TrialState::kCompleted;
   t.params.set("fast", static_cast<int64_t>(index % 50));
   t.params.set("slow", static_cast<int64_t>(index % 200));
   t.params.set("mode", std::string("long_short"));

@@ -5,10 +5,10 @@
 // The market data is built once, before any timed loop.
 #include <benchmark/benchmark.h>
 
-#include "sweep/engine.hpp"
-#include "sweep/indicators.hpp"
-#include "sweep/strategy_registry.hpp"
-#include "sweep/synthetic.hpp"
+#include "sweep/data/synthetic.hpp"
+#include "sweep/engine/engine.hpp"
+#include "sweep/engine/indicators.hpp"
+#include "sweep/engine/strategy_registry.hpp"
 
 namespace sweep {
 namespace {

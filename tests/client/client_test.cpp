@@ -13,7 +13,7 @@
 #include "job_args.hpp"
 #include "sweep/client.hpp"
 #include "sweep/client_json.hpp"
-#include "sweep/topics.hpp"
+#include "sweep/protocol/topics.hpp"
 
 namespace sweep {
 namespace {

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "fuzz_check.hpp"
-#include "sweep/constraint.hpp"
+#include "sweep/optimize/constraint.hpp"
 
 namespace {
 

@@ -12,9 +12,9 @@
 #include <nlohmann/json.hpp>
 
 #include "fuzz_check.hpp"
-#include "sweep/job_spec.hpp"
-#include "sweep/strategy.hpp"
-#include "sweep/strategy_registry.hpp"
+#include "sweep/engine/strategy.hpp"
+#include "sweep/engine/strategy_registry.hpp"
+#include "sweep/jobs/job_spec.hpp"
 
 namespace {
 

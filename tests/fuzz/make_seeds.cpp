@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "sweep/protocol.hpp"
+#include "sweep/protocol/protocol.hpp"
 
 namespace {
 
@@ -123,7 +123,7 @@ int main(int argc, char** argv) {
   TrialResult r;
   r.job = "job-1";
   r.index = 9;
-  r.status = TrialStatus::kCompleted;
+  r.status = TrialState::kCompleted;
   r.metrics = some_metrics();
   r.trades = 12;
   r.equity = {10000, 10010.5, 9990.25};
@@ -131,7 +131,7 @@ int main(int argc, char** argv) {
   r.finished_at = 1700000000500;
   r.bars = 1000;
   TrialResult failed = r;
-  failed.status = TrialStatus::kFailed;
+  failed.status = TrialState::kFailed;
   failed.equity.clear();
   failed.error_message = "boom";
   failed.error_stack_trace = "#0 x";

@@ -9,10 +9,10 @@
 #include <string>
 #include <string_view>
 
-#include "../../common/src/protocol/msgpack_io.hpp"
 #include "../support/json_same.hpp"
 #include "fuzz_check.hpp"
-#include "sweep/protocol.hpp"
+#include "sweep/protocol/msgpack_io.hpp"
+#include "sweep/protocol/protocol.hpp"
 
 namespace {
 

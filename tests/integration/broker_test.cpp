@@ -14,8 +14,8 @@
 
 #include "broker.hpp"
 #include "sanitizers.hpp"
-#include "sweep/protocol.hpp"
-#include "sweep/store.hpp"
+#include "sweep/protocol/protocol.hpp"
+#include "sweep/store/store.hpp"
 
 namespace sweep::broker {
 namespace {
@@ -143,17 +143,17 @@ class FakeWorker {
     return std::nullopt;
   }
   void complete(const std::string& job, const protocol::BatchTrial& t,
-                TrialStatus status = TrialStatus::kCompleted) {
+                TrialState status = TrialState::kCompleted) {
     protocol::TrialResult r;
     r.job = job;
     r.index = t.index;
     r.attempt = t.attempt;
     r.status = status;
-    r.metrics = status == TrialStatus::kCompleted ? Metrics::Zero() : Metrics::Zero();
+    r.metrics = status == TrialState::kCompleted ? Metrics::Zero() : Metrics::Zero();
     r.metrics[Metric::kSharpe] = static_cast<double>(t.index);
-    if (status != TrialStatus::kCompleted) r.metrics = Metrics::Zero();
-    if (status == TrialStatus::kFailed) r.error_message = "boom";
-    if (status == TrialStatus::kCompleted) r.equity = {10000, 10100};
+    if (status != TrialState::kCompleted) r.metrics = Metrics::Zero();
+    if (status == TrialState::kFailed) r.error_message = "boom";
+    if (status == TrialState::kCompleted) r.equity = {10000, 10100};
     r.started_at = 1000;
     r.finished_at = 1002;
     r.bars = 500;
@@ -359,7 +359,7 @@ TEST_F(BrokerTest, FakeWorkerRunsAnOptimizationToCompletion) {
     in_flight_max = std::max(in_flight_max, b->trials.size());
     for (const auto& t : b->trials) {
       EXPECT_TRUE(seen.insert(t.index).second) << "trial " << t.index << " dispatched twice";
-      worker.complete(id, t, t.index == 3 ? TrialStatus::kFailed : TrialStatus::kCompleted);
+      worker.complete(id, t, t.index == 3 ? TrialState::kFailed : TrialState::kCompleted);
       worker.complete(id, t);  // a duplicate result is never counted twice
     }
     worker.send(protocol::Credit{static_cast<uint32_t>(b->trials.size())});
@@ -422,7 +422,7 @@ TEST_F(BrokerTest, CancelSemantics) {
   auto store = Store::open(db_);
   auto t = store->get_trial(id, b->trials[0].index);
   ASSERT_TRUE(t.ok());
-  EXPECT_EQ(t->status, TrialStatus::kCancelled);
+  EXPECT_EQ(t->status, TrialState::kCancelled);
   EXPECT_EQ(client.status(id).completed, 0u);
 }
 
@@ -532,7 +532,7 @@ TEST_F(BrokerTest, TrialsLostMoreThanMaxAttemptsAreRecordedFailed) {
   auto store = Store::open(db_);
   auto t = store->get_trial(id, 0);
   ASSERT_TRUE(t.ok());
-  EXPECT_EQ(t->status, TrialStatus::kFailed);
+  EXPECT_EQ(t->status, TrialState::kFailed);
   EXPECT_NE(t->error_message.find("worker lost"), std::string::npos) << t->error_message;
   EXPECT_EQ(t->worker, "silent:1:0");
 }
@@ -616,7 +616,7 @@ TEST_F(BrokerTest, CrashedChargesTheAttemptToTheNamedTrialOnly) {
   auto store = Store::open(db_);
   auto t = store->get_trial(id, poison);
   ASSERT_TRUE(t.ok());
-  EXPECT_EQ(t->status, TrialStatus::kFailed);
+  EXPECT_EQ(t->status, TrialState::kFailed);
   EXPECT_EQ(t->attempt, 2);
   EXPECT_EQ(t->error_message,
             "worker b:1:0 crashed with SIGSEGV (Segmentation fault) while running this trial; "

@@ -11,7 +11,7 @@
 #include <zmq.hpp>
 
 #include "broker.hpp"
-#include "sweep/protocol.hpp"
+#include "sweep/protocol/protocol.hpp"
 
 namespace sweep::broker {
 namespace {

@@ -22,8 +22,8 @@
 #include <string>
 #include <thread>
 
-#include "sweep/strategy.hpp"
-#include "sweep/strategy_registry.hpp"
+#include "sweep/engine/strategy.hpp"
+#include "sweep/engine/strategy_registry.hpp"
 
 namespace {
 

@@ -23,7 +23,7 @@
 #include "reliability_support.hpp"
 #include "sanitizers.hpp"
 #include "sweep/client.hpp"
-#include "sweep/protocol.hpp"
+#include "sweep/protocol/protocol.hpp"
 
 namespace sweep::testing {
 namespace {
@@ -298,7 +298,7 @@ void backend_storm(zmq::context_t& ctx, const std::string& endpoint, const std::
   stale.job = job;
   stale.index = 3;
   stale.attempt = 7;  // no such lease
-  stale.status = TrialStatus::kCompleted;
+  stale.status = TrialState::kCompleted;
   stale.metrics = Metrics::Zero();
   json nan_result = json::from_msgpack(protocol::encode(stale));
   nan_result["metrics"]["sharpe"] = std::numeric_limits<double>::quiet_NaN();

@@ -13,7 +13,7 @@
 
 #include "cluster.hpp"
 #include "sweep/client.hpp"
-#include "sweep/curve_keys.hpp"
+#include "sweep/curve/curve_keys.hpp"
 
 namespace sweep {
 namespace {

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "sweep/curve_keys.hpp"
+#include "sweep/curve/curve_keys.hpp"
 #include "zap_handler.hpp"
 
 namespace sweep {

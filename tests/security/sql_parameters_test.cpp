@@ -5,7 +5,7 @@
 
 #include <filesystem>
 
-#include "sweep/store.hpp"
+#include "sweep/store/store.hpp"
 
 namespace sweep {
 namespace {

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "process.hpp"
-#include "sweep/protocol.hpp"
+#include "sweep/protocol/protocol.hpp"
 
 namespace sweep::testing {
 

@@ -17,11 +17,11 @@
 #include "equity_filter.hpp"
 #include "session.hpp"
 #include "slot_pool.hpp"
-#include "sweep/csv_loader.hpp"
-#include "sweep/dataset.hpp"
-#include "sweep/synthetic.hpp"
-#include "sweep/topics.hpp"
-#include "sweep/trial_runner.hpp"
+#include "sweep/data/csv_loader.hpp"
+#include "sweep/data/dataset.hpp"
+#include "sweep/data/synthetic.hpp"
+#include "sweep/engine/trial_runner.hpp"
+#include "sweep/protocol/topics.hpp"
 
 namespace sweep::worker {
 namespace {
@@ -369,16 +369,16 @@ TEST_F(WorkerSessionTest, SmaCrossResultsMatchInProcessRunsBitForBit) {
     EXPECT_EQ(r.error_message, want.error_message);
     EXPECT_LE(r.started_at, r.finished_at);
   }
-  EXPECT_EQ(got[0].status, TrialStatus::kCompleted);
+  EXPECT_EQ(got[0].status, TrialState::kCompleted);
   EXPECT_EQ(got[0].bars, series_.size());
   EXPECT_GT(got[0].trades, 0u);
-  EXPECT_EQ(got[2].status, TrialStatus::kFailed);
+  EXPECT_EQ(got[2].status, TrialState::kFailed);
 
   // A second batch over the cached dataset needs no dataset request; failure of a throw.
   send_batch(batch("job-b", "throw_at_bar", {{0, 1, params({{"bar", int64_t{100}}})}}), false);
   auto failed = results(1);
   ASSERT_EQ(failed.size(), 1u);
-  EXPECT_EQ(failed[0].status, TrialStatus::kFailed);
+  EXPECT_EQ(failed[0].status, TrialState::kFailed);
   EXPECT_EQ(failed[0].error_message, "boom at bar 100");
   EXPECT_FALSE(failed[0].error_stack_trace.empty());
   EXPECT_TRUE(failed[0].equity.empty());
@@ -408,7 +408,7 @@ TEST_F(WorkerSessionTest, CancelEventStopsASlowTrialPromptly) {
   ASSERT_EQ(got.size(), 3u);
   EXPECT_LT(Clock::now() - cancelled_at, 5s);
   for (const auto& r : got) {
-    EXPECT_EQ(r.status, TrialStatus::kCancelled) << r.index;
+    EXPECT_EQ(r.status, TrialState::kCancelled) << r.index;
     EXPECT_LT(r.bars, series_.size());
   }
 }
@@ -419,7 +419,7 @@ TEST_F(WorkerSessionTest, TimedOutTrialFails) {
   send_batch(b, true);
   auto got = results(1, 8s);
   ASSERT_EQ(got.size(), 1u);
-  EXPECT_EQ(got[0].status, TrialStatus::kFailed);
+  EXPECT_EQ(got[0].status, TrialState::kFailed);
   EXPECT_EQ(got[0].error_message, "timed out after 0.5 s");
 }
 
@@ -432,7 +432,7 @@ TEST_F(WorkerSessionTest, WrongDatasetHashFailsTheTrials) {
   broker_.send(protocol::Dataset{hash_, to_csv(make_synthetic(100, 1))});
   auto got = results(1);
   ASSERT_EQ(got.size(), 1u);
-  EXPECT_EQ(got[0].status, TrialStatus::kFailed);
+  EXPECT_EQ(got[0].status, TrialState::kFailed);
   EXPECT_NE(got[0].error_message.find("hash mismatch"), std::string::npos);
 }
 
@@ -451,7 +451,7 @@ TEST_F(WorkerSessionTest, SyntheticDatasetsAreMadeLocallyWithoutAskingTheBroker)
   broker_.send(b);
   auto got = results(1);
   ASSERT_EQ(got.size(), 1u);
-  EXPECT_EQ(got[0].status, TrialStatus::kCompleted);
+  EXPECT_EQ(got[0].status, TrialState::kCompleted);
   EXPECT_EQ(got[0].bars, 20'000u);
 
   EXPECT_EQ(market_data_from_source({{"synthetic", {{"bars", 20'000}, {"seed", 8}}}}, hash_),

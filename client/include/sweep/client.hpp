@@ -21,11 +21,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sweep/curve_keys.hpp"
-#include "sweep/job_spec.hpp"
-#include "sweep/job_state.hpp"
-#include "sweep/protocol.hpp"
-#include "sweep/status.hpp"
+#include "sweep/base/status.hpp"
+#include "sweep/curve/curve_keys.hpp"
+#include "sweep/jobs/job_spec.hpp"
+#include "sweep/jobs/job_state.hpp"
+#include "sweep/protocol/protocol.hpp"
 
 namespace sweep::client {
 

@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sweep/protocol.hpp"
+#include "sweep/protocol/protocol.hpp"
 
 namespace sweep::client {
 

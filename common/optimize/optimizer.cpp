@@ -1,0 +1,177 @@
+#include "sweep/optimize/optimizer.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+namespace sweep {
+namespace {
+
+// Trials a thread claims at once: amortises the cursor positioning a constraint may cost.
+constexpr uint64_t kBatch = 16;
+
+struct Shared {
+  const MarketData& data;
+  const StrategyInfo& strategy;
+  const TrialPlan& plan;
+  const EngineOptions& engine;
+  const Objective& objective;
+  const std::atomic<bool>* cancel;
+
+  std::atomic<uint64_t> next_batch{0};
+  std::vector<TrialRecord>& records;
+  std::vector<char>& finished;
+
+  std::mutex mu;
+  std::condition_variable done_cv;
+  unsigned running_threads = 0;
+  uint64_t completed = 0, failed = 0;
+  std::optional<uint64_t> best;  // index into records
+  Status error;                  // a plan error stops everything
+};
+
+bool cancelled(const Shared& s) {
+  return s.cancel && s.cancel->load(std::memory_order_relaxed);
+}
+
+void work(Shared& s) {
+  RunHooks hooks;
+  hooks.cancel = s.cancel;
+  const uint64_t total = s.plan.total();
+  for (;;) {
+    const uint64_t first = s.next_batch.fetch_add(kBatch);
+    if (first >= total || cancelled(s)) break;
+    Result<TrialCursor> cursor = s.plan.cursor_at(first);
+    if (!cursor.ok()) {
+      std::lock_guard lock(s.mu);
+      s.error = cursor.status();
+      break;
+    }
+    for (uint64_t k = 0; k < kBatch && !cancelled(s); ++k) {
+      std::optional<Trial> t = cursor->next();
+      if (!t) break;
+      TrialOutcome out = run_trial(s.data, s.strategy, t->params, s.engine, hooks);
+      if (out.status == TrialState::kCancelled) break;
+      TrialRecord& r = s.records[t->index];
+      r.index = t->index;
+      r.params = std::move(t->params);
+      r.status = out.status;
+      r.metrics = out.metrics;
+      r.error_message = std::move(out.error_message);
+      r.error_stack_trace = std::move(out.error_stack_trace);
+      std::lock_guard lock(s.mu);
+      s.finished[t->index] = 1;
+      if (r.status == TrialState::kCompleted) {
+        ++s.completed;
+        const double v = s.objective.value(r.metrics);
+        if (!s.best ||
+            s.objective.better(v, r.index, s.objective.value(s.records[*s.best].metrics), *s.best))
+          s.best = r.index;
+      } else {
+        ++s.failed;
+      }
+    }
+  }
+  std::lock_guard lock(s.mu);
+  --s.running_threads;
+  s.done_cv.notify_all();
+}
+
+OptimizationProgress snapshot(Shared& s, std::chrono::steady_clock::time_point start) {
+  OptimizationProgress p;
+  p.total = s.plan.total();
+  p.completed = s.completed;
+  p.failed = s.failed;
+  p.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (s.best) p.best = s.records[*s.best];
+  return p;
+}
+
+}  // namespace
+
+Result<OptimizationResult> optimize(const MarketData& data, const StrategyInfo& strategy,
+                                    const TrialPlan& plan, const EngineOptions& engine,
+                                    const Objective& objective, size_t top_k,
+                                    const OptimizeOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<TrialRecord> records(plan.total());
+  std::vector<char> finished(plan.total(), 0);
+  Shared s{data, strategy, plan, engine, objective, options.cancel, {}, records, finished};
+  const unsigned n = std::max(1u, options.threads);
+  s.running_threads = n;
+  std::vector<std::thread> threads;
+  for (unsigned i = 0; i < n; ++i) threads.emplace_back([&s] { work(s); });
+  {
+    std::unique_lock lock(s.mu);
+    const auto interval = std::chrono::milliseconds(std::max(1, options.progress_interval_ms));
+    while (!s.done_cv.wait_for(lock, interval, [&] { return s.running_threads == 0; })) {
+      if (options.on_progress) {
+        OptimizationProgress p = snapshot(s, start);
+        lock.unlock();
+        options.on_progress(p);
+        lock.lock();
+      }
+    }
+  }
+  for (auto& t : threads) t.join();
+  if (!s.error.ok()) return s.error;
+  if (options.on_progress) options.on_progress(snapshot(s, start));
+
+  OptimizationResult result;
+  result.total = plan.total();
+  result.completed = s.completed;
+  result.failed = s.failed;
+  result.cancelled = cancelled(s) && s.completed + s.failed < plan.total();
+  result.trials.reserve(s.completed + s.failed);
+  for (uint64_t i = 0; i < plan.total(); ++i)
+    if (finished[i]) result.trials.push_back(std::move(records[i]));
+
+  TopK<size_t> top(objective, top_k);
+  for (size_t i = 0; i < result.trials.size(); ++i) {
+    const TrialRecord& r = result.trials[i];
+    if (r.status == TrialState::kCompleted) top.offer(r.index, objective.value(r.metrics), i);
+  }
+  // Re-running is cheaper than keeping every trial's equity, and the engine is deterministic.
+  for (const auto& e : top.entries()) {
+    const TrialRecord& r = result.trials[e.payload];
+    result.top.push_back({r, run_trial(data, strategy, r.params, engine)});
+  }
+  result.heatmap = make_heatmap(plan.space(), objective, result.trials);
+  return result;
+}
+
+std::optional<Heatmap> make_heatmap(const ParamSpace& space, const Objective& objective,
+                                    const std::vector<TrialRecord>& trials) {
+  std::vector<const std::pair<std::string, Axis>*> varying;
+  for (const auto& axis : space.axes())
+    if (axis.second.size() > 1) varying.push_back(&axis);
+  if (varying.size() != 2) return std::nullopt;
+  Heatmap h;
+  h.x = varying[0]->first;
+  h.y = varying[1]->first;
+  for (uint64_t i = 0; i < varying[0]->second.size(); ++i) h.xs.push_back(varying[0]->second.at(i));
+  for (uint64_t i = 0; i < varying[1]->second.size(); ++i) h.ys.push_back(varying[1]->second.at(i));
+  h.z.assign(h.ys.size(), std::vector<double>(h.xs.size(), std::nan("")));
+  std::vector<std::vector<uint64_t>> from(h.ys.size(), std::vector<uint64_t>(h.xs.size(), 0));
+  auto locate = [](const std::vector<ParamValue>& values, const ParamValue* v) -> size_t {
+    if (!v) return values.size();
+    return static_cast<size_t>(std::find(values.begin(), values.end(), *v) - values.begin());
+  };
+  for (const TrialRecord& r : trials) {
+    if (r.status != TrialState::kCompleted) continue;
+    const size_t ix = locate(h.xs, r.params.find(h.x));
+    const size_t iy = locate(h.ys, r.params.find(h.y));
+    if (ix >= h.xs.size() || iy >= h.ys.size()) continue;
+    const double v = objective.value(r.metrics);
+    double& cell = h.z[iy][ix];
+    if (std::isnan(cell) || objective.better(v, r.index, cell, from[iy][ix])) {
+      cell = v;
+      from[iy][ix] = r.index;
+    }
+  }
+  return h;
+}
+
+}  // namespace sweep

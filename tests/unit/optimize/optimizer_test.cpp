@@ -1,0 +1,130 @@
+// The in-process optimizer: every trial once, the same results whatever the thread count,
+// failures recorded with their message, cancellation, the heatmap.
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+#include "sweep/data/csv_loader.hpp"
+#include "sweep/engine/strategy_registry.hpp"
+#include "sweep/jobs/job_spec.hpp"
+#include "sweep/optimize/optimizer.hpp"
+
+namespace sweep {
+namespace {
+
+const StrategyRegistry& registry() {
+  static const StrategyRegistry reg = StrategyRegistry::WithBuiltins();
+  return reg;
+}
+
+const MarketData& goog() {
+  static const auto md = MarketData::Build(std::make_shared<const TimeSeries>(
+      load_csv(std::string(SWEEP_DATA_DIR) + "/GOOG.csv").value()));
+  return *md;
+}
+
+JobSpec spec(const std::string& json) {
+  Result<JobSpec> s = parse_job_spec_text(json, JobKind::kOptimization);
+  EXPECT_TRUE(s.ok()) << s.status().ToString();
+  const StrategyInfo* info = registry().find(s->strategy);
+  return conform_to_schema(*s, info->params).value();
+}
+
+Result<OptimizationResult> run(const JobSpec& s, unsigned threads,
+                               const std::atomic<bool>* cancel = nullptr) {
+  OptimizeOptions opt;
+  opt.threads = threads;
+  opt.cancel = cancel;
+  return optimize(goog(), *registry().find(s.strategy), make_trial_plan(s).value(),
+                  {s.cash, s.commission}, s.objective, static_cast<size_t>(s.top_k), opt);
+}
+
+constexpr const char* kGrid = R"({"dataset": {"path": "GOOG.csv"}, "strategy": "sma_cross",
+  "space": {"fast": {"start": 5, "stop": 30, "step": 5}, "slow": [20, 40, 60, 80]},
+  "constraint": "fast < slow", "top_k": 5})";
+
+TEST(Optimizer, EveryTrialOnceAndIdenticalAcrossThreadCounts) {
+  JobSpec s = spec(kGrid);
+  Result<OptimizationResult> one = run(s, 1), two = run(s, 2);
+  ASSERT_TRUE(one.ok() && two.ok());
+  EXPECT_EQ(one->total, 21u);  // 6 x 4 minus (20,20), (25,20), (30,20)
+  EXPECT_EQ(one->completed, 21u);
+  ASSERT_EQ(one->trials.size(), two->trials.size());
+  for (size_t i = 0; i < one->trials.size(); ++i) {
+    EXPECT_EQ(one->trials[i].index, i);
+    EXPECT_EQ(one->trials[i].params, two->trials[i].params);
+    EXPECT_TRUE(one->trials[i].metrics == two->trials[i].metrics) << "trial " << i;
+  }
+  ASSERT_EQ(one->top.size(), 5u);
+  for (size_t k = 0; k < 5; ++k) EXPECT_EQ(one->top[k].record.index, two->top[k].record.index);
+}
+
+TEST(Optimizer, BestTrialEqualsAPlainBacktestAndTopIsSorted) {
+  JobSpec s = spec(kGrid);
+  Result<OptimizationResult> r = run(s, 2);
+  ASSERT_TRUE(r.ok());
+  for (size_t k = 1; k < r->top.size(); ++k)
+    EXPECT_GE(r->top[k - 1].record.metrics[Metric::kSharpe],
+              r->top[k].record.metrics[Metric::kSharpe]);
+  const auto& best = r->top.front();
+  TrialOutcome again = run_trial(goog(), *registry().find("sma_cross"), best.record.params, {});
+  EXPECT_TRUE(again.metrics == best.record.metrics);
+  EXPECT_TRUE(best.outcome.metrics == best.record.metrics);
+  EXPECT_EQ(best.outcome.equity.size(), goog().size());
+  for (const TrialRecord& t : r->trials)
+    EXPECT_LE(t.metrics[Metric::kSharpe], best.record.metrics[Metric::kSharpe]);
+}
+
+TEST(Optimizer, RejectedParameterSetsAreRecordedAsFailedAndTheJobGoesOn) {
+  // Without the constraint, fast >= slow reaches sma_cross, which refuses it.
+  JobSpec s = spec(R"({"dataset": {"path": "GOOG.csv"}, "strategy": "sma_cross",
+    "space": {"fast": [10, 30, 50], "slow": [20, 40]}})");
+  Result<OptimizationResult> r = run(s, 2);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->total, 6u);
+  EXPECT_EQ(r->failed, 3u);  // (30,20) (50,20) (50,40)
+  EXPECT_EQ(r->completed, 3u);
+  for (const TrialRecord& t : r->trials) {
+    if (t.status != TrialState::kFailed) continue;
+    EXPECT_NE(t.error_message.find("must be < slow"), std::string::npos) << t.error_message;
+    EXPECT_TRUE(t.metrics == Metrics::Zero());
+  }
+}
+
+TEST(Optimizer, CancelStopsDispatchingAndKeepsFinishedTrials) {
+  JobSpec s = spec(R"({"dataset": {"path": "GOOG.csv"}, "strategy": "sma_cross",
+    "space": {"fast": {"start": 2, "stop": 60, "step": 1}, "slow": {"start": 61, "stop": 200,
+    "step": 1}}})");
+  std::atomic<bool> cancel{false};
+  OptimizeOptions opt;
+  opt.threads = 2;
+  opt.cancel = &cancel;
+  opt.progress_interval_ms = 1;
+  opt.on_progress = [&](const OptimizationProgress& p) {
+    if (p.completed >= 50) cancel.store(true);
+  };
+  Result<OptimizationResult> r = optimize(goog(), *registry().find("sma_cross"),
+                                          make_trial_plan(s).value(), {}, s.objective, 3, opt);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->cancelled);
+  EXPECT_GE(r->completed, 50u);
+  EXPECT_LT(r->completed, r->total);
+  EXPECT_EQ(r->trials.size(), r->completed + r->failed);
+}
+
+TEST(Optimizer, HeatmapOverTwoVaryingAxes) {
+  JobSpec s = spec(kGrid);
+  Result<OptimizationResult> r = run(s, 1);
+  ASSERT_TRUE(r.ok() && r->heatmap);
+  const Heatmap& h = *r->heatmap;
+  EXPECT_EQ(h.x, "fast");
+  EXPECT_EQ(h.y, "slow");
+  ASSERT_EQ(h.xs.size(), 6u);
+  ASSERT_EQ(h.ys.size(), 4u);
+  // fast=30 >= slow=20 was never run: that cell is undefined.
+  EXPECT_TRUE(std::isnan(h.z[0][5]));
+  EXPECT_EQ(h.z[1][0], r->trials[1].metrics[Metric::kSharpe]);  // fast=5, slow=40
+}
+
+}  // namespace
+}  // namespace sweep
