@@ -1,14 +1,10 @@
 #include "sweep/base/civil_time.hpp"
 
 #include <charconv>
+#include <chrono>
 
 namespace sweep {
 namespace {
-
-// Howard Hinnant's algorithms (http://howardhinnant.github.io/date_algorithms.html): exact for
-// every proleptic Gregorian date, no tables, no time zone database.
-constexpr int64_t kDaysPerEra = 146'097;
-constexpr int64_t kEpochShift = 719'468;  // days from 0000-03-01 to 1970-01-01
 
 int digit(char c) {
   return c >= '0' && c <= '9' ? c - '0' : -1;
@@ -95,33 +91,24 @@ int64_t floor_div(int64_t a, int64_t b) {
   return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
+// The proleptic Gregorian calendar of <chrono>: exact for every date, no time zone database.
+namespace chrono = std::chrono;
+
 int64_t days_from_civil(int year, int month, int day) {
-  int64_t y = year - (month <= 2 ? 1 : 0);
-  int64_t era = (y >= 0 ? y : y - 399) / 400;
-  int64_t year_of_era = y - era * 400;
-  int64_t day_of_year = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
-  int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-  return era * kDaysPerEra + day_of_era - kEpochShift;
+  const chrono::year_month_day date{chrono::year{year}, chrono::month{static_cast<unsigned>(month)},
+                                    chrono::day{static_cast<unsigned>(day)}};
+  return chrono::sys_days{date}.time_since_epoch().count();
 }
 
 CivilDate civil_from_days(int64_t days) {
-  int64_t z = days + kEpochShift;
-  int64_t era = (z >= 0 ? z : z - (kDaysPerEra - 1)) / kDaysPerEra;
-  int64_t day_of_era = z - era * kDaysPerEra;
-  int64_t year_of_era =
-      (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
-  int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-  int64_t mp = (5 * day_of_year + 2) / 153;
-  int day = static_cast<int>(day_of_year - (153 * mp + 2) / 5 + 1);
-  int month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-  int year = static_cast<int>(year_of_era + era * 400 + (month <= 2 ? 1 : 0));
-  return {year, month, day};
+  const chrono::year_month_day date{chrono::sys_days{chrono::days{days}}};
+  return {static_cast<int>(date.year()), static_cast<int>(static_cast<unsigned>(date.month())),
+          static_cast<int>(static_cast<unsigned>(date.day()))};
 }
 
 int days_in_month(int year, int month) {
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  return month == 2 && leap ? 29 : kDays[month - 1];
+  const auto last = chrono::year{year} / chrono::month{static_cast<unsigned>(month)} / chrono::last;
+  return static_cast<int>(static_cast<unsigned>(last.day()));
 }
 
 std::optional<int64_t> parse_time_ms(std::string_view text) {

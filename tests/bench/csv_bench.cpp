@@ -6,6 +6,7 @@
 #include <fstream>
 #include <string>
 
+#include "sweep/base/sha256.hpp"
 #include "sweep/data/csv_loader.hpp"
 #include "sweep/data/dataset.hpp"
 #include "sweep/data/synthetic.hpp"
@@ -73,10 +74,19 @@ void BM_ToCsvMillionBars(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kMillion));
 }
 
+// A dataset's id: SHA-256 over a 24-byte header and 48 bytes a bar (sweep/data/dataset.hpp).
 void BM_DatasetHashMillionBars(benchmark::State& state) {
   const sweep::TimeSeries s = sweep::make_synthetic(kMillion, 7);
   for (auto _ : state) benchmark::DoNotOptimize(sweep::dataset_hash(s));
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kMillion));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * kMillion * 48));
+}
+
+// SHA-256 alone, over 16 MB in memory.
+void BM_Sha256SixteenMegabytes(benchmark::State& state) {
+  const std::string data(16 << 20, 'x');
+  for (auto _ : state) benchmark::DoNotOptimize(sweep::sha256_hex(data));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * data.size()));
 }
 
 BENCHMARK(BM_LoadCsvGoog)->Unit(benchmark::kMicrosecond);
@@ -86,6 +96,7 @@ BENCHMARK(BM_ParseCsvMillionBarsInMemory)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_MakeSyntheticMillionBars)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ToCsvMillionBars)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_DatasetHashMillionBars)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Sha256SixteenMegabytes)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 
