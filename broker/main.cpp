@@ -10,6 +10,7 @@
 
 #include "broker.hpp"
 #include "sweep/base/limits.hpp"
+#include "sweep/base/log.hpp"
 #include "sweep/curve/curve_keys.hpp"
 #include "sweep/protocol/endpoints.hpp"
 
@@ -89,20 +90,28 @@ int main(int argc, char** argv) {
   app.add_option("--max-db-pages", config.max_db_pages,
                  "tests only: PRAGMA max_page_count on every connection")
       ->group("");
+  std::string log_level(sweep::log::kDefaultLevel);
+  app.add_option("--log-level", log_level, "Diagnostics on stderr from this level up")
+      ->capture_default_str()
+      ->check(CLI::IsMember(sweep::log::level_names()));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
+  if (sweep::Status s = sweep::log::init("sweep-broker", log_level); !s.ok()) {
+    std::cerr << "sweep-broker: " << s.message() << "\n";
+    return 2;
+  }
 
   if (sweep::Status s = load_curve(curve, config); !s.ok()) {
-    std::cerr << "sweep-broker: " << s.ToString() << "\n";
+    spdlog::error("{}", s.ToString());
     return 2;
   }
   zmq::context_t ctx;
   auto broker = sweep::broker::Broker::create(config, ctx);
   if (!broker.ok()) {
-    std::cerr << "sweep-broker: " << broker.status().ToString() << "\n";
+    spdlog::error("{}", broker.status().ToString());
     return 1;
   }
   g_broker = broker->get();
@@ -112,7 +121,10 @@ int main(int argc, char** argv) {
   std::cout << "sweep-broker ready frontend=" << ep.frontend << " backend=" << ep.backend
             << " events=" << ep.events << " telemetry=" << ep.telemetry
             << (config.curve ? " curve=on" : "") << std::endl;
+  spdlog::info("serving: frontend {} backend {} events {} telemetry {}, database {}", ep.frontend,
+               ep.backend, ep.events, ep.telemetry, config.db_path);
   (*broker)->run();
+  spdlog::info("stopped");
   g_broker = nullptr;
   return 0;
 }

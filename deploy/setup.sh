@@ -19,7 +19,7 @@ done
 packages=(
   build-essential cmake ninja-build pkg-config clang-format
   libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libsqlite3-dev sqlite3
-  nlohmann-json3-dev libcli11-dev libspdlog-dev libcpp-httplib-dev libjs-chart.js
+  nlohmann-json3-dev libcli11-dev libspdlog-dev libssl-dev libcpp-httplib-dev libjs-chart.js
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev
   python3 python3-zmq python3-msgpack python3-pytest

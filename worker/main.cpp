@@ -9,6 +9,7 @@
 
 #include "crash_signals.hpp"
 #include "session.hpp"
+#include "sweep/base/log.hpp"
 #include "sweep/curve/curve_keys.hpp"
 #include "sweep/engine/strategy_registry.hpp"
 
@@ -48,15 +49,23 @@ int main(int argc, char** argv) {
   app.add_option("--curve-server-key", curve_server_key,
                  "The broker's CURVE public key file (its .pub); needs --curve-key");
   app.add_option("--curve-key", curve_key, "This worker's CURVE key pair file (sweep keygen)");
+  std::string log_level(sweep::log::kDefaultLevel);
+  app.add_option("--log-level", log_level, "Diagnostics on stderr from this level up")
+      ->capture_default_str()
+      ->check(CLI::IsMember(sweep::log::level_names()));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return e.get_exit_code() == 0 ? app.exit(e) : (app.exit(e), 2);
   }
+  if (sweep::Status s = sweep::log::init("sweep-worker", log_level); !s.ok()) {
+    std::fprintf(stderr, "sweep-worker: %s\n", s.message().c_str());
+    return 2;
+  }
 
   auto keys = sweep::curve::load_client_keys(curve_server_key, curve_key);
   if (!keys.ok()) {
-    std::fprintf(stderr, "sweep-worker: %s\n", keys.status().ToString().c_str());
+    spdlog::error("{}", keys.status().ToString());
     return 2;
   }
   options.curve = std::move(keys).value();
@@ -65,7 +74,7 @@ int main(int argc, char** argv) {
   for (const std::string& path : plugins) {
     sweep::Status s = registry.load_plugin(path);
     if (!s.ok()) {
-      std::fprintf(stderr, "sweep-worker: plugin %s: %s\n", path.c_str(), s.message().c_str());
+      spdlog::error("plugin {}: {}", path, s.message());
       return 2;
     }
   }
@@ -73,13 +82,13 @@ int main(int argc, char** argv) {
   install_signal_handlers();
   if (sweep::Status s = sweep::worker::CrashSignals::install(); !s.ok()) {
     // Crashes are then reported as a lost worker: worth a line, not worth refusing to run.
-    std::fprintf(stderr, "sweep-worker: %s\n", s.message().c_str());
+    spdlog::warn("{}", s.message());
   }
   try {
     sweep::worker::WorkerSession session(options, registry);
     return session.run(g_stop);
   } catch (const zmq::error_t& e) {
-    std::fprintf(stderr, "sweep-worker: %s\n", e.what());
+    spdlog::error("{}", e.what());
     return 1;
   }
 }

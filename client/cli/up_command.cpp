@@ -25,7 +25,6 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
-#include <cstdarg>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -35,6 +34,7 @@
 
 #include "commands.hpp"
 #include "local_run.hpp"
+#include "sweep/base/log.hpp"
 #include "sweep/base/signal_names.hpp"
 #include "sweep/client.hpp"
 
@@ -59,16 +59,8 @@ struct UpArgs {
   std::string db, frontend, backend, events, telemetry;
   std::string http, token;  // --http HOST:PORT runs sweep-gateway too
   std::vector<std::string> data_dirs, plugins;
+  std::string log_level{log::kDefaultLevel};  // ours, and passed to every process we start
 };
-
-[[gnu::format(printf, 1, 2)]] void say(const char* fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  std::fputs("sweep up: ", stderr);
-  std::vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  std::fputc('\n', stderr);
-}
 
 std::string describe_exit(int status) {
   if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
@@ -115,7 +107,7 @@ void stop_all(const std::vector<pid_t>& pids, const char* what) {
     if (!live.empty()) std::this_thread::sleep_for(milliseconds(20));
   }
   for (pid_t p : live) {
-    say("%s pid %d did not stop in time; killing it", what, static_cast<int>(p));
+    spdlog::warn("{} pid {} did not stop in time; killing it", what, p);
     kill(p, SIGKILL);
     int st = 0;
     waitpid(p, &st, 0);
@@ -161,8 +153,8 @@ class Supervisor {
       const std::string http = http_url_.empty() ? "" : " http=" + http_url_;
       std::printf("sweep up ready frontend=%s%s\n", endpoints_["frontend"].c_str(), http.c_str());
       std::fflush(stdout);
-      say("broker pid %d, %u workers; frontend %s (Ctrl-C to stop)", static_cast<int>(broker_),
-          a_.workers, endpoints_["frontend"].c_str());
+      spdlog::info("broker pid {}, {} workers; frontend {} (Ctrl-C to stop)", broker_, a_.workers,
+                   endpoints_["frontend"]);
     }
     while (!g_stop && code_ == kExitOk) code_ = supervise_once(milliseconds(200));
     shutdown();
@@ -174,13 +166,16 @@ class Supervisor {
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0)
       return Status::Internal(std::string("pipe: ") + strerror(errno));
-    auto ep = [](const std::string& given) {
+    // A restart binds what the first start resolved (ephemeral ports included).
+    auto ep = [this](const std::string& name, const std::string& given) {
+      if (auto it = endpoints_.find(name); it != endpoints_.end() && !it->second.empty())
+        return it->second;
       return given.empty() ? std::string(kEphemeral) : given;
     };
-    std::vector<std::string> args = {"--frontend",   ep(a_.frontend), "--backend",
-                                     ep(a_.backend), "--events",      ep(a_.events),
-                                     "--telemetry",  ep(a_.telemetry)};
-    args.insert(args.end(), {"--db", db_path()});
+    std::vector<std::string> args = {
+        "--frontend", ep("frontend", a_.frontend), "--backend",   ep("backend", a_.backend),
+        "--events",   ep("events", a_.events),     "--telemetry", ep("telemetry", a_.telemetry)};
+    args.insert(args.end(), {"--db", db_path(), "--log-level", a_.log_level});
     for (const std::string& d : a_.data_dirs) args.insert(args.end(), {"--data-dir", d});
     for (const std::string& p : a_.plugins) args.insert(args.end(), {"--plugin", p});
     Result<pid_t> pid = spawn(broker_path_, args, fds[1]);
@@ -190,7 +185,10 @@ class Supervisor {
       return pid.status();
     }
     broker_ = *pid;
+    broker_started_ = Clock::now();
+    if (broker_out_ >= 0) close(broker_out_);
     broker_out_ = fds[0];
+    out_buf_.clear();
     const auto deadline = Clock::now() + kBrokerReadyTimeout;
     while (Clock::now() < deadline && !g_stop) {
       std::string line;
@@ -227,8 +225,8 @@ class Supervisor {
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0)
       return Status::Internal(std::string("pipe: ") + strerror(errno));
-    std::vector<std::string> args = {"--listen", listen,   "--broker", endpoints_["frontend"],
-                                     "--db",     db_path()};
+    std::vector<std::string> args = {"--listen", listen,    "--broker",    endpoints_["frontend"],
+                                     "--db",     db_path(), "--log-level", a_.log_level};
     // The token goes by environment, not argv, which every local user can read in /proc.
     if (!a_.token.empty()) setenv("SWEEP_TOKEN", a_.token.c_str(), 1);
     for (const std::string& d : a_.data_dirs) args.insert(args.end(), {"--data-dir", d});
@@ -297,14 +295,15 @@ class Supervisor {
   }
 
   void start_worker(size_t i) {
-    std::vector<std::string> args = {"--broker", endpoints_["backend"]};
+    std::vector<std::string> args = {"--broker", endpoints_["backend"], "--log-level",
+                                     a_.log_level};
     if (a_.slots > 0) args.insert(args.end(), {"--slots", std::to_string(a_.slots)});
     for (const std::string& p : a_.plugins) args.insert(args.end(), {"--plugin", p});
     Result<pid_t> pid = spawn(worker_path_, args, -1);
     WorkerSlot& w = workers_[i];
     w.started = Clock::now();
     if (!pid.ok()) {
-      say("cannot start worker %zu: %s", i, pid.status().message().c_str());
+      spdlog::error("cannot start worker {}: {}", i, pid.status().message());
       w.pid = -1;
       w.restart_at = Clock::now() + w.backoff;
       return;
@@ -326,9 +325,15 @@ class Supervisor {
       const pid_t pid = waitpid(-1, &st, WNOHANG);
       if (pid <= 0) break;
       if (pid == broker_) {
+        // Restarted on the endpoints it had, so workers, the gateway and clients find it again.
         broker_ = -1;
-        say("sweep-broker %s; stopping", describe_exit(st).c_str());
-        return kExitFailed;
+        broker_backoff_ = Clock::now() - broker_started_ >= kHealthyRun
+                              ? kMinBackoff
+                              : std::min(kMaxBackoff, broker_backoff_ * 2);
+        broker_restart_at_ = Clock::now() + broker_backoff_;
+        if (!g_stop)
+          spdlog::warn("sweep-broker (pid {}) {}; restarting on the same endpoints in {} ms", pid,
+                       describe_exit(st), broker_backoff_.count());
       }
       if (pid == gateway_) {
         gateway_ = -1;
@@ -337,8 +342,8 @@ class Supervisor {
                                : std::min(kMaxBackoff, gateway_backoff_ * 2);
         gateway_restart_at_ = Clock::now() + gateway_backoff_;
         if (!g_stop)
-          say("sweep-gateway (pid %d) %s; restarting in %lld ms", static_cast<int>(pid),
-              describe_exit(st).c_str(), static_cast<long long>(gateway_backoff_.count()));
+          spdlog::warn("sweep-gateway (pid {}) {}; restarting in {} ms", pid, describe_exit(st),
+                       gateway_backoff_.count());
       }
       for (size_t i = 0; i < workers_.size(); ++i) {
         WorkerSlot& w = workers_[i];
@@ -348,8 +353,17 @@ class Supervisor {
                                                             : std::min(kMaxBackoff, w.backoff * 2);
         w.restart_at = Clock::now() + w.backoff;
         if (!g_stop)
-          say("worker %zu (pid %d) %s; restarting in %lld ms", i, static_cast<int>(pid),
-              describe_exit(st).c_str(), static_cast<long long>(w.backoff.count()));
+          spdlog::warn("worker {} (pid {}) {}; restarting in {} ms", i, pid, describe_exit(st),
+                       w.backoff.count());
+      }
+    }
+    if (broker_ < 0 && Clock::now() >= broker_restart_at_ && !g_stop) {
+      if (Status s = start_broker(); !s.ok()) {
+        spdlog::error("cannot restart sweep-broker: {}", s.message());
+        if (broker_ > 0) stop_all({broker_}, "broker");
+        broker_ = -1;
+        broker_backoff_ = std::min(kMaxBackoff, broker_backoff_ * 2);
+        broker_restart_at_ = Clock::now() + broker_backoff_;
       }
     }
     for (size_t i = 0; i < workers_.size(); ++i)
@@ -357,7 +371,7 @@ class Supervisor {
     if (!gateway_listen_.empty() && gateway_ < 0 && Clock::now() >= gateway_restart_at_ &&
         !g_stop) {
       if (Status s = start_gateway(gateway_listen_); !s.ok()) {
-        say("cannot restart sweep-gateway: %s", s.message().c_str());
+        spdlog::error("cannot restart sweep-gateway: {}", s.message());
         gateway_backoff_ = std::min(kMaxBackoff, gateway_backoff_ * 2);
         gateway_restart_at_ = Clock::now() + gateway_backoff_;
       }
@@ -381,8 +395,8 @@ class Supervisor {
       if (code_ != kExitOk) return;
     }
     if (!g_stop && code_ == kExitOk)
-      say("only %zu of %u workers registered within %lld s; going on", seen, a_.workers,
-          static_cast<long long>(kWorkersReadyTimeout.count()));
+      spdlog::warn("only {} of {} workers registered within {} s; going on", seen, a_.workers,
+                   kWorkersReadyTimeout.count());
   }
 
   void shutdown() {
@@ -390,13 +404,13 @@ class Supervisor {
     for (const WorkerSlot& w : workers_)
       if (w.pid > 0) pids.push_back(w.pid);
     if (gateway_ > 0) {
-      say("stopping the gateway");
+      spdlog::info("stopping the gateway");
       stop_all({gateway_}, "gateway");
     }
-    say("stopping %zu workers", pids.size());
+    spdlog::info("stopping {} workers", pids.size());
     stop_all(pids, "worker");
     if (broker_ > 0) {
-      say("stopping the broker");
+      spdlog::info("stopping the broker");
       stop_all({broker_}, "broker");
     }
     if (broker_out_ >= 0) close(broker_out_);
@@ -410,6 +424,8 @@ class Supervisor {
   std::string http_url_, gateway_listen_;  // empty until the gateway first reported ready
   Clock::time_point gateway_started_, gateway_restart_at_;
   milliseconds gateway_backoff_ = kMinBackoff;
+  Clock::time_point broker_started_, broker_restart_at_;
+  milliseconds broker_backoff_ = kMinBackoff;
   int broker_out_ = -1;
   std::string out_buf_;
   std::map<std::string, std::string> endpoints_;
@@ -421,6 +437,10 @@ void on_stop(int) {
 }
 
 int run_up(const UpArgs& a) {
+  if (Status s = log::init("sweep up", a.log_level); !s.ok()) {
+    std::fprintf(stderr, "sweep up: %s\n", s.message().c_str());
+    return kExitBadInput;
+  }
   struct sigaction sa {};
   sa.sa_handler = on_stop;
   sigemptyset(&sa.sa_mask);
@@ -450,6 +470,11 @@ void add_up_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--token", a->token,
                   "With --http: require 'Authorization: Bearer TOKEN' on the API (or $SWEEP_TOKEN)")
       ->envname("SWEEP_TOKEN");
+  cmd->add_option("--log-level", a->log_level,
+                  "Diagnostics on stderr from this level up, of sweep up and every process it "
+                  "starts")
+      ->capture_default_str()
+      ->check(CLI::IsMember(log::level_names()));
   cmd->callback([a, &exit_code] { exit_code = run_up(*a); });
 }
 

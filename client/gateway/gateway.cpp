@@ -1,11 +1,12 @@
 #include "gateway.hpp"
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "http_util.hpp"
+#include "request_guard.hpp"
+#include "sweep/base/log.hpp"
 
 namespace sweep::gateway {
 
@@ -79,6 +80,11 @@ void Gateway::install() {
         "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'"}});
 
   server_.set_pre_routing_handler([&ctx](const httplib::Request& req, httplib::Response& res) {
+    if (auto refused = check_request(req.method, req.get_header_value("Host"),
+                                     req.get_header_value("Origin"), ctx.config.allowed_hosts)) {
+      send_error(res, 403, "forbidden", refused->message, refused->field);
+      return httplib::Server::HandlerResponse::Handled;
+    }
     if (ctx.config.token.empty() || !is_api_path(req.path))
       return httplib::Server::HandlerResponse::Unhandled;
     const std::string auth = req.get_header_value("Authorization");
@@ -102,7 +108,7 @@ void Gateway::install() {
       message = "no route " + req.method + " " + req.path;
     else if (res.status == 400 && req.method == "POST" && !req.has_header("Content-Length") &&
              !req.has_header("Transfer-Encoding"))
-      message = "Content-Length: required on a POST, 0 when there is no body (curl: -d '')";
+      message = kContentLengthRequired;
     else if (res.status == 413)
       message = "body: over the limit of " + std::to_string(ctx.config.max_body_bytes) + " bytes";
     else
@@ -120,8 +126,7 @@ void Gateway::install() {
           what = e.what();
         } catch (...) {
         }
-        std::fprintf(stderr, "sweep-gateway: %s %s: %s\n", req.method.c_str(), req.path.c_str(),
-                     what.c_str());
+        spdlog::error("{} {}: {}", req.method, req.path, what);
         send_error(res, 500, "internal", "internal error: " + what);
       });
 

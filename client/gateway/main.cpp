@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 
 #include "gateway.hpp"
+#include "sweep/base/log.hpp"
 #include "sweep/curve/curve_keys.hpp"
 #include "sweep/protocol/endpoints.hpp"
 
@@ -48,6 +49,9 @@ int main(int argc, char** argv) {
   app.add_option("--token", config.token,
                  "require 'Authorization: Bearer TOKEN' on every API route (or $SWEEP_TOKEN)")
       ->envname("SWEEP_TOKEN");
+  app.add_option("--allow-host", config.allowed_hosts,
+                 "a host name the gateway is reached by, besides IP addresses and localhost "
+                 "(repeatable; other Host headers get 403, against DNS rebinding)");
   app.add_option("--db", config.db, "the broker's SQLite database (for stored datasets)");
   app.add_option("--data-dir", config.data_dirs, "a data folder of the broker (repeatable)");
   app.add_option("--plugin", config.plugins, "strategy plugin library (repeatable)");
@@ -57,6 +61,17 @@ int main(int argc, char** argv) {
   app.add_option("--max-body-bytes", config.max_body_bytes, "largest request body (CSV uploads)")
       ->capture_default_str()
       ->check(CLI::Range(size_t{1024}, size_t{1} << 30));
+  int header_timeout_ms = static_cast<int>(config.reception.header_timeout.count());
+  app.add_option("--header-timeout-ms", header_timeout_ms,
+                 "a request's headers must arrive within this of its first byte (else 408)")
+      ->capture_default_str()
+      ->check(CLI::Range(100, 600'000));
+  int submit_timeout_ms = static_cast<int>(config.submit_timeout.count());
+  app.add_option("--submit-timeout-ms", submit_timeout_ms,
+                 "how long a submit waits for the broker to accept it (its dataset is prepared "
+                 "first)")
+      ->capture_default_str()
+      ->check(CLI::Range(100, 3'600'000));
   app.add_option("--timeout-ms", timeout_ms, "per attempt of a broker request (one retry)")
       ->capture_default_str()
       ->check(CLI::Range(50, 600'000));
@@ -68,22 +83,32 @@ int main(int argc, char** argv) {
   app.add_option("--curve-key", curve_key,
                  "the gateway's CURVE key pair file, from sweep keygen (or $SWEEP_CURVE_KEY)")
       ->envname("SWEEP_CURVE_KEY");
+  std::string log_level(sweep::log::kDefaultLevel);
+  app.add_option("--log-level", log_level, "diagnostics on stderr from this level up")
+      ->capture_default_str()
+      ->check(CLI::IsMember(sweep::log::level_names()));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
+  if (sweep::Status s = sweep::log::init("sweep-gateway", log_level); !s.ok()) {
+    std::fprintf(stderr, "sweep-gateway: %s\n", s.message().c_str());
+    return 2;
+  }
   if (!parse_listen(listen, config.host, config.port)) {
-    std::fprintf(stderr, "sweep-gateway: --listen: '%s' is not HOST:PORT\n", listen.c_str());
+    spdlog::error("--listen: '{}' is not HOST:PORT", listen);
     return 2;
   }
   auto keys = sweep::curve::load_client_keys(curve_server_key, curve_key);
   if (!keys.ok()) {
-    std::fprintf(stderr, "sweep-gateway: %s\n", keys.status().message().c_str());
+    spdlog::error("{}", keys.status().message());
     return 2;
   }
   config.client.curve = std::move(keys).value();
   config.client.timeout = std::chrono::milliseconds(timeout_ms);
+  config.reception.header_timeout = std::chrono::milliseconds(header_timeout_ms);
+  config.submit_timeout = std::chrono::milliseconds(submit_timeout_ms);
   config.client.retries = 1;
   config.client.backoff = std::chrono::milliseconds(100);
 
@@ -96,15 +121,15 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
-  const std::string host = config.host;
+  const std::string host = config.host, broker = config.broker;
   auto gateway = sweep::gateway::Gateway::create(std::move(config));
   if (!gateway.ok()) {
-    std::fprintf(stderr, "sweep-gateway: %s\n", gateway.status().message().c_str());
+    spdlog::error("{}", gateway.status().message());
     return gateway.status().code() == sweep::Code::kBadRequest ? 2 : 1;
   }
   auto port = (*gateway)->bind();
   if (!port.ok()) {
-    std::fprintf(stderr, "sweep-gateway: %s\n", port.status().message().c_str());
+    spdlog::error("{}", port.status().message());
     return 1;
   }
   // A signal can come before the server runs, when stop() has nothing to stop yet: keep asking
@@ -118,6 +143,7 @@ int main(int argc, char** argv) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   });
+  spdlog::info("serving http://{}:{} for the broker at {}", host, *port, broker);
   std::printf("sweep-gateway ready http://%s:%d\n", host.c_str(), *port);
   std::fflush(stdout);
   (*gateway)->run();
