@@ -11,6 +11,7 @@
 
 #include "cluster.hpp"
 #include "sweep/client.hpp"
+#include "wait.hpp"
 
 namespace sweep {
 namespace {
@@ -19,14 +20,7 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using testing::LocalCluster;
 
-bool wait_until(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
-  const auto end = Clock::now() + timeout;
-  while (Clock::now() < end) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(10ms);  // polling interval, not a wait for an outcome
-  }
-  return cond();
-}
+using sweep::testing::wait_until;
 
 int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(

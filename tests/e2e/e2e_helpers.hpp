@@ -13,18 +13,11 @@
 #include <vector>
 
 #include "sweep/client.hpp"
+#include "wait.hpp"
 
 namespace sweep::e2e {
 
-inline bool wait_until(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
-  const auto end = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < end) {
-    if (cond()) return true;
-    // A polling interval, not a wait for an outcome.
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return cond();
-}
+using sweep::testing::wait_until;
 
 // Every trial record of a job (pages of 1000).
 inline std::vector<protocol::TrialRecord> all_trials(client::Client& c, const std::string& id) {

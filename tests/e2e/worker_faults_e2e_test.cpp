@@ -10,12 +10,14 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <thread>
 
 #include "cluster.hpp"
 #include "sweep/client.hpp"
+#include "wait.hpp"
 
 namespace sweep {
 namespace {
@@ -27,14 +29,7 @@ using testing::LocalCluster;
 
 constexpr int kHeartbeatMs = 200;  // the broker's; liveness 3: a silent worker is dead at 600 ms
 
-bool wait_until(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
-  const auto end = Clock::now() + timeout;
-  while (Clock::now() < end) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(5ms);  // polling interval, not a wait for an outcome
-  }
-  return cond();
-}
+using sweep::testing::wait_until;
 
 // `n` trials of about `ms` each (the test plugin's `slow`: 500 bars), up to 3 attempts.
 nlohmann::json slow_spec(int n, int ms) {
@@ -246,6 +241,89 @@ TEST(SweepUpE2E, BindsToLoopbackAndRestartsAWorkerThatDies) {
                 replaced_ms);
 
     up.signal(SIGINT);  // a clean shutdown
+    const auto status = up.wait(20s);
+    ASSERT_TRUE(status.has_value());
+    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << up.stderr_text();
+  }
+  fs::remove_all(dir);
+}
+
+// The pid of `parent`'s child process whose command is `name`, or -1.
+pid_t child_named(pid_t parent, const std::string& name) {
+  namespace fs = std::filesystem;
+  for (const auto& task : fs::directory_iterator("/proc/" + std::to_string(parent) + "/task")) {
+    std::ifstream children(task.path() / "children");
+    for (pid_t pid; children >> pid;) {
+      std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+      std::string c;
+      if (std::getline(comm, c) && c == name) return pid;
+    }
+  }
+  return -1;
+}
+
+// `sweep up` supervises its broker like its workers: one killed mid-job is started again on the
+// endpoints it had (its ephemeral ports included), the worker and the client find it there, and
+// the job resumes and ends with every trial recorded once.
+TEST(SweepUpE2E, RestartsABrokerThatDiesOnTheSameEndpoints) {
+  namespace fs = std::filesystem;
+  std::string dir_tmpl = (fs::temp_directory_path() / "sweep-up-XXXXXX").string();
+  ASSERT_NE(mkdtemp(dir_tmpl.data()), nullptr);
+  const fs::path dir = dir_tmpl;
+  {
+    ChildProcess up(testing::bin_dir() + "/sweep",
+                    {"up", "--workers", "1", "--slots", "2", "--db", (dir / "sweep.db").string(),
+                     "--plugin", testing::lib_dir() + "/libsweep_test_plugin.so"});
+    const auto ready = up.wait_for_line("sweep up ready frontend=", 30s);
+    ASSERT_TRUE(ready.has_value()) << up.stderr_text();
+    const std::string frontend = ready->substr(0, ready->find(' '));
+    client::Client c(frontend);
+    constexpr int kTrials = 60;
+    auto accepted = c.submit(JobKind::kOptimization, slow_spec(kTrials, 40));
+    ASSERT_TRUE(accepted.ok()) << accepted.status().ToString();
+    ASSERT_TRUE(wait_until(
+        [&] {
+          auto st = c.status(accepted->id);
+          return st.ok() && st->completed >= 6;
+        },
+        30s))
+        << up.stderr_text();
+
+    const pid_t broker = child_named(up.pid(), "sweep-broker");
+    ASSERT_GT(broker, 0);
+    const auto t0 = Clock::now();
+    ASSERT_EQ(kill(broker, SIGKILL), 0);
+    ASSERT_TRUE(wait_until(
+        [&] {
+          const pid_t now = child_named(up.pid(), "sweep-broker");
+          return now > 0 && now != broker && c.health().ok();
+        },
+        30s))
+        << up.stderr_text();
+    const double back_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+    EXPECT_NE(up.stderr_text().find("restarting on the same endpoints"), std::string::npos)
+        << up.stderr_text();
+
+    protocol::StatusReply last;
+    ASSERT_TRUE(wait_until(
+        [&] {
+          auto st = c.status(accepted->id);
+          if (st.ok()) last = *st;
+          return st.ok() && is_terminal(st->status);
+        },
+        60s))
+        << up.stderr_text();
+    EXPECT_EQ(last.status, JobState::kCompleted);
+    EXPECT_EQ(last.completed, uint64_t(kTrials));
+    const auto trials = all_trials(c, accepted->id);
+    std::map<uint64_t, int> seen;
+    for (const auto& t : trials) ++seen[t.index];
+    EXPECT_EQ(trials.size(), size_t(kTrials));
+    EXPECT_EQ(seen.size(), size_t(kTrials));
+    std::printf("[ figure ] sweep up: killed broker serving again on %s after %.0f ms\n",
+                frontend.c_str(), back_ms);
+
+    up.signal(SIGINT);
     const auto status = up.wait(20s);
     ASSERT_TRUE(status.has_value());
     EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << up.stderr_text();

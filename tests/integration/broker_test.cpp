@@ -16,6 +16,7 @@
 #include "sanitizers.hpp"
 #include "sweep/protocol/protocol.hpp"
 #include "sweep/store/store.hpp"
+#include "wait.hpp"
 
 namespace sweep::broker {
 namespace {
@@ -35,14 +36,7 @@ std::optional<std::string> recv_within(zmq::socket_t& s, std::chrono::millisecon
   return m.to_string();
 }
 
-bool wait_until(const std::function<bool()>& cond, std::chrono::milliseconds timeout = kDeadline) {
-  const auto end = Clock::now() + timeout;
-  while (Clock::now() < end) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(10ms);  // polling interval, not a wait for an outcome
-  }
-  return cond();
-}
+using sweep::testing::wait_until;
 
 class RunningBroker {
  public:

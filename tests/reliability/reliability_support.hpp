@@ -15,18 +15,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "wait.hpp"
+
 namespace sweep::testing {
 
 using Clock = std::chrono::steady_clock;
-
-inline bool wait_until(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
-  const auto end = Clock::now() + timeout;
-  while (Clock::now() < end) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling, not an outcome wait
-  }
-  return cond();
-}
 
 // VmRSS of `pid` in KiB (/proc/PID/status); 0 when the process is gone.
 inline uint64_t vm_rss_kib(pid_t pid) {

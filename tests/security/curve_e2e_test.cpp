@@ -14,6 +14,7 @@
 #include "cluster.hpp"
 #include "sweep/client.hpp"
 #include "sweep/curve/curve_keys.hpp"
+#include "wait.hpp"
 
 namespace sweep {
 namespace {
@@ -23,14 +24,7 @@ using Clock = std::chrono::steady_clock;
 using testing::ChildProcess;
 using testing::LocalCluster;
 
-bool wait_until(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
-  const auto end = Clock::now() + timeout;
-  while (Clock::now() < end) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(10ms);  // polling interval, not a wait for an outcome
-  }
-  return cond();
-}
+using sweep::testing::wait_until;
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path);
