@@ -63,7 +63,10 @@ Status Broker::init() {
   store_options.busy_timeout_ms = static_cast<int>(std::min<uint64_t>(
       kLoopBusyTimeoutMs, uint64_t{config_.heartbeat_ms} * config_.heartbeat_liveness / 2));
   store_options.max_page_count = config_.max_db_pages;
-  auto store = Store::open(config_.db_path, store_options);
+  // Its commits (a job before `accepted`, a final state before its event) survive an OS crash.
+  StoreOptions loop_options = store_options;
+  loop_options.durable_commits = true;
+  auto store = Store::open(config_.db_path, loop_options);
   if (!store.ok()) return store.status();
   store_ = std::make_unique<Store>(std::move(store).value());
   StoreWriterOptions wo;

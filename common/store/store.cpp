@@ -84,7 +84,9 @@ Status set_pragmas(sqlite::Db& db, const StoreOptions& options) {
   // Foreign keys are not enforced by SQLite: every write checks that its job exists, once per
   // batch of one job's trials (write_batch, record_trials); a per-row check opens and closes a
   // cursor on `jobs` for each trial row, a fifth of the cost of recording it.
-  if (Status s = db.exec("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF;", "set pragmas");
+  const std::string sync = options.durable_commits ? "FULL" : "NORMAL";
+  if (Status s =
+          db.exec("PRAGMA synchronous = " + sync + "; PRAGMA foreign_keys = OFF;", "set pragmas");
       !s.ok()) {
     return s;
   }
@@ -175,6 +177,15 @@ Result<int> Store::user_version() {
   auto row = (*s)->step("read user_version");
   if (!row.ok()) return row.status();
   return static_cast<int>((*s)->column_int(0));
+}
+
+Result<bool> Store::durable_commits() {
+  std::lock_guard lock(impl_->mu);
+  auto s = impl_->stmt("PRAGMA synchronous");
+  if (!s.ok()) return s.status();
+  auto row = (*s)->step("read synchronous");
+  if (!row.ok()) return row.status();
+  return (*s)->column_int(0) >= 2;  // 2 FULL, 3 EXTRA
 }
 
 Status Store::insert_job(const JobRow& j) {

@@ -138,11 +138,17 @@ struct StoreOptions {
   // > 0: PRAGMA max_page_count for this connection, so that a test can fill the database the way
   // a full disk would ("database or disk is full") without filling a disk.
   uint64_t max_page_count = 0;
+  // synchronous=FULL: every commit of this connection is on disk when it returns, even across
+  // an OS crash or power loss (NORMAL survives a killed process only). The broker's own
+  // connection, which inserts jobs before `accepted` and writes their final states, uses it;
+  // the trial writer keeps NORMAL (a trial lost to an OS crash is run again on resume).
+  bool durable_commits = false;
 };
 
 class Store {
  public:
-  // Opens or creates the database, sets WAL, synchronous=NORMAL, busy_timeout and foreign keys,
+  // Opens or creates the database, sets WAL, synchronous (NORMAL, or FULL with
+  // durable_commits), busy_timeout and foreign keys,
   // and migrates the schema forward. Errors: kIo (cannot open, read-only, not a database),
   // kUnsupportedVersion (written by a newer build).
   static Result<Store> open(const std::string& path, StoreOptions options = {});
@@ -188,6 +194,8 @@ class Store {
 
   // The raw schema version of the file (PRAGMA user_version).
   Result<int> user_version();
+  // Whether this connection syncs every commit to disk (StoreOptions::durable_commits).
+  Result<bool> durable_commits();
 
   struct Impl;
 

@@ -1,5 +1,8 @@
 // Store write throughput: items_per_second is trial rows committed per second, for
-// record_trials() batches of 1, 64 and 512 rows (one transaction per batch) on a fresh WAL file.
+// record_trials() batches of 1, 64 and 512 rows (one transaction per batch) on a fresh WAL file;
+// and the cost of a job insert (what a submit waits for) with synchronous=NORMAL against FULL
+// (StoreOptions::durable_commits, the broker's own connection). Run it on a real disk: fsync on a
+// tmpfs costs nothing.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
@@ -69,6 +72,39 @@ void record_trials(benchmark::State& state) {
   fs::remove_all(tmpl);
 }
 BENCHMARK(record_trials)->Arg(1)->Arg(64)->Arg(512)->Unit(benchmark::kMicrosecond);
+
+// Arg 0: synchronous=NORMAL; 1: FULL (durable_commits).
+void insert_job(benchmark::State& state) {
+  std::string tmpl = (fs::temp_directory_path() / "sweep-store-bench-XXXXXX").string();
+  if (mkdtemp(tmpl.data()) == nullptr) {
+    state.SkipWithError("mkdtemp failed");
+    return;
+  }
+  {
+    sweep::StoreOptions options;
+    options.durable_commits = state.range(0) == 1;
+    auto store = sweep::Store::open(tmpl + "/bench.db", options);
+    if (!store.ok()) {
+      state.SkipWithError(store.status().ToString().c_str());
+      return;
+    }
+    sweep::JobRow job;
+    job.kind = sweep::JobKind::kOptimization;
+    job.spec_json = R"({"strategy": "sma_cross", "space": {}})";
+    job.created_at_ms = 1;
+    uint64_t next = 0;
+    for (auto _ : state) {
+      job.id = "job" + std::to_string(next++);
+      if (!store->insert_job(job).ok()) {
+        state.SkipWithError("insert_job failed");
+        break;
+      }
+    }
+    state.SetItemsProcessed(static_cast<int64_t>(next));
+  }
+  fs::remove_all(tmpl);
+}
+BENCHMARK(insert_job)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 

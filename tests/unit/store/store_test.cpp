@@ -115,6 +115,20 @@ TEST_F(StoreTest, StoreReopensAtTheLatestVersionAndRefusesNewerSchema) {
       << newer.status().message();
 }
 
+// The broker's own connection syncs each commit (an accepted job survives an OS crash); the
+// default, the trial writer's, syncs at checkpoints only.
+TEST_F(StoreTest, StoreDurableCommitsAreFullSyncOnThatConnectionOnly) {
+  StoreOptions durable;
+  durable.durable_commits = true;
+  auto loop = Store::open(db_path(), durable);
+  ASSERT_TRUE(loop.ok()) << loop.status().ToString();
+  Store writer = open();
+  EXPECT_TRUE(*loop->durable_commits());
+  EXPECT_FALSE(*writer.durable_commits());
+  EXPECT_TRUE(loop->insert_job(job("j1")).ok());
+  EXPECT_TRUE(writer.get_job("j1").ok());
+}
+
 TEST_F(StoreTest, StoreJobInsertGetListUpdate) {
   Store store = open();
   JobRow a = job("a", JobKind::kOptimization, 1000);
