@@ -86,8 +86,8 @@ void add_catalog_routes(httplib::Server& server, Context& ctx) {
     if (!list.ok()) return send_status(res, list.status());
     send_json(res, 200, *list);
   });
-  server.Post("/api/datasets",
-              [&ctx](const Request& req, Response& res) { upload(ctx, req, res); });
+  post_bounded(server, "/api/datasets", ctx.config.max_body_bytes,
+               [&ctx](const Request& req, Response& res) { upload(ctx, req, res); });
   server.Get("/api/health", [&ctx](const Request&, Response& res) { health(ctx, res); });
 }
 

@@ -13,6 +13,7 @@
 
 #include "client_pool.hpp"
 #include "datasets.hpp"
+#include "reception.hpp"
 #include "sweep/base/status.hpp"
 #include "sweep/engine/strategy_registry.hpp"
 #include "trial_feed.hpp"
@@ -31,12 +32,17 @@ struct GatewayConfig {
   int port = 8080;  // 0: an ephemeral port
   std::string broker;
   std::string token;  // "" = no authentication
+  // Host names served besides IP addresses and localhost (request_guard.hpp).
+  std::vector<std::string> allowed_hosts;
   std::string web_dir;
   std::string chartjs;
   std::string db;  // the broker's SQLite file, for stored datasets
   std::vector<std::string> data_dirs;
   std::vector<std::string> plugins;
   size_t max_body_bytes = kDefaultMaxBodyBytes;
+  // How long a submit waits for the broker's answer (its dataset may take seconds to prepare).
+  std::chrono::milliseconds submit_timeout{60'000};
+  ReceptionLimits reception;  // request headers: deadline, size (reception.hpp)
   client::ClientOptions client;
 };
 
@@ -72,11 +78,11 @@ class Gateway {
   void stop() { server_.stop(); }
 
  private:
-  Gateway(std::unique_ptr<Context> ctx) : ctx_(std::move(ctx)) {}
+  Gateway(std::unique_ptr<Context> ctx) : ctx_(std::move(ctx)), server_(ctx_->config.reception) {}
   void install();
 
   std::unique_ptr<Context> ctx_;
-  httplib::Server server_;
+  ReceptionServer server_;
 };
 
 }  // namespace sweep::gateway

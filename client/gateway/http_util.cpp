@@ -4,6 +4,8 @@
 #include <cctype>
 #include <charconv>
 
+#include "sweep/jobs/json_text.hpp"
+
 namespace sweep::gateway {
 
 using nlohmann::json;
@@ -60,6 +62,44 @@ std::string media_type(const httplib::Request& req) {
   return type;
 }
 
+void post_bounded(httplib::Server& server, const std::string& pattern, size_t max_bytes,
+                  BodyHandler handler) {
+  server.Post(pattern, [max_bytes, handler = std::move(handler)](
+                           const httplib::Request& req, httplib::Response& res,
+                           const httplib::ContentReader& content) {
+    if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) {
+      // Reading to the end of the connection would wait for a client that waits for us.
+      res.set_header("Connection", "close");
+      return send_error(res, 400, "bad_request", kContentLengthRequired, "Content-Length");
+    }
+    std::string body;
+    bool over = false;
+    const bool read = content([&](const char* data, size_t size) {
+      over = size > max_bytes - body.size();
+      if (!over) body.append(data, size);
+      return !over;  // false stops the reading (and the inflating) at once
+    });
+    // cpp-httplib's own refusal of a Content-Length over the server's limit sets 413.
+    if (over || (!read && res.status == 413)) {
+      res.set_header("Connection", "close");  // the rest of the body is never read
+      return send_error(res, 413, "too_large",
+                        "body: over the limit of " + std::to_string(max_bytes) + " bytes" +
+                            (req.has_header("Content-Encoding") ? " once decoded" : ""),
+                        "body");
+    }
+    if (!read) {
+      res.set_header("Connection", "close");
+      return send_error(res, 400, "bad_request",
+                        "body: could not be read (cut short, malformed chunks or encoding, or too "
+                        "slow)",
+                        "body");
+    }
+    httplib::Request whole = req;
+    whole.body = std::move(body);
+    handler(whole, res);
+  });
+}
+
 std::optional<json> read_json_object(const httplib::Request& req, httplib::Response& res,
                                      size_t max_bytes) {
   if (media_type(req) != "application/json") {
@@ -76,16 +116,14 @@ std::optional<json> read_json_object(const httplib::Request& req, httplib::Respo
                "body");
     return std::nullopt;
   }
-  json body;
-  try {
-    body = json::parse(req.body);
-  } catch (const json::parse_error& e) {
+  Result<json> parsed = parse_json_text(req.body, "body");
+  if (!parsed.ok()) {
     send_error(res, 400, "bad_request",
-               "body: invalid JSON at byte " + std::to_string(e.byte) +
-                   (req.body.empty() ? " (the body is empty)" : ""),
+               parsed.status().message() + (req.body.empty() ? " (the body is empty)" : ""),
                "body");
     return std::nullopt;
   }
+  json body = std::move(parsed).value();
   if (!body.is_object()) {
     send_error(res, 400, "bad_request",
                std::string("body: expected a JSON object, got ") + body.type_name(), "body");

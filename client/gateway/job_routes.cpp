@@ -1,4 +1,5 @@
 // /api/backtests and /api/optimizations: submit, status, cancel, the record, its trials, lists.
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -63,8 +64,18 @@ void submit(Context& ctx, JobKind kind, const Request& req, Response& res) {
                "Idempotency-Key");
     return;
   }
+  // The broker answers a submit once its dataset is stored: seconds for millions of bars. While
+  // the broker still answers other requests (health), the submit is pending there, and the
+  // gateway asks again, up to --submit-timeout-ms, every time with one idempotency key (its own
+  // when the client gave none), which the broker joins to the same pending job: the job is
+  // created once. A broker that answers nothing at all is down: 503 at once.
+  const std::string idempotency_key = key.empty() ? client::random_key() : key;
+  const auto deadline = std::chrono::steady_clock::now() + ctx.config.submit_timeout;
   auto c = ctx.pool.acquire();
-  Result<protocol::AcceptedReply> a = c->submit(kind, *spec, key);
+  Result<protocol::AcceptedReply> a = c->submit(kind, *spec, idempotency_key);
+  while (!a.ok() && !c->answered() && std::chrono::steady_clock::now() < deadline &&
+         c->health().ok())
+    a = c->submit(kind, *spec, idempotency_key);
   if (!a.ok()) {
     // A spec naming an unknown strategy or dataset is a bad spec: 400, the code says which.
     if (a.status().code() == Code::kNotFound) {
@@ -174,17 +185,18 @@ void add_job_routes(httplib::Server& server, Context& ctx) {
   for (JobKind kind : {JobKind::kBacktest, JobKind::kOptimization}) {
     const std::string base = std::string("/api/") + collection(kind);
     const std::string one = base + R"(/([^/]+))";
-    server.Post(base,
-                [&ctx, kind](const Request& req, Response& res) { submit(ctx, kind, req, res); });
+    post_bounded(server, base, ctx.config.max_body_bytes,
+                 [&ctx, kind](const Request& req, Response& res) { submit(ctx, kind, req, res); });
     server.Get(base,
                [&ctx, kind](const Request& req, Response& res) { list(ctx, kind, req, res); });
     server.Get(one + "/status", [&ctx, kind](const Request& req, Response& res) {
       if (auto s = status_of(ctx, res, kind, req.matches[1]))
         send_json(res, 200, client::json_of(*s));
     });
-    server.Post(one + "/cancel", [&ctx, kind](const Request& req, Response& res) {
-      cancel(ctx, kind, req.matches[1], res);
-    });
+    post_bounded(server, one + "/cancel", ctx.config.max_body_bytes,
+                 [&ctx, kind](const Request& req, Response& res) {
+                   cancel(ctx, kind, req.matches[1], res);
+                 });
     server.Get(one + "/trials", [&ctx, kind](const Request& req, Response& res) {
       trials(ctx, kind, req.matches[1], req, res);
     });

@@ -119,6 +119,7 @@ Result<pr::FrontendReply> Client::request(pr::FrontendRequest message) {
   if (req.empty()) req = impl_->req_prefix + "-" + std::to_string(++impl_->req_counter);
   const std::string frame = pr::encode(message);
   last_error_field_.clear();
+  answered_ = false;
   // A broker closes the connection of a frame over its limit without a reply (docs/LIMITS.md):
   // say why here rather than time out. A broker may be set lower; that one times out.
   if (frame.size() > kMaxRequestBytes) {
@@ -135,6 +136,7 @@ Result<pr::FrontendReply> Client::request(pr::FrontendRequest message) {
     auto got = impl_->exchange(frontend_, frame, req, options_);
     if (!got.ok()) return got.status();
     if (!got.value()) continue;
+    answered_ = true;
     pr::FrontendReply reply = std::move(*got.value());
     if (auto* err = std::get_if<pr::ErrorReply>(&reply)) {
       last_error_field_ = err->field;

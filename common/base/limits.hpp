@@ -19,6 +19,9 @@ inline constexpr uint64_t kMaxTrials = 10'000'000;  // trials of one optimizatio
 inline constexpr int kMaxTopK = 1000;
 inline constexpr int kMaxAttempts = 100;
 inline constexpr double kMaxTrialTimeoutS = 7 * 24 * 3600.0;
+// Nesting of objects and arrays in a spec or any JSON text the system reads (a spec needs 4);
+// every recursive walk of a value stays this shallow.
+inline constexpr int kMaxJsonDepth = 16;
 
 // --- Constraint expressions (fuzzed: both bound the parser's work and recursion) ---
 inline constexpr size_t kMaxConstraintLength = 4096;  // characters of the expression

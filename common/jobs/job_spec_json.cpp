@@ -10,6 +10,7 @@
 #include "sweep/base/limits.hpp"
 #include "sweep/data/dataset.hpp"  // kMaxSyntheticBars
 #include "sweep/jobs/job_spec.hpp"
+#include "sweep/jobs/json_text.hpp"
 #include "sweep/optimize/constraint.hpp"
 
 namespace sweep {
@@ -416,16 +417,9 @@ Result<JobSpec> parse_job_spec(const json& j, JobKind kind) {
 Result<JobSpec> parse_job_spec_text(std::string_view text, JobKind kind) {
   if (text.size() > kMaxSpecBytes)
     return Status::TooLarge("spec: larger than " + std::to_string(kMaxSpecBytes) + " bytes");
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number like 1e999
-    // "[json.exception.parse_error.101] parse error at line 1, column 9: ..." without the tag.
-    std::string what = e.what();
-    if (auto pos = what.find("] "); pos != std::string::npos) what.erase(0, pos + 2);
-    return bad("spec", "not valid JSON: " + what);
-  }
-  return parse_job_spec(j, kind);
+  Result<json> j = parse_json_text(text, "spec");
+  if (!j.ok()) return j.status();
+  return parse_job_spec(*j, kind);
 }
 
 json to_json(const JobSpec& spec) {

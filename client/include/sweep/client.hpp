@@ -106,12 +106,16 @@ class Client {
 
   // The `field` of the last error reply ("" when none).
   const std::string& last_error_field() const { return last_error_field_; }
+  // Whether the broker answered the last request, with a reply or an error (false: every attempt
+  // timed out, or it was never sent).
+  bool answered() const { return answered_; }
 
  private:
   struct Impl;
   std::string frontend_;
   ClientOptions options_;
   std::string last_error_field_;
+  bool answered_ = false;
   std::unique_ptr<Impl> impl_;
 };
 
