@@ -106,11 +106,16 @@ bool get_json(const Obj& o, nlohmann::json& out, const Path& p, Ctx& ctx) {
     }
     case mt::MAP: {
       out = nlohmann::json::object();
+      auto& m = out.get_ref<nlohmann::json::object_t&>();
       for (uint32_t i = 0; i < o.via.map.size; ++i) {
         const auto& kv = o.via.map.ptr[i];
         if (kv.key.type != mt::STR) return bad_key(ctx);
         const std::string_view k = str_of(kv.key);
-        if (!get_json(kv.val, out[std::string(k)], at(p, k), ctx)) return false;
+        // Sorted keys (as the reference encoder writes them) go in at the end without a search;
+        // a repeated key keeps its last value, as before.
+        auto it = !m.empty() && !(m.rbegin()->first < k) ? m.find(k) : m.end();
+        if (it == m.end()) it = m.emplace_hint(m.end(), std::string(k), nullptr);
+        if (!get_json(kv.val, it->second, at(p, k), ctx)) return false;
       }
       return true;
     }
