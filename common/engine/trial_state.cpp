@@ -5,7 +5,7 @@
 namespace sweep {
 namespace {
 constexpr std::array<std::string_view, 5> kNames = {"queued", "running", "completed", "failed",
-                                                     "cancelled"};
+                                                    "cancelled"};
 }  // namespace
 
 std::string_view trial_state_name(TrialState s) {
