@@ -128,12 +128,12 @@ void Broker::on_result(WorkerSession& session, const protocol::TrialResult& r) {
   }
   if (job->is_backtest() && r.status == TrialState::kCompleted) {
     job->bars_done = r.bars;
-    if (r.trade_list.is_array()) row.trades_json = r.trade_list.dump();
+    if (r.trade_list) row.trades_json = to_json(*r.trade_list).dump();
   }
   if (r.duration_us > 0 && r.status == TrialState::kCompleted) {
     job->observe_duration(static_cast<double>(r.duration_us) / 1000.0);
   }
-  record(*job, std::move(row), r.equity, r.trade_list);
+  record(*job, std::move(row), r.equity, r.trade_list.value_or(std::vector<TradeRecord>{}));
 }
 
 void Broker::on_crashed(const std::string& identity, const protocol::Crashed& c) {

@@ -112,9 +112,9 @@ class Broker {
   // A lease ended without a result: run the trial again, or record it failed ("REASON after N
   // attempts"). Without `count_attempt` the trial runs again as the same attempt.
   void requeue_or_fail(const Lease& lease, const std::string& reason, bool count_attempt = true);
-  // `trades`: the trade list a backtest's worker sent (null otherwise).
+  // `trades`: the trade list a backtest's worker sent.
   void record(LiveJob& job, TrialRow row, std::vector<double> equity,
-              nlohmann::json trades = nullptr);
+              std::vector<TradeRecord> trades = {});
 
   // Scheduling (scheduler.cpp).
   void dispatch();

@@ -76,9 +76,8 @@ Status Broker::resume_jobs() {
     // The best trials so far (a backtest: its one trial, once recorded).
     if (j.is_backtest() && j.completed > 0) {
       if (auto t = store_->get_trial(row.id, 0); t.ok()) {
-        nlohmann::json trades = nlohmann::json::parse(t->trades_json, nullptr, false);
         j.top.offer(0, 0,
-                    TopPayload{to_record(*t), t->equity, trades.is_discarded() ? nullptr : trades});
+                    TopPayload{to_record(*t), t->equity, trades_from_json_text(t->trades_json)});
       }
     } else if (!j.is_backtest()) {
       if (j.heatmap) {
@@ -147,7 +146,8 @@ void Broker::set_state(LiveJob& job, JobState state, const std::string& error) {
   publish(job_topic(job.id), protocol::StateEvent{job.id, state, error});
 }
 
-void Broker::record(LiveJob& job, TrialRow row, std::vector<double> equity, nlohmann::json trades) {
+void Broker::record(LiveJob& job, TrialRow row, std::vector<double> equity,
+                    std::vector<TradeRecord> trades) {
   const bool cancelled_job = !job.dispatchable();
   if (cancelled_job) row.status = TrialState::kCancelled;
   if (row.status != TrialState::kCompleted) {

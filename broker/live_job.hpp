@@ -16,6 +16,7 @@
 #include "lease_table.hpp"
 #include "sweep/jobs/job_spec.hpp"
 #include "sweep/jobs/job_state.hpp"
+#include "sweep/jobs/result_json.hpp"
 #include "sweep/optimize/objective.hpp"
 #include "sweep/optimize/trial_plan.hpp"
 #include "sweep/protocol/protocol.hpp"
@@ -32,7 +33,7 @@ struct PendingTrial {
 struct TopPayload {
   protocol::TrialRecord record;
   std::vector<double> equity;
-  nlohmann::json trades;  // a backtest's trade list; null otherwise
+  std::vector<TradeRecord> trades;  // a backtest's trade list
 };
 
 struct LiveJob {

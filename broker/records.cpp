@@ -71,13 +71,14 @@ nlohmann::json optimization_result(const LiveJob& job) {
 }
 
 nlohmann::json backtest_result(const protocol::TrialRecord& trial,
-                               const std::vector<double>& equity, const nlohmann::json& trades) {
+                               const std::vector<double>& equity,
+                               const std::vector<TradeRecord>& trades) {
   nlohmann::json eq = nlohmann::json::array();
   for (double v : equity) eq.push_back(number_or_null(v));
   // The same shape as `sweep backtest --json` (the trade list comes from the worker and is kept
   // in the trial row's trades_json, so a resumed job has it too), plus `trade_count`.
   return {{"metrics", to_json(trial.metrics)},
-          {"trades", trades.is_array() ? trades : nlohmann::json::array()},
+          {"trades", to_json(trades)},
           {"trade_count", trial.trades},
           {"equity", std::move(eq)}};
 }

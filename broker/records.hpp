@@ -20,6 +20,7 @@ nlohmann::json trial_to_json(const protocol::TrialRecord& r);
 nlohmann::json optimization_result(const LiveJob& job);
 // Backtest result: {metrics, trades, trade_count, equity} from its one trial.
 nlohmann::json backtest_result(const protocol::TrialRecord& trial,
-                               const std::vector<double>& equity, const nlohmann::json& trades);
+                               const std::vector<double>& equity,
+                               const std::vector<TradeRecord>& trades);
 
 }  // namespace sweep::broker

@@ -69,8 +69,9 @@ protocol::TrialResult execute_trial(const TrialJob& job, TrialControl& control,
                                  job.objective->value(outcome.metrics));
     if (keep_equity) r.equity = downsample(outcome.equity, kResultEquityPoints);
     if (job.trades) {
-      r.trade_list = nlohmann::json::array();
-      for (const Trade& t : outcome.trades) r.trade_list.push_back(trade_to_json(t, *job.data));
+      r.trade_list.emplace();
+      r.trade_list->reserve(outcome.trades.size());
+      for (const Trade& t : outcome.trades) r.trade_list->push_back(trade_record(t, *job.data));
     }
   }
   r.error_message = std::move(outcome.error_message);

@@ -45,19 +45,69 @@ nlohmann::json to_json(const ParamSet& p) {
   return j;
 }
 
-nlohmann::json trade_to_json(const Trade& t, const MarketData& data) {
+TradeRecord trade_record(const Trade& t, const MarketData& data) {
+  TradeRecord r;
+  r.size = t.size;
+  r.entry_bar = t.entry_bar;
+  r.exit_bar = t.exit_bar;
+  r.entry_time = format_time(data.ts(t.entry_bar), time_format_of(data));
+  r.exit_time = format_time(data.ts(t.exit_bar), time_format_of(data));
+  r.entry_price = t.entry_price;
+  r.exit_price = t.exit_price;
+  r.pnl = t.pnl;
+  r.return_pct = t.return_frac * 100;
+  r.commissions = t.commissions;
+  return r;
+}
+
+nlohmann::json to_json(const TradeRecord& t) {
   return {
       {"size", t.size},
       {"entry_bar", t.entry_bar},
       {"exit_bar", t.exit_bar},
-      {"entry_time", format_time(data.ts(t.entry_bar), time_format_of(data))},
-      {"exit_time", format_time(data.ts(t.exit_bar), time_format_of(data))},
+      {"entry_time", t.entry_time},
+      {"exit_time", t.exit_time},
       {"entry_price", t.entry_price},
       {"exit_price", t.exit_price},
       {"pnl", t.pnl},
-      {"return_pct", t.return_frac * 100},
+      {"return_pct", t.return_pct},
       {"commissions", t.commissions},
   };
+}
+
+nlohmann::json to_json(const std::vector<TradeRecord>& trades) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const TradeRecord& t : trades) a.push_back(to_json(t));
+  return a;
+}
+
+std::vector<TradeRecord> trades_from_json_text(std::string_view text) {
+  const auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  std::vector<TradeRecord> out;
+  if (!j.is_array()) return out;
+  try {
+    for (const auto& t : j) {
+      TradeRecord r;
+      r.size = t.at("size").get<int64_t>();
+      r.entry_bar = t.at("entry_bar").get<uint32_t>();
+      r.exit_bar = t.at("exit_bar").get<uint32_t>();
+      r.entry_time = t.at("entry_time").get<std::string>();
+      r.exit_time = t.at("exit_time").get<std::string>();
+      r.entry_price = t.at("entry_price").get<double>();
+      r.exit_price = t.at("exit_price").get<double>();
+      r.pnl = t.at("pnl").get<double>();
+      r.return_pct = t.at("return_pct").get<double>();
+      r.commissions = t.at("commissions").get<double>();
+      out.push_back(std::move(r));
+    }
+  } catch (const nlohmann::json::exception&) {
+    return {};
+  }
+  return out;
+}
+
+nlohmann::json trade_to_json(const Trade& t, const MarketData& data) {
+  return to_json(trade_record(t, data));
 }
 
 nlohmann::json backtest_to_json(const BacktestResult& r, const MarketData& data,

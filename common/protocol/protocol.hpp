@@ -1,6 +1,8 @@
 // The wire protocol of docs/PROTOCOL.md as values: one struct per message, one std::variant per
 // socket direction, encode() to one msgpack frame and decode_*() back. The document is the
-// contract; this module is its only codec (grammar atop common/protocol/codec.cpp).
+// contract; this module is its only codec: each message is described once, as a table of its
+// fields (common/protocol/messages_*.cpp), from which msgpack-c's packer and object drive one
+// encoder and one decoder (common/protocol/codec_core.hpp; the grammar atop codec.cpp).
 //
 // Decoding never throws: malformed input is a Status with a wire code (bad_request naming the
 // field as "<type>.<field>: expected a string", unsupported_version, too_large). Unknown keys are
@@ -24,6 +26,7 @@
 #include "sweep/engine/trial_runner.hpp"
 #include "sweep/jobs/job_spec.hpp"
 #include "sweep/jobs/job_state.hpp"
+#include "sweep/jobs/result_json.hpp"
 #include "sweep/optimize/objective.hpp"
 
 namespace sweep::protocol {
@@ -204,9 +207,9 @@ struct TrialResult {  // "result", worker -> broker
   std::vector<double> equity;                    // downsampled; empty unless completed
   std::string error_message, error_stack_trace;  // "" = nil
   int64_t started_at = 0, finished_at = 0;
-  uint64_t bars = 0;          // bars processed
-  uint64_t duration_us = 0;   // time spent running the trial; 0 = not measured
-  nlohmann::json trade_list;  // null unless the batch asked for trades: [trade]
+  uint64_t bars = 0;         // bars processed
+  uint64_t duration_us = 0;  // time spent running the trial; 0 = not measured
+  std::optional<std::vector<TradeRecord>> trade_list;  // when the batch asked for trades
   bool operator==(const TrialResult&) const = default;
 };
 // "results", worker -> broker: several results in one message, and the credit they free.
@@ -344,16 +347,6 @@ std::string recover_req(std::string_view bytes);
 
 // An error reply for a failed decode or request.
 ErrorReply make_error(std::string req, const Status& status, std::string field = {});
-
-// The generic codec alone, without the fast paths that encode() and decode_*() take for
-// `results` and `batch` (common/protocol/fast_path.hpp): the reference those must match
-// byte for byte and value for value; for tests.
-namespace reference {
-std::string encode(const WorkerMessage& m);
-std::string encode(const BrokerMessage& m);
-Result<WorkerMessage> decode_worker_message(std::string_view bytes);
-Result<BrokerMessage> decode_broker_message(std::string_view bytes);
-}  // namespace reference
 
 // The `type` string of a message ("submit_backtest", "accepted", ...).
 std::string_view type_name(const FrontendRequest& m);
