@@ -12,12 +12,7 @@ void Broker::send_worker(const std::string& identity, const protocol::BrokerMess
 }
 
 void Broker::send_encoded(const std::string& identity, const std::string& payload) {
-  try {
-    backend_.send(zmq::buffer(identity), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
-    backend_.send(zmq::buffer(payload), zmq::send_flags::dontwait);
-  } catch (const zmq::error_t& e) {
-    std::fprintf(stderr, "sweep-broker: send to worker: %s\n", e.what());
-  }
+  transport_->send_to(Socket::kBackend, identity, payload);
 }
 
 void Broker::on_served(Served done) {
@@ -38,17 +33,7 @@ void Broker::on_served(Served done) {
 }
 
 void Broker::on_backend() {
-  std::vector<zmq::message_t> frames;
-  try {
-    zmq::message_t part;
-    do {
-      if (!backend_.recv(part, zmq::recv_flags::dontwait)) break;
-      frames.push_back(std::move(part));
-    } while (frames.back().more());
-  } catch (const zmq::error_t& e) {
-    std::fprintf(stderr, "sweep-broker: backend recv: %s\n", e.what());
-    return;
-  }
+  const std::vector<zmq::message_t> frames = transport_->receive(Socket::kBackend);
   if (frames.size() != 2) return;  // identity + one payload frame, anything else is dropped
   const std::string identity = frames[0].to_string();
   auto msg = protocol::decode_worker_message(frames[1].to_string_view());
@@ -60,17 +45,17 @@ void Broker::on_backend() {
 }
 
 void Broker::on_worker_message(const std::string& identity, protocol::WorkerMessage msg) {
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = this->now();
   if (auto* hello = std::get_if<protocol::Hello>(&msg)) {
-    if (workers_.find(identity)) drop_worker(identity, "said hello again");
-    workers_.on_hello(identity, std::move(*hello), now);
-    send_worker(identity, protocol::Welcome{bound_.events, bound_.telemetry, config_.heartbeat_ms,
-                                            config_.heartbeat_liveness});
+    if (workers_.find(identity)) drop_worker(identity, "said hello again", SessionState::kGone);
+    workers_.welcome(identity, std::move(*hello), now);
+    send_worker(identity, protocol::Welcome{endpoints().events, endpoints().telemetry,
+                                            config_.heartbeat_ms, config_.heartbeat_liveness});
     return;
   }
   WorkerSession* session = workers_.find(identity);
   if (!session) return;  // no hello yet: the worker re-sends hello when no welcome comes
-  session->last_seen = now;
+  WorkerRegistry::heard(*session, now);
   std::visit(
       [&](auto& m) {
         using T = std::decay_t<decltype(m)>;
@@ -87,7 +72,8 @@ void Broker::on_worker_message(const std::string& identity, protocol::WorkerMess
           if (waiting.empty()) datasets_->serve(m.hash);
           waiting.insert(identity);
         } else if constexpr (std::is_same_v<T, protocol::Bye>) {
-          drop_worker(identity, m.reason.empty() ? "said bye" : "said bye: " + m.reason);
+          drop_worker(identity, m.reason.empty() ? "said bye" : "said bye: " + m.reason,
+                      SessionState::kGone);
         } else if constexpr (std::is_same_v<T, protocol::Crashed>) {
           on_crashed(identity, m);
         }
@@ -96,8 +82,8 @@ void Broker::on_worker_message(const std::string& identity, protocol::WorkerMess
 }
 
 void Broker::grant_credit(WorkerSession& session, uint32_t credit) {
-  session.credit += credit;
-  while (session.credit > 0 && dispatch_to(session)) {
+  WorkerRegistry::grant(session, credit);
+  while (session.takes_trials() && dispatch_to(session)) {
   }
 }
 
@@ -139,7 +125,7 @@ void Broker::on_result(WorkerSession& session, const protocol::TrialResult& r) {
 void Broker::on_crashed(const std::string& identity, const protocol::Crashed& c) {
   // The worker's slot thread waits for this before dying: answer first.
   send_worker(identity, protocol::CrashAck{});
-  WorkerSession* s = workers_.find(identity);
+  const auto s = workers_.drop(identity, SessionState::kLost);
   const std::string name = s ? s->hello.worker : identity;
   const std::string what =
       "worker " + name + " crashed with " + c.signal_name + " (" + c.description + ")";
@@ -147,7 +133,6 @@ void Broker::on_crashed(const std::string& identity, const protocol::Crashed& c)
       stderr, "sweep-broker: %s%s\n", what.c_str(),
       c.trial ? (" in trial " + std::to_string(c.trial->index) + " of job " + c.trial->job).c_str()
               : "");
-  workers_.remove(identity);
   for (const Lease& lease : leases_.release_worker(identity)) {
     if (!c.trial) {  // the culprit is unknown: every trial it held counts an attempt
       requeue_or_fail(lease, what + "; failed");
@@ -194,27 +179,18 @@ void Broker::requeue_or_fail(const Lease& lease, const std::string& reason, bool
   record(*job, std::move(row), {});
 }
 
-void Broker::drop_worker(const std::string& identity, const std::string& why) {
-  WorkerSession* s = workers_.find(identity);
+void Broker::drop_worker(const std::string& identity, const std::string& why, SessionState end) {
+  const auto s = workers_.drop(identity, end);
   const std::string name = s ? s->hello.worker : identity;
+  // "gone" for either end: operators' log searches (and a test) look for "gone (missed ...".
   std::fprintf(stderr, "sweep-broker: worker %s gone (%s)\n", name.c_str(), why.c_str());
-  workers_.remove(identity);
   for (const Lease& lease : leases_.release_worker(identity)) {
     requeue_or_fail(lease, "worker lost (" + name + ": " + why + ")");
   }
 }
 
 void Broker::on_telemetry() {
-  std::vector<zmq::message_t> frames;
-  try {
-    zmq::message_t part;
-    do {
-      if (!telemetry_.recv(part, zmq::recv_flags::dontwait)) break;
-      frames.push_back(std::move(part));
-    } while (frames.back().more());
-  } catch (const zmq::error_t&) {
-    return;
-  }
+  const std::vector<zmq::message_t> frames = transport_->receive(Socket::kTelemetry);
   if (frames.size() != 2) return;
   auto tick = protocol::decode_tick(frames[1].to_string_view());
   if (!tick.ok()) return;

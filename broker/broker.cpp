@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "sweep/curve/curve_socket.hpp"
 #include "sweep/protocol/topics.hpp"
 
 namespace sweep::broker {
@@ -13,7 +12,6 @@ constexpr auto kProgressPeriod = std::chrono::milliseconds(100);  // at most ~10
 constexpr auto kFullProgressPeriod = std::chrono::seconds(1);     // every live job, changed or not
 constexpr int kMaxMessagesPerSocket = 256;
 constexpr uint64_t kLoopBusyTimeoutMs = 1000;
-constexpr int kEventsSendHwm = 1000;  // messages per subscriber, libzmq's default, set on purpose
 // Scans over every lease, worker and job (expiry, silence, stalled finishes) run at most this
 // often, not after every poll: under load the loop turns thousands of times a second.
 constexpr auto kHousekeepingPeriod =
@@ -24,20 +22,12 @@ void log_error(const std::string& what) {
 }
 }  // namespace
 
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 Broker::Broker(BrokerConfig config, zmq::context_t& ctx)
     : config_(std::move(config)),
+      clock_(*(config_.clock ? config_.clock : config_.clock = system_clock())),
       ctx_(ctx),
-      frontend_(ctx, zmq::socket_type::router),
-      backend_(ctx, zmq::socket_type::router),
-      events_(ctx, zmq::socket_type::xpub),
-      telemetry_(ctx, zmq::socket_type::sub),
       registry_(StrategyRegistry::WithBuiltins()),
+      workers_(config_.heartbeat_ms, config_.heartbeat_liveness),
       rng_(std::random_device{}()) {}
 
 Broker::~Broker() = default;
@@ -81,42 +71,13 @@ Status Broker::init() {
   datasets_ = std::move(datasets).value();
 
   if (config_.curve && (config_.allow.clients || config_.allow.workers)) {
-    auto zap = ZapHandler::start(ctx_, config_.allow);
+    auto zap = ZapHandler::start(ctx_, config_.allow, config_.clock);
     if (!zap.ok()) return zap.status();
     zap_ = std::move(zap).value();
   }
-  try {
-    for (auto* s : {&frontend_, &backend_, &events_, &telemetry_}) {
-      s->set(zmq::sockopt::linger, 0);
-    }
-    if (config_.curve) {
-      curve::make_server(frontend_, *config_.curve, kZapFrontend);
-      curve::make_server(backend_, *config_.curve, kZapBackend);
-      curve::make_server(events_, *config_.curve, kZapEvents);
-      curve::make_server(telemetry_, *config_.curve, kZapTelemetry);
-    }
-    frontend_.set(zmq::sockopt::router_mandatory, 0);
-    // libzmq refuses a frame over ZMQ_MAXMSGSIZE from its length header, before allocating it,
-    // and closes that peer's connection: the peer gets no reply (docs/LIMITS.md).
-    frontend_.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(config_.limits.max_request_bytes));
-    backend_.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(config_.limits.max_message_bytes));
-    telemetry_.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxTickBytes));
-    events_.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxSubscriptionBytes));
-    // A subscriber that reads slowly or not at all costs at most this many queued events (a few
-    // MB); past it the PUB side drops its events and never blocks the broker.
-    events_.set(zmq::sockopt::sndhwm, kEventsSendHwm);
-    telemetry_.set(zmq::sockopt::subscribe, std::string(kTickTopic));
-    auto bind = [](zmq::socket_t& s, const std::string& ep) {
-      s.bind(ep);
-      return s.get(zmq::sockopt::last_endpoint);
-    };
-    bound_.frontend = bind(frontend_, config_.endpoints.frontend);
-    bound_.backend = bind(backend_, config_.endpoints.backend);
-    bound_.events = bind(events_, config_.endpoints.events);
-    bound_.telemetry = bind(telemetry_, config_.endpoints.telemetry);
-  } catch (const zmq::error_t& e) {
-    return Status::Unavailable(std::string("cannot bind: ") + e.what());
-  }
+  auto transport = Transport::bind(ctx_, config_.endpoints, config_.limits, config_.curve);
+  if (!transport.ok()) return transport.status();
+  transport_ = std::move(transport).value();
   return resume_jobs();
 }
 
@@ -126,17 +87,8 @@ void Broker::run() {
 }
 
 void Broker::poll_once(std::chrono::milliseconds timeout) {
-  zmq::pollitem_t items[] = {{frontend_.handle(), 0, ZMQ_POLLIN, 0},
-                             {backend_.handle(), 0, ZMQ_POLLIN, 0},
-                             {telemetry_.handle(), 0, ZMQ_POLLIN, 0},
-                             {events_.handle(), 0, ZMQ_POLLIN, 0},
-                             {nullptr, datasets_->fd(), ZMQ_POLLIN, 0}};
-  try {
-    zmq::poll(items, 5, timeout);
-  } catch (const zmq::error_t& e) {
-    if (e.num() != EINTR) log_error(std::string("poll: ") + e.what());
-    return;
-  }
+  const auto ready = transport_->poll(timeout, datasets_->fd());
+  if (!ready) return;
   // A bug in a handler must not take the broker down: log it and serve on.
   auto guarded = [](const char* what, auto&& fn) {
     try {
@@ -145,19 +97,19 @@ void Broker::poll_once(std::chrono::milliseconds timeout) {
       log_error(std::string(what) + ": " + e.what());
     }
   };
-  auto drain = [&](zmq::pollitem_t& item, zmq::socket_t& socket, auto handler) {
-    for (int i = 0; i < kMaxMessagesPerSocket && (item.revents & ZMQ_POLLIN); ++i) {
+  auto drain = [&](bool readable, Socket socket, auto handler) {
+    for (int i = 0; i < kMaxMessagesPerSocket && readable; ++i) {
       bool more = false;
-      guarded("poll", [&] { more = socket.get(zmq::sockopt::events) & ZMQ_POLLIN; });
+      guarded("poll", [&] { more = transport_->has_input(socket); });
       if (!more) break;
       guarded("handler", handler);
     }
   };
-  drain(items[0], frontend_, [this] { on_frontend(); });
-  drain(items[1], backend_, [this] { on_backend(); });
-  drain(items[2], telemetry_, [this] { on_telemetry(); });
-  drain(items[3], events_, [this] { on_subscription(); });
-  if (items[4].revents & ZMQ_POLLIN) guarded("datasets", [this] { on_dataset_work(); });
+  drain(ready->frontend, Socket::kFrontend, [this] { on_frontend(); });
+  drain(ready->backend, Socket::kBackend, [this] { on_backend(); });
+  drain(ready->telemetry, Socket::kTelemetry, [this] { on_telemetry(); });
+  drain(ready->events, Socket::kEvents, [this] { on_subscription(); });
+  if (ready->extra_fd) guarded("datasets", [this] { on_dataset_work(); });
   guarded("timer", [this] { on_timer(); });
 }
 
@@ -176,7 +128,7 @@ void Broker::on_dataset_work() {
 }
 
 void Broker::on_timer() {
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = this->now();
   if (now >= next_housekeeping_) {
     next_housekeeping_ = now + kHousekeepingPeriod;
     housekeeping(now);
@@ -189,7 +141,7 @@ void Broker::on_timer() {
     next_progress_ = now + kProgressPeriod;
     const bool full = now >= next_full_progress_;
     if (full) next_full_progress_ = now + kFullProgressPeriod;
-    for (auto& [id, job] : jobs_) {
+    for (auto& [id, job] : jobs_.all()) {
       if (job->dirty || full) publish_progress(*job);
     }
   }
@@ -198,8 +150,9 @@ void Broker::on_timer() {
 
 void Broker::housekeeping(SteadyTime now) {
   // Workers silent too long are dead; their trials go back to the queue.
-  const auto silence = std::chrono::milliseconds(config_.heartbeat_ms) * config_.heartbeat_liveness;
-  for (const auto& id : workers_.silent_since(now - silence)) drop_worker(id, "missed heartbeats");
+  for (const auto& id : workers_.lost(now)) {
+    drop_worker(id, "missed heartbeats", SessionState::kLost);
+  }
   // Trials past their timeout fail.
   for (const auto& lease : leases_.release_expired(now)) {
     LiveJob* job = find_live(lease.job);
@@ -216,13 +169,14 @@ void Broker::housekeeping(SteadyTime now) {
   }
   // Retry final writes that failed, and jobs that ended without a result arriving.
   std::vector<LiveJob*> live;
-  for (auto& [id, job] : jobs_) live.push_back(job.get());
+  for (auto& [id, job] : jobs_.all()) live.push_back(job.get());
   for (LiveJob* job : live) maybe_finish(*job);
 }
 
 void Broker::on_subscription() {
-  zmq::message_t msg;
-  if (!events_.recv(msg, zmq::recv_flags::dontwait) || msg.size() == 0) return;
+  const auto frames = transport_->receive(Socket::kEvents);
+  if (frames.empty() || frames[0].size() == 0) return;
+  const zmq::message_t& msg = frames[0];
   const auto* bytes = static_cast<const char*>(msg.data());
   std::string topic(bytes + 1, msg.size() - 1);
   // XPUB passes a topic's first subscribe and its last unsubscribe (not duplicates), so the set
@@ -244,13 +198,7 @@ bool Broker::has_subscriber(const std::string& topic) const {
 void Broker::publish(const std::string& topic, const protocol::Event& ev) {
   // Nobody listening: encoding each trial event would cost more than the trial on small jobs.
   if (!has_subscriber(topic)) return;
-  try {
-    std::string payload = protocol::encode(ev);
-    events_.send(zmq::buffer(topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
-    events_.send(zmq::buffer(payload), zmq::send_flags::dontwait);
-  } catch (const zmq::error_t& e) {
-    log_error(std::string("publish: ") + e.what());
-  }
+  transport_->publish(topic, protocol::encode(ev));
 }
 
 void Broker::publish_progress(LiveJob& job) {
@@ -265,14 +213,13 @@ void Broker::publish_progress(LiveJob& job) {
   ev.running = running;
   ev.queued = job.queued_count(running);
   ev.progress = job.total ? std::min(1.0, double(ev.completed + ev.failed) / double(job.total)) : 0;
-  ev.elapsed_s = job.elapsed_s();
-  ev.eta_s = job.eta_s();
+  ev.elapsed_s = job.elapsed_s(now());
+  ev.eta_s = job.eta_s(now());
   publish(job_topic(job.id), ev);
 }
 
 LiveJob* Broker::find_live(const std::string& id) {
-  auto it = jobs_.find(id);
-  return it == jobs_.end() ? nullptr : it->second.get();
+  return jobs_.find(id);
 }
 
 std::string Broker::new_job_id() {

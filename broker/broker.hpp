@@ -21,14 +21,18 @@
 #include <zmq.hpp>
 
 #include "dataset_worker.hpp"
+#include "job_table.hpp"
 #include "lease_table.hpp"
 #include "live_job.hpp"
+#include "scheduler.hpp"
+#include "sweep/base/clock.hpp"
 #include "sweep/base/limits.hpp"
 #include "sweep/curve/curve_keys.hpp"
 #include "sweep/engine/strategy_registry.hpp"
 #include "sweep/protocol/protocol.hpp"
 #include "sweep/store/store.hpp"
-#include "worker_session.hpp"
+#include "transport.hpp"
+#include "worker_registry.hpp"
 #include "zap_handler.hpp"
 
 namespace sweep::broker {
@@ -50,6 +54,9 @@ struct BrokerConfig {
   std::optional<curve::KeyPair> curve;
   // Checked by a ZAP handler when CURVE is on and a list is given.
   AllowLists allow;
+  // Every read of the time (leases, heartbeats, timeouts, ETA, record stamps); tests pass a
+  // FakeClock.
+  std::shared_ptr<const Clock> clock = system_clock();
 };
 
 class Broker {
@@ -59,7 +66,7 @@ class Broker {
   ~Broker();
 
   // The endpoints actually bound (ephemeral ports resolved).
-  const protocol::Endpoints& endpoints() const { return bound_; }
+  const protocol::Endpoints& endpoints() const { return transport_->bound(); }
   // Serves until stop() is called.
   void run();
   void stop() { stop_.store(true); }
@@ -106,7 +113,8 @@ class Broker {
   // What the dataset thread finished: submits to answer, datasets to send to workers.
   void on_dataset_work();
   void on_served(Served done);
-  void drop_worker(const std::string& identity, const std::string& why);
+  // Ends the worker's session (`end`: lost or gone) and requeues the trials it held.
+  void drop_worker(const std::string& identity, const std::string& why, SessionState end);
   // The worker is dying by a signal: ack, drop it, and charge the attempt to the trial it ran.
   void on_crashed(const std::string& identity, const protocol::Crashed& c);
   // A lease ended without a result: run the trial again, or record it failed ("REASON after N
@@ -116,7 +124,7 @@ class Broker {
   void record(LiveJob& job, TrialRow row, std::vector<double> equity,
               std::vector<TradeRecord> trades = {});
 
-  // Scheduling (scheduler.cpp).
+  // Dispatch (dispatch.cpp): the scheduler's batches, sent.
   void dispatch();
   bool dispatch_to(WorkerSession& session);
   // Job lifecycle (jobs.cpp).
@@ -132,12 +140,14 @@ class Broker {
   void publish_progress(LiveJob& job);
   LiveJob* find_live(const std::string& id);
   std::string new_job_id();
+  SteadyTime now() const { return clock_.steady(); }
+  int64_t now_ms() const { return clock_.wall_ms(); }
 
   BrokerConfig config_;
+  const Clock& clock_;  // *config_.clock
   zmq::context_t& ctx_;
-  std::unique_ptr<ZapHandler> zap_;  // before the sockets: they are closed first
-  zmq::socket_t frontend_, backend_, events_, telemetry_;
-  protocol::Endpoints bound_;
+  std::unique_ptr<ZapHandler> zap_;       // before the sockets: they are closed first
+  std::unique_ptr<Transport> transport_;  // every socket
   std::atomic<bool> stop_{false};
 
   std::unique_ptr<Store> store_;
@@ -157,16 +167,13 @@ class Broker {
   // Workers waiting for a dataset being read back: one read per dataset, however many ask.
   std::map<std::string, std::set<std::string>> dataset_requests_;
   StrategyRegistry registry_;
-  std::map<std::string, std::unique_ptr<LiveJob>> jobs_;
+  JobTable jobs_;
   std::set<std::string> subscriptions_;  // topic prefixes with at least one subscriber
-  std::vector<std::string> job_order_;   // round robin over live jobs, oldest first
-  size_t rr_ = 0;
   LeaseTable leases_;
-  WorkerSessions workers_;
+  Scheduler scheduler_;
+  WorkerRegistry workers_;
   std::mt19937_64 rng_;
   SteadyTime next_heartbeat_{}, next_progress_{}, next_full_progress_{}, next_housekeeping_{};
 };
-
-int64_t now_ms();
 
 }  // namespace sweep::broker

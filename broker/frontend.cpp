@@ -36,27 +36,11 @@ Status in_spec(const Status& s) {
 }  // namespace
 
 void Broker::reply(const std::string& identity, const FrontendReply& rep) {
-  try {
-    const std::string payload = protocol::encode(rep);
-    frontend_.send(zmq::buffer(identity), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
-    frontend_.send(zmq::buffer(payload), zmq::send_flags::dontwait);
-  } catch (const zmq::error_t& e) {
-    std::fprintf(stderr, "sweep-broker: reply: %s\n", e.what());
-  }
+  transport_->send_to(Socket::kFrontend, identity, protocol::encode(rep));
 }
 
 void Broker::on_frontend() {
-  std::vector<zmq::message_t> frames;
-  try {
-    zmq::message_t part;
-    do {
-      if (!frontend_.recv(part, zmq::recv_flags::dontwait)) break;
-      frames.push_back(std::move(part));
-    } while (frames.back().more());
-  } catch (const zmq::error_t& e) {
-    std::fprintf(stderr, "sweep-broker: frontend recv: %s\n", e.what());
-    return;
-  }
+  const std::vector<zmq::message_t> frames = transport_->receive(Socket::kFrontend);
   if (frames.empty()) return;
   const std::string identity = frames[0].to_string();
   if (frames.size() != 2) {
@@ -205,8 +189,7 @@ void Broker::go_live(PendingSubmit& p, const StoredDataset& dataset,
     return answer(error("", Status::Unavailable("store: " + s.message())));
   }
   answer(protocol::AcceptedReply{"", job->id, job->total, JobState::kQueued});
-  job_order_.push_back(job->id);
-  jobs_[job->id] = std::move(job);
+  jobs_.add(std::move(job));
 }
 
 protocol::StatusReply Broker::live_status(const LiveJob& job) const {
@@ -220,8 +203,8 @@ protocol::StatusReply Broker::live_status(const LiveJob& job) const {
   s.progress = job.total ? std::min(1.0, double(s.completed + s.failed) / double(job.total)) : 0;
   s.running = leases_.count_for_job(job.id);
   s.queued = job.queued_count(s.running);
-  s.elapsed_s = job.elapsed_s();
-  s.eta_s = job.eta_s();
+  s.elapsed_s = job.elapsed_s(now());
+  s.eta_s = job.eta_s(now());
   if (!job.is_backtest() && job.top.best()) s.best = job.top.best()->payload.record;
   return s;
 }
@@ -276,11 +259,11 @@ FrontendReply Broker::on_cancel(const protocol::CancelRequest& r) {
                                   std::string(job_state_name(row->status))),
                  {});
   }
-  if (is_terminal(job->state)) {
+  if (is_terminal(job->state())) {
     return error(r.req, Status::Conflict("job '" + r.id + "' is already " +
-                                         std::string(job_state_name(job->state))));
+                                         std::string(job_state_name(job->state()))));
   }
-  if (job->state != JobState::kCancelling) {
+  if (job->state() != JobState::kCancelling) {
     job->drop_pending();
     publish(cancel_topic(job->id), protocol::CancelEvent{job->id});
     set_state(*job, JobState::kCancelling);
@@ -393,12 +376,12 @@ FrontendReply Broker::on_health(const protocol::HealthRequest& r) {
   protocol::HealthReply h;
   h.req = r.req;
   h.version = SWEEP_VERSION;
-  h.endpoints = bound_;
+  h.endpoints = transport_->bound();
   for (const auto& [id, s] : workers_.all()) {
     h.workers.push_back({s.hello.worker, s.hello.pid, s.hello.host, s.hello.slots,
                          static_cast<uint32_t>(leases_.count_for_worker(id))});
   }
-  for (const auto& [id, job] : jobs_) {
+  for (const auto& [id, job] : jobs_.all()) {
     h.queue += job->queued_count(leases_.count_for_job(id));
   }
   h.jobs = jobs_.size();

@@ -38,14 +38,11 @@ Status Broker::resume_jobs() {
     }
     auto job = std::make_unique<LiveJob>(row.id, spec.ok() ? *spec : JobSpec{row.kind}, plan,
                                          spec.ok() ? objective_of(*spec) : Objective{});
-    job->state = row.status;
     job->total = row.total;
     job->created_at_ms = row.created_at_ms;
     job->started_at_ms = row.started_at_ms;
-    job->started = std::chrono::steady_clock::now();
-    LiveJob& j = *job;
-    jobs_[row.id] = std::move(job);
-    job_order_.push_back(row.id);
+    job->started = now();
+    LiveJob& j = jobs_.add(std::move(job), row.status);
     if (!error.empty()) {
       finalize(j, JobState::kFailed, error);
       continue;
@@ -101,7 +98,7 @@ Status Broker::resume_jobs() {
         }
       }
     }
-    if (j.state == JobState::kCancelling) {
+    if (j.state() == JobState::kCancelling) {
       finalize(j, JobState::kCancelled);
       continue;
     }
@@ -129,7 +126,7 @@ Status Broker::resume_jobs() {
 
 void Broker::push_update(LiveJob& job) {
   JobUpdate u;
-  u.status = job.state;
+  u.status = job.state();
   u.completed = job.completed;
   u.failed = job.failed;
   u.started_at_ms = job.started_at_ms;
@@ -139,8 +136,8 @@ void Broker::push_update(LiveJob& job) {
 }
 
 void Broker::set_state(LiveJob& job, JobState state, const std::string& error) {
-  if (job.state == state) return;
-  job.state = state;
+  if (job.state() == state) return;
+  if (!JobTable::transition(job, state).ok()) return;  // a bug, logged
   job.dirty = true;
   push_update(job);
   publish(job_topic(job.id), protocol::StateEvent{job.id, state, error});
@@ -185,7 +182,7 @@ void Broker::record(LiveJob& job, TrialRow row, std::vector<double> equity,
   if (config_.record_trial_rows) writer_->record_trial(job.id, std::move(row));
   // The job row's counts are informational while the job is live (status comes from memory):
   // refreshed a few times a second, not once per trial.
-  if (const auto now = std::chrono::steady_clock::now(); now >= job.next_row_update) {
+  if (const auto now = this->now(); now >= job.next_row_update) {
     job.next_row_update = now + kRowUpdatePeriod;
     push_update(job);
   }
@@ -194,12 +191,12 @@ void Broker::record(LiveJob& job, TrialRow row, std::vector<double> equity,
 }
 
 void Broker::maybe_finish(LiveJob& job) {
-  if (is_terminal(job.state)) {  // a final write that failed earlier
-    finalize(job, job.state);
+  if (is_terminal(job.state())) {  // a final write that failed earlier
+    finalize(job, job.state());
     return;
   }
   if (leases_.count_for_job(job.id) > 0) return;
-  if (job.state == JobState::kCancelling) {
+  if (job.state() == JobState::kCancelling) {
     finalize(job, JobState::kCancelled);
     return;
   }
@@ -212,7 +209,7 @@ void Broker::maybe_finish(LiveJob& job) {
 }
 
 bool Broker::finalize(LiveJob& job, JobState state, const std::string& error) {
-  job.state = state;
+  if (!JobTable::transition(job, state).ok()) return false;  // a bug, logged
   // Every trial record must be in before the result is computed and the memory entry dropped.
   // While the database refuses writes (locked, full), waiting here would only stall the loop:
   // housekeeping calls again until the writer has caught up.
@@ -245,9 +242,7 @@ bool Broker::finalize(LiveJob& job, JobState state, const std::string& error) {
   }
   publish(job_topic(job.id), protocol::StateEvent{job.id, state, error});
   publish_progress(job);
-  const std::string id = job.id;
-  job_order_.erase(std::remove(job_order_.begin(), job_order_.end(), id), job_order_.end());
-  jobs_.erase(id);  // `job` is gone from here on
+  jobs_.erase(job.id);  // `job` is gone from here on
   return true;
 }
 

@@ -12,9 +12,9 @@
 #include <utility>
 #include <vector>
 
-namespace sweep::broker {
+#include "sweep/base/clock.hpp"
 
-using SteadyTime = std::chrono::steady_clock::time_point;
+namespace sweep::broker {
 
 struct Lease {
   std::string job;

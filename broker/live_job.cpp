@@ -6,10 +6,6 @@
 
 namespace sweep::broker {
 
-namespace {
-constexpr double kTargetBatchMs = 50;
-}
-
 LiveJob::LiveJob(std::string id_, JobSpec spec_, std::optional<TrialPlan> plan_,
                  Objective objective)
     : id(std::move(id_)),
@@ -62,19 +58,13 @@ void LiveJob::observe_duration(double ms) {
   mean_trial_ms = mean_trial_ms == 0 ? ms : 0.8 * mean_trial_ms + 0.2 * ms;
 }
 
-size_t LiveJob::trials_per_slot() const {
-  if (mean_trial_ms <= 0) return 1;
-  return static_cast<size_t>(
-      std::clamp(kTargetBatchMs / mean_trial_ms, 1.0, double(kMaxBatchTrials)));
-}
-
-double LiveJob::elapsed_s() const {
+double LiveJob::elapsed_s(SteadyTime now) const {
   if (!started_at_ms) return 0;
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return std::chrono::duration<double>(now - started).count();
 }
 
-std::optional<double> LiveJob::eta_s() const {
-  const double elapsed = elapsed_s();
+std::optional<double> LiveJob::eta_s(SteadyTime now) const {
+  const double elapsed = elapsed_s(now);
   if (elapsed <= 0) return std::nullopt;
   double done, left;
   if (is_backtest()) {

@@ -36,6 +36,8 @@ struct TopPayload {
   std::vector<TradeRecord> trades;  // a backtest's trade list
 };
 
+class JobTable;
+
 struct LiveJob {
   LiveJob(std::string id, JobSpec spec, std::optional<TrialPlan> plan, Objective objective);
 
@@ -43,7 +45,6 @@ struct LiveJob {
   JobSpec spec;
   nlohmann::json dataset_source;  // the spec's dataset map, sent with each batch
   std::string dataset_hash;
-  JobState state = JobState::kQueued;
   uint64_t total = 0;        // bars (backtest) or trials (optimization)
   uint64_t trial_count = 1;  // trials of the job: 1 for a backtest
   uint64_t completed = 0, failed = 0;
@@ -51,12 +52,12 @@ struct LiveJob {
   uint64_t bars_done = 0;    // backtest: from telemetry ticks
   int64_t created_at_ms = 0;
   std::optional<int64_t> started_at_ms;
-  std::chrono::steady_clock::time_point started;  // for elapsed and the rate
-  uint64_t done_at_start = 0;                     // trials done when this broker took the job
-  double mean_trial_ms = 0;                       // exponential moving average, 0 = unknown
-  bool dirty = true;                              // a progress event is due
-  std::chrono::steady_clock::time_point next_row_update{};  // of the job row's counts
-  std::string last_error;                                   // the last failed trial's message
+  SteadyTime started;            // for elapsed and the rate
+  uint64_t done_at_start = 0;    // trials done when this broker took the job
+  double mean_trial_ms = 0;      // exponential moving average, 0 = unknown (batch sizing)
+  bool dirty = true;             // a progress event is due
+  SteadyTime next_row_update{};  // of the job row's counts
+  std::string last_error;        // the last failed trial's message
 
   std::optional<TrialPlan> plan;      // optimizations
   std::optional<TrialCursor> cursor;  // next never-dispatched trial
@@ -70,10 +71,10 @@ struct LiveJob {
   // succeeded yet (the database is locked or full): it reads as running (or cancelling) until
   // the write is in, so that a terminal state, once told, never changes, even across a restart.
   JobState visible_state() const {
-    if (!is_terminal(state)) return state;
-    return state == JobState::kCancelled ? JobState::kCancelling : JobState::kRunning;
+    if (!is_terminal(state_)) return state_;
+    return state_ == JobState::kCancelled ? JobState::kCancelling : JobState::kRunning;
   }
-  bool dispatchable() const { return state == JobState::kQueued || state == JobState::kRunning; }
+  bool dispatchable() const { return state_ == JobState::kQueued || state_ == JobState::kRunning; }
   bool has_pending() const;
   std::optional<PendingTrial> take_next();
   // Drops every undispatched trial (cancel).
@@ -82,11 +83,15 @@ struct LiveJob {
   // Trials not yet dispatched (an estimate after a resume).
   uint64_t queued_count(size_t running) const;
   void observe_duration(double ms);
-  // Trials holding tens of ms of work for one slot (1 while the trials' duration is unknown or
-  // longer than that).
-  size_t trials_per_slot() const;
-  double elapsed_s() const;
-  std::optional<double> eta_s() const;
+  // Seconds since the job started running, and to its end at the rate so far (nullopt: unknown).
+  double elapsed_s(SteadyTime now) const;
+  std::optional<double> eta_s(SteadyTime now) const;
+
+  JobState state() const { return state_; }
+
+ private:
+  friend class JobTable;
+  JobState state_ = JobState::kQueued;  // changed by JobTable::transition only
 };
 
 }  // namespace sweep::broker

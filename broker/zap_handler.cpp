@@ -42,11 +42,12 @@ bool zap_allows(const AllowLists& lists, std::string_view domain, std::string_vi
   return false;
 }
 
-ZapHandler::ZapHandler(zmq::context_t& ctx, AllowLists lists)
-    : lists_(std::move(lists)), socket_(ctx, zmq::socket_type::rep) {}
+ZapHandler::ZapHandler(zmq::context_t& ctx, AllowLists lists, std::shared_ptr<const Clock> clock)
+    : lists_(std::move(lists)), clock_(std::move(clock)), socket_(ctx, zmq::socket_type::rep) {}
 
-Result<std::unique_ptr<ZapHandler>> ZapHandler::start(zmq::context_t& ctx, AllowLists lists) {
-  std::unique_ptr<ZapHandler> h(new ZapHandler(ctx, std::move(lists)));
+Result<std::unique_ptr<ZapHandler>> ZapHandler::start(zmq::context_t& ctx, AllowLists lists,
+                                                      std::shared_ptr<const Clock> clock) {
+  std::unique_ptr<ZapHandler> h(new ZapHandler(ctx, std::move(lists), std::move(clock)));
   try {
     h->socket_.set(zmq::sockopt::linger, 0);
     h->socket_.bind(kZapEndpoint);
@@ -102,7 +103,7 @@ void ZapHandler::answer_one() {
 void ZapHandler::log_refusal(const std::string& key, std::string_view domain,
                              const std::string& address) {
   constexpr size_t kMaxRemembered = 4096;  // bounds memory under a flood of distinct keys
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = clock_->steady();
   if (logged_.size() > kMaxRemembered) logged_.clear();
   auto [it, first] = logged_.try_emplace(std::string(domain) + " " + key);
   Logged& l = it->second;

@@ -26,6 +26,7 @@
 
 #include <zmq.hpp>
 
+#include "sweep/base/clock.hpp"
 #include "sweep/base/status.hpp"
 
 namespace sweep::broker {
@@ -48,7 +49,9 @@ class ZapHandler {
  public:
   // Binds the ZAP endpoint of `ctx` (before any CURVE server socket binds, so that no handshake
   // finds it missing and passes unchecked) and starts serving. `ctx` must outlive the handler.
-  static Result<std::unique_ptr<ZapHandler>> start(zmq::context_t& ctx, AllowLists lists);
+  // `clock` paces the refusal log.
+  static Result<std::unique_ptr<ZapHandler>> start(zmq::context_t& ctx, AllowLists lists,
+                                                   std::shared_ptr<const Clock> clock);
   ~ZapHandler();  // stops and joins the thread
   ZapHandler(const ZapHandler&) = delete;
   ZapHandler& operator=(const ZapHandler&) = delete;
@@ -56,17 +59,18 @@ class ZapHandler {
   uint64_t refused() const { return refused_.load(); }
 
  private:
-  ZapHandler(zmq::context_t& ctx, AllowLists lists);
+  ZapHandler(zmq::context_t& ctx, AllowLists lists, std::shared_ptr<const Clock> clock);
   void serve();
   void answer_one();
   void log_refusal(const std::string& key, std::string_view domain, const std::string& address);
 
   struct Logged {
-    std::chrono::steady_clock::time_point at;
+    SteadyTime at;
     uint64_t unlogged = 0;  // refusals since
   };
 
   AllowLists lists_;
+  std::shared_ptr<const Clock> clock_;
   zmq::socket_t socket_;
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> refused_{0};

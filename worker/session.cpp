@@ -58,7 +58,9 @@ WorkerSession::WorkerSession(WorkerOptions options, const StrategyRegistry& regi
       cache_(options_.dataset_cache_entries),
       heartbeat_ms_(std::max<uint32_t>(options_.heartbeat_ms, 1)),
       liveness_(std::max<uint32_t>(options_.heartbeat_liveness, 1)),
-      pool_(hello_.slots) {}
+      pool_(hello_.slots) {
+  if (!options_.clock) options_.clock = system_clock();
+}
 
 WorkerSession::~WorkerSession() {
   for (auto& [id, task] : tasks_) task.control->cancel.store(true);
@@ -85,7 +87,7 @@ void WorkerSession::connect_backend() {
   dealer_->connect(options_.broker);
   handshake_failed_ = false;
   state_ = State::kGreeting;
-  last_heard_ = Clock::now();
+  last_heard_ = this->now();
   send(hello_);
 }
 
@@ -118,7 +120,7 @@ void WorkerSession::send(const protocol::WorkerMessage& m) {
   const std::string bytes = protocol::encode(m);
   // A DEALER blocks only at its high-water mark; dropping then is what a dead link does anyway.
   (void)dealer_->send(zmq::buffer(bytes), zmq::send_flags::dontwait);
-  last_sent_ = Clock::now();
+  last_sent_ = this->now();
 }
 
 uint32_t WorkerSession::capacity() const {
@@ -148,13 +150,13 @@ void WorkerSession::flush_results() {
 
 int WorkerSession::run(const std::atomic<bool>& stop) {
   connect_backend();
-  Clock::time_point stop_deadline{};
+  SteadyTime stop_deadline{};
   for (;;) {
     if (stop.load() && state_ != State::kStopping) {
       begin_stop();
-      stop_deadline = Clock::now() + options_.shutdown_grace;
+      stop_deadline = this->now() + options_.shutdown_grace;
     }
-    if (state_ == State::kStopping && (tasks_.empty() || Clock::now() >= stop_deadline)) break;
+    if (state_ == State::kStopping && (tasks_.empty() || this->now() >= stop_deadline)) break;
 
     std::vector<zmq::pollitem_t> items;
     items.push_back({outbox_.wake_socket().handle(), 0, ZMQ_POLLIN, 0});
@@ -202,7 +204,7 @@ void WorkerSession::on_backend_readable() {
       (void)dealer_->recv(next);
       frames.push_back(std::move(next));
     }
-    last_heard_ = Clock::now();
+    last_heard_ = this->now();
     if (frames.size() != 1) {
       log("dropped a backend message of " + std::to_string(frames.size()) + " frames");
       continue;
@@ -353,11 +355,13 @@ void WorkerSession::start_trials(const protocol::TrialsBatch& b,
                  b.objective,
                  b.top_k,
                  b.trades,
-                 &equity_filter_};
+                 &equity_filter_,
+                 options_.clock.get()};
     pool_.submit(b.job, [this, id, job = std::move(job), control](bool run) {
       Outbox& out = outbox_;
       if (!run) {
-        out.push(Finished{id, unrun_result(job.job, job.trial, TrialState::kCancelled)});
+        out.push(
+            Finished{id, unrun_result(*job.clock, job.job, job.trial, TrialState::kCancelled)});
         return;
       }
       TickSink ticks = [&out](protocol::Tick t) { out.push(std::move(t)); };
@@ -372,7 +376,9 @@ void WorkerSession::start_trials(const protocol::TrialsBatch& b,
 
 void WorkerSession::report_unrun(const protocol::TrialsBatch& b, TrialState status,
                                  const std::string& why) {
-  for (const protocol::BatchTrial& t : b.trials) report(unrun_result(b.job, t, status, why));
+  for (const protocol::BatchTrial& t : b.trials) {
+    report(unrun_result(*options_.clock, b.job, t, status, why));
+  }
 }
 
 void WorkerSession::report(protocol::TrialResult r) {
@@ -460,9 +466,9 @@ bool WorkerSession::job_cancelled(const std::string& job) const {
 }
 
 void WorkerSession::watchdog() {
-  if (Clock::now() - last_watchdog_ < kWatchdogInterval) return;
-  last_watchdog_ = Clock::now();
-  const int64_t now = now_ms();
+  if (this->now() - last_watchdog_ < kWatchdogInterval) return;
+  last_watchdog_ = this->now();
+  const int64_t now = options_.clock->wall_ms();
   // The pool starts tasks in id order, so past the first few not started (at most one per slot
   // is taken but not yet marked started) none has started: thousands may be queued behind.
   size_t not_started = 0;
@@ -481,7 +487,7 @@ void WorkerSession::watchdog() {
 }
 
 void WorkerSession::keepalive() {
-  const auto now = Clock::now();
+  const auto now = this->now();
   const auto interval = std::chrono::milliseconds(heartbeat_ms_);
   if (now - last_heard_ > interval * liveness_) {
     if (state_ == State::kStopping) return;

@@ -29,6 +29,7 @@
 #include "equity_filter.hpp"
 #include "outbox.hpp"
 #include "slot_pool.hpp"
+#include "sweep/base/clock.hpp"
 #include "sweep/curve/curve_keys.hpp"
 #include "sweep/engine/strategy_registry.hpp"
 #include "sweep/protocol/protocol.hpp"
@@ -50,6 +51,8 @@ struct WorkerOptions {
   std::chrono::milliseconds shutdown_grace{10'000};  // wait for cancelled trials to end
   // CURVE on the backend, events and telemetry connections (docs/SECURITY.md); nullopt: plain.
   std::optional<curve::ClientKeys> curve;
+  // Every read of the time (heartbeats, the watchdog, result stamps); tests pass a FakeClock.
+  std::shared_ptr<const Clock> clock = system_clock();
 };
 
 class WorkerSession {
@@ -73,8 +76,8 @@ class WorkerSession {
     double timeout_s = 0;
     std::shared_ptr<TrialControl> control;
   };
-  using Clock = std::chrono::steady_clock;
 
+  SteadyTime now() const { return options_.clock->steady(); }
   void connect_backend();
   void connect_side_sockets(const protocol::Welcome& w);
   void send(const protocol::WorkerMessage& m);
@@ -122,7 +125,7 @@ class WorkerSession {
   State state_ = State::kGreeting;
   uint32_t heartbeat_ms_;
   uint32_t liveness_;
-  Clock::time_point last_heard_, last_sent_, last_watchdog_;
+  SteadyTime last_heard_, last_sent_, last_watchdog_;
 
   uint32_t held_ = 0;  // trials received and not yet reported
   uint64_t next_task_ = 1;

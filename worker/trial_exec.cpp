@@ -8,20 +8,15 @@
 
 namespace sweep::worker {
 
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string timeout_message(double timeout_s) {
   std::ostringstream out;
   out << "timed out after " << timeout_s << " s";
   return out.str();
 }
 
-protocol::TrialResult unrun_result(const std::string& job, const protocol::BatchTrial& trial,
-                                   TrialState status, std::string error_message) {
+protocol::TrialResult unrun_result(const Clock& clock, const std::string& job,
+                                   const protocol::BatchTrial& trial, TrialState status,
+                                   std::string error_message) {
   protocol::TrialResult r;
   r.job = job;
   r.index = trial.index;
@@ -29,14 +24,15 @@ protocol::TrialResult unrun_result(const std::string& job, const protocol::Batch
   r.status = status;
   r.metrics = Metrics::Zero();
   r.error_message = std::move(error_message);
-  r.started_at = r.finished_at = now_ms();
+  r.started_at = r.finished_at = clock.wall_ms();
   return r;
 }
 
 protocol::TrialResult execute_trial(const TrialJob& job, TrialControl& control,
                                     const TickSink& ticks) {
-  const int64_t started = now_ms();
-  const auto t0 = std::chrono::steady_clock::now();
+  const Clock& clock = *job.clock;
+  const int64_t started = clock.wall_ms();
+  const auto t0 = clock.steady();
   control.started_ms.store(started);
   const uint64_t bars_total = job.data->size();
 
@@ -47,7 +43,7 @@ protocol::TrialResult execute_trial(const TrialJob& job, TrialControl& control,
   auto last_tick = t0;
   if (ticks) {
     hooks.progress = [&](uint64_t bars_done) {
-      const auto now = std::chrono::steady_clock::now();
+      const auto now = clock.steady();
       if (now - last_tick < kTickInterval) return;
       last_tick = now;
       ticks(protocol::Tick{job.job, job.trial.index, job.trial.attempt, bars_done, bars_total});
@@ -77,13 +73,12 @@ protocol::TrialResult execute_trial(const TrialJob& job, TrialControl& control,
   r.error_message = std::move(outcome.error_message);
   r.error_stack_trace = std::move(outcome.error_stack_trace);
   r.started_at = started;
-  r.finished_at = now_ms();
+  r.finished_at = clock.wall_ms();
   r.bars = outcome.bars_done;
   // At least 1: 0 means "not measured" on the wire.
   r.duration_us = std::max<uint64_t>(
-      1, static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                   std::chrono::steady_clock::now() - t0)
-                                   .count()));
+      1, static_cast<uint64_t>(
+             std::chrono::duration_cast<std::chrono::microseconds>(clock.steady() - t0).count()));
   if (r.status == TrialState::kCancelled && control.timed_out.load()) {
     r.status = TrialState::kFailed;
     r.metrics = Metrics::Zero();

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "equity_filter.hpp"
+#include "sweep/base/clock.hpp"
 #include "sweep/data/market_data.hpp"
 #include "sweep/engine/engine.hpp"
 #include "sweep/engine/strategy.hpp"
@@ -45,11 +46,10 @@ struct TrialJob {
   size_t top_k = 0;
   bool trades = false;
   EquityFilter* equity_filter = nullptr;
+  const Clock* clock = nullptr;  // the session's; outlives the trial
 };
 
 using TickSink = std::function<void(protocol::Tick)>;
-
-int64_t now_ms();  // wall clock, ms since the Unix epoch
 
 // Runs the trial; never throws. A trial stopped by the watchdog is failed with
 // "timed out after N s"; one stopped by a cancel is cancelled.
@@ -57,8 +57,9 @@ protocol::TrialResult execute_trial(const TrialJob& job, TrialControl& control,
                                     const TickSink& ticks);
 
 // The result of a trial that never ran.
-protocol::TrialResult unrun_result(const std::string& job, const protocol::BatchTrial& trial,
-                                   TrialState status, std::string error_message = {});
+protocol::TrialResult unrun_result(const Clock& clock, const std::string& job,
+                                   const protocol::BatchTrial& trial, TrialState status,
+                                   std::string error_message = {});
 
 // "timed out after 600 s", "timed out after 0.5 s"
 std::string timeout_message(double timeout_s);

@@ -461,5 +461,52 @@ TEST_F(WorkerSessionTest, SyntheticDatasetsAreMadeLocallyWithoutAskingTheBroker)
             nullptr);
 }
 
+// The session reads only the clock it is given: on a FakeClock no heartbeat falls due and the
+// broker is never given up until the test advances the clock past liveness x heartbeat, and
+// results carry the fake wall time.
+TEST(WorkerSessionOnAFakeClock, LeavesASilentBrokerOnlyWhenTheClockSaysSo) {
+  StrategyRegistry registry = StrategyRegistry::WithBuiltins();
+  auto clock = std::make_shared<FakeClock>();
+  FakeBroker broker;
+  WorkerOptions o;
+  o.broker = broker.backend_ep();
+  o.heartbeat_ms = 200;
+  o.clock = clock;
+  WorkerSession session(o, registry);
+  std::atomic<bool> stop{false};
+  int exit_code = -1;
+  std::thread thread([&] { exit_code = session.run(stop); });
+
+  ASSERT_TRUE(broker.expect<protocol::Hello>());
+  broker.send(broker.welcome(200));  // liveness 50: 10 s of silence
+  ASSERT_TRUE(broker.expect<protocol::Credit>());
+  protocol::TrialsBatch b;
+  b.job = "job-clock";
+  b.strategy = "sma_cross";
+  b.dataset.source = {{"synthetic", {{"bars", 2'000}, {"seed", 7}}}};
+  b.dataset.hash = dataset_hash(make_synthetic(2'000, 7));
+  b.trials = {{0, 1, params({{"fast", int64_t{10}}, {"slow", int64_t{30}}})}};
+  broker.send(b);
+  std::optional<protocol::TrialResult> result;
+  while (auto m = broker.recv(10s)) {
+    if (auto* rs = std::get_if<protocol::TrialResults>(&*m); rs && !rs->results.empty()) {
+      result = rs->results[0];
+      break;
+    }
+    ASSERT_FALSE(std::holds_alternative<protocol::Heartbeat>(*m)) << "the fake clock has not moved";
+  }
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, TrialState::kCompleted);
+  EXPECT_EQ(result->started_at, FakeClock::kStartWallMs);
+  EXPECT_EQ(result->finished_at, FakeClock::kStartWallMs);
+
+  clock->advance(10s + 1ms);
+  auto hello = broker.expect<protocol::Hello>(10s);
+  EXPECT_TRUE(hello) << "a broker silent past liveness x heartbeat is greeted again";
+  stop = true;
+  thread.join();
+  EXPECT_EQ(exit_code, 0);
+}
+
 }  // namespace
 }  // namespace sweep::worker
