@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "broker.hpp"
+#include "sweep/base/log.hpp"
 #include "sweep/data/dataset.hpp"
 #include "sweep/protocol/topics.hpp"
 
@@ -22,8 +23,7 @@ void Broker::on_served(Served done) {
   dataset_requests_.erase(it);
   if (!done.csv.ok()) {
     // A job's dataset is stored before it goes live, so this is a damaged or edited database.
-    std::fprintf(stderr, "sweep-broker: worker asked for dataset %s: %s\n", done.hash.c_str(),
-                 done.csv.status().ToString().c_str());
+    spdlog::error("worker asked for dataset {}: {}", done.hash, done.csv.status().ToString());
     return;
   }
   // Encoded once for every worker that asked.
@@ -38,7 +38,7 @@ void Broker::on_backend() {
   const std::string identity = frames[0].to_string();
   auto msg = protocol::decode_worker_message(frames[1].to_string_view());
   if (!msg.ok()) {
-    std::fprintf(stderr, "sweep-broker: bad worker message: %s\n", msg.status().ToString().c_str());
+    spdlog::warn("bad worker message: {}", msg.status().ToString());
     return;
   }
   on_worker_message(identity, std::move(msg).value());
@@ -183,7 +183,7 @@ void Broker::drop_worker(const std::string& identity, const std::string& why, Se
   const auto s = workers_.drop(identity, end);
   const std::string name = s ? s->hello.worker : identity;
   // "gone" for either end: operators' log searches (and a test) look for "gone (missed ...".
-  std::fprintf(stderr, "sweep-broker: worker %s gone (%s)\n", name.c_str(), why.c_str());
+  spdlog::warn("worker {} gone ({})", name, why);
   for (const Lease& lease : leases_.release_worker(identity)) {
     requeue_or_fail(lease, "worker lost (" + name + ": " + why + ")");
   }

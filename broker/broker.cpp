@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "sweep/base/log.hpp"
 #include "sweep/protocol/topics.hpp"
 
 namespace sweep::broker {
@@ -17,9 +18,6 @@ constexpr uint64_t kLoopBusyTimeoutMs = 1000;
 constexpr auto kHousekeepingPeriod =
     std::chrono::milliseconds(20);  // per poll round, so no socket starves the others
 
-void log_error(const std::string& what) {
-  std::fprintf(stderr, "sweep-broker: %s\n", what.c_str());
-}
 }  // namespace
 
 Broker::Broker(BrokerConfig config, zmq::context_t& ctx)
@@ -61,7 +59,7 @@ Status Broker::init() {
   store_ = std::make_unique<Store>(std::move(store).value());
   StoreWriterOptions wo;
   wo.store = store_options;
-  wo.on_error = [](const Status& s) { log_error("store: " + s.ToString()); };
+  wo.on_error = [](const Status& s) { spdlog::error("store: {}", s.ToString()); };
   auto writer = StoreWriter::start(config_.db_path, wo);
   if (!writer.ok()) return writer.status();
   writer_ = std::move(writer).value();
@@ -94,7 +92,7 @@ void Broker::poll_once(std::chrono::milliseconds timeout) {
     try {
       fn();
     } catch (const std::exception& e) {
-      log_error(std::string(what) + ": " + e.what());
+      spdlog::error("{}: {}", what, e.what());
     }
   };
   auto drain = [&](bool readable, Socket socket, auto handler) {

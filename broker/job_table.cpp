@@ -1,4 +1,5 @@
 #include "job_table.hpp"
+#include "sweep/base/log.hpp"
 
 #include <algorithm>
 #include <cassert>
@@ -52,7 +53,7 @@ Status JobTable::transition(LiveJob& job, JobState to) {
     const std::string what = "illegal job transition of " + job.id + ": " +
                              std::string(job_state_name(job.state_)) + " -> " +
                              std::string(job_state_name(to));
-    std::fprintf(stderr, "sweep-broker: %s\n", what.c_str());
+    spdlog::critical("{}", what);
     assert(false && "illegal job transition");
     return Status::Internal(what);
   }

@@ -5,6 +5,7 @@
 #include "broker.hpp"
 #include "dataset_resolver.hpp"
 #include "records.hpp"
+#include "sweep/base/log.hpp"
 #include "sweep/protocol/topics.hpp"
 
 namespace sweep::broker {
@@ -116,9 +117,7 @@ Status Broker::resume_jobs() {
       auto cursor = j.plan->cursor_at(next);
       if (cursor.ok()) j.cursor = std::move(cursor).value();
     }
-    std::fprintf(stderr, "sweep-broker: resumed job %s (%llu of %llu trials recorded)\n",
-                 row.id.c_str(), static_cast<unsigned long long>(j.trials_done),
-                 static_cast<unsigned long long>(j.trial_count));
+    spdlog::info("resumed job {} ({} of {} trials recorded)", row.id, j.trials_done, j.trial_count);
     maybe_finish(j);
   }
   return Status::Ok();
@@ -236,8 +235,7 @@ bool Broker::finalize(LiveJob& job, JobState state, const std::string& error) {
   if (!result.is_null()) u.result_json = result.dump();
   Status s = store_->update_job_state(job.id, u);
   if (!s.ok() && s.code() != Code::kConflict) {
-    std::fprintf(stderr, "sweep-broker: final write of job %s failed: %s\n", job.id.c_str(),
-                 s.ToString().c_str());
+    spdlog::error("final write of job {} failed: {}", job.id, s.ToString());
     return false;
   }
   publish(job_topic(job.id), protocol::StateEvent{job.id, state, error});

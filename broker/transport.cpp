@@ -6,6 +6,7 @@
 
 #include <zmq_addon.hpp>
 
+#include "sweep/base/log.hpp"
 #include "sweep/curve/curve_socket.hpp"
 #include "sweep/protocol/topics.hpp"
 #include "zap_handler.hpp"
@@ -14,10 +15,6 @@ namespace sweep::broker {
 
 namespace {
 constexpr int kEventsSendHwm = 1000;  // messages per subscriber, libzmq's default, set on purpose
-
-void log_error(const std::string& what) {
-  std::fprintf(stderr, "sweep-broker: %s\n", what.c_str());
-}
 
 const char* name_of(Socket s) {
   switch (s) {
@@ -103,7 +100,7 @@ std::optional<Transport::Ready> Transport::poll(std::chrono::milliseconds timeou
   try {
     zmq::poll(items, 5, timeout);
   } catch (const zmq::error_t& e) {
-    if (e.num() != EINTR) log_error(std::string("poll: ") + e.what());
+    if (e.num() != EINTR) spdlog::error("poll: {}", e.what());
     return std::nullopt;
   }
   auto in = [&](int i) { return (items[i].revents & ZMQ_POLLIN) != 0; };
@@ -119,7 +116,7 @@ std::vector<zmq::message_t> Transport::receive(Socket s) {
   try {
     (void)zmq::recv_multipart(socket(s), std::back_inserter(frames), zmq::recv_flags::dontwait);
   } catch (const zmq::error_t& e) {
-    log_error(std::string(name_of(s)) + " recv: " + e.what());
+    spdlog::error("{} recv: {}", name_of(s), e.what());
     frames.clear();
   }
   return frames;
@@ -130,7 +127,7 @@ void Transport::send_to(Socket s, std::string_view identity, std::string_view pa
     socket(s).send(zmq::buffer(identity), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
     socket(s).send(zmq::buffer(payload), zmq::send_flags::dontwait);
   } catch (const zmq::error_t& e) {
-    log_error(std::string("send on ") + name_of(s) + ": " + e.what());
+    spdlog::error("send on {}: {}", name_of(s), e.what());
   }
 }
 
@@ -139,7 +136,7 @@ void Transport::publish(std::string_view topic, std::string_view payload) {
     events_.send(zmq::buffer(topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
     events_.send(zmq::buffer(payload), zmq::send_flags::dontwait);
   } catch (const zmq::error_t& e) {
-    log_error(std::string("publish: ") + e.what());
+    spdlog::error("publish: {}", e.what());
   }
 }
 

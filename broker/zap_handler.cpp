@@ -1,4 +1,5 @@
 #include "zap_handler.hpp"
+#include "sweep/base/log.hpp"
 
 #include <cstdio>
 #include <vector>
@@ -72,7 +73,7 @@ void ZapHandler::serve() {
       if (zmq::poll(&item, 1, kStopCheck) > 0) answer_one();
     } catch (const zmq::error_t& e) {
       if (e.num() == ETERM) return;
-      if (e.num() != EINTR) std::fprintf(stderr, "sweep-broker: zap: %s\n", e.what());
+      if (e.num() != EINTR) spdlog::error("zap: {}", e.what());
     }
   }
 }
@@ -114,10 +115,8 @@ void ZapHandler::log_refusal(const std::string& key, std::string_view domain,
   const std::string again =
       l.unlogged ? "; " + std::to_string(l.unlogged) + " more refusals of it since" : "";
   l = {now, 0};
-  std::fprintf(stderr, "sweep-broker: refused CURVE key %s on %.*s from %s (not in %.*s)%s\n",
-               key.empty() ? "(none)" : key.c_str(), static_cast<int>(domain.size()), domain.data(),
-               address.c_str(), static_cast<int>(list_flag(domain).size()),
-               list_flag(domain).data(), again.c_str());
+  spdlog::warn("refused CURVE key {} on {} from {} (not in {}){}", key.empty() ? "(none)" : key,
+               domain, address, list_flag(domain), again);
 }
 
 }  // namespace sweep::broker

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "crash_signals.hpp"
+#include "sweep/base/log.hpp"
 #include "sweep/base/signal_names.hpp"
 #include "sweep/curve/curve_socket.hpp"
 #include "sweep/protocol/topics.hpp"
@@ -45,7 +46,7 @@ protocol::Hello make_hello(const WorkerOptions& o, const StrategyRegistry& regis
 }
 
 void log(const std::string& line) {
-  std::fprintf(stderr, "sweep-worker: %s\n", line.c_str());
+  spdlog::warn("{}", line);
 }
 
 }  // namespace

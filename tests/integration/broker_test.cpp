@@ -13,6 +13,7 @@
 #include <zmq.hpp>
 
 #include "broker.hpp"
+#include "in_process_broker.hpp"
 #include "sanitizers.hpp"
 #include "sweep/protocol/protocol.hpp"
 #include "sweep/store/store.hpp"
@@ -38,32 +39,13 @@ std::optional<std::string> recv_within(zmq::socket_t& s, std::chrono::millisecon
 
 using sweep::testing::wait_until;
 
-class RunningBroker {
- public:
-  RunningBroker(const std::string& db, uint32_t heartbeat_ms = 1000) {
-    BrokerConfig c;
-    c.endpoints = {"tcp://127.0.0.1:*", "tcp://127.0.0.1:*", "tcp://127.0.0.1:*",
-                   "tcp://127.0.0.1:*"};
-    c.db_path = db;
-    c.data_dirs = {SWEEP_DATA_DIR};
-    c.heartbeat_ms = heartbeat_ms;
-    auto b = Broker::create(c, ctx_);
-    if (!b.ok()) throw std::runtime_error(b.status().ToString());
-    broker_ = std::move(b).value();
-    thread_ = std::thread([this] { broker_->run(); });
-  }
-  ~RunningBroker() {
-    broker_->stop();
-    thread_.join();
-  }
-  const protocol::Endpoints& endpoints() const { return broker_->endpoints(); }
-  zmq::context_t& ctx() { return ctx_; }
+using testing::InProcessBroker;
 
- private:
-  zmq::context_t ctx_;
-  std::unique_ptr<Broker> broker_;
-  std::thread thread_;
-};
+BrokerConfig with_heartbeat(uint32_t ms) {
+  BrokerConfig c;
+  c.heartbeat_ms = ms;
+  return c;
+}
 
 class Client {
  public:
@@ -195,7 +177,7 @@ class BrokerTest : public ::testing::Test {
 };
 
 TEST_F(BrokerTest, SubmitBacktestIsAcceptedAndStored) {
-  RunningBroker broker(db_);
+  InProcessBroker broker(db_);
   Client client(broker.ctx(), broker.endpoints().frontend);
   protocol::SubmitRequest r;
   r.req = "r1";
@@ -218,7 +200,7 @@ TEST_F(BrokerTest, SubmitBacktestIsAcceptedAndStored) {
 }
 
 TEST_F(BrokerTest, BadSubmissionsNameTheField) {
-  RunningBroker broker(db_);
+  InProcessBroker broker(db_);
   Client client(broker.ctx(), broker.endpoints().frontend);
   auto r = optimization();
   r.spec["dataset"] = {{"path", "../etc/passwd"}};
@@ -241,7 +223,7 @@ TEST_F(BrokerTest, BadSubmissionsNameTheField) {
 }
 
 TEST_F(BrokerTest, IdempotencyKeyReturnsTheSameJob) {
-  RunningBroker broker(db_);
+  InProcessBroker broker(db_);
   Client client(broker.ctx(), broker.endpoints().frontend);
   auto r = optimization();
   r.idempotency_key = "k1";
@@ -259,7 +241,7 @@ TEST_F(BrokerTest, IdempotencyKeyReturnsTheSameJob) {
 // a health request sent after the submit is answered before it, and the worker keeps its
 // heartbeats. On the loop, as before, the submit's reply came first.
 TEST_F(BrokerTest, ASubmitsDatasetIsPreparedOffTheLoop) {
-  RunningBroker broker(db_, /*heartbeat_ms=*/5000);  // the fake worker sends no heartbeats
+  InProcessBroker broker(db_, with_heartbeat(5000));  // the fake worker sends no heartbeats
   FakeWorker worker(broker.ctx(), broker.endpoints().backend);
   worker.send(protocol::Credit{2});
   Client submitter(broker.ctx(), broker.endpoints().frontend);
@@ -284,7 +266,7 @@ TEST_F(BrokerTest, ASubmitsDatasetIsPreparedOffTheLoop) {
 // A retry of a submit whose dataset is still being prepared waits for the same job; the same key
 // with another spec is refused at once.
 TEST_F(BrokerTest, ARetryWhileTheDatasetIsPreparedGetsTheSameJob) {
-  RunningBroker broker(db_);
+  InProcessBroker broker(db_);
   Client first(broker.ctx(), broker.endpoints().frontend);
   Client retry(broker.ctx(), broker.endpoints().frontend);
   auto r = optimization();
@@ -314,7 +296,7 @@ TEST_F(BrokerTest, ARetryWhileTheDatasetIsPreparedGetsTheSameJob) {
 }
 
 TEST_F(BrokerTest, StatusOfUnknownJobIsNotFound) {
-  RunningBroker broker(db_);
+  InProcessBroker broker(db_);
   Client client(broker.ctx(), broker.endpoints().frontend);
   auto rep = client.call(protocol::StatusRequest{"r7", "job-1"});
   ASSERT_TRUE(std::holds_alternative<protocol::ErrorReply>(rep));
@@ -323,7 +305,7 @@ TEST_F(BrokerTest, StatusOfUnknownJobIsNotFound) {
 }
 
 TEST_F(BrokerTest, MalformedBytesGetAnErrorAndTheBrokerServesOn) {
-  RunningBroker broker(db_);
+  InProcessBroker broker(db_);
   Client client(broker.ctx(), broker.endpoints().frontend);
   client.send_raw(std::string("\xc1\xff\x00garbage", 10));
   auto rep = client.recv();
@@ -339,7 +321,7 @@ TEST_F(BrokerTest, MalformedBytesGetAnErrorAndTheBrokerServesOn) {
 }
 
 TEST_F(BrokerTest, FakeWorkerRunsAnOptimizationToCompletion) {
-  RunningBroker broker(db_);
+  InProcessBroker broker(db_);
   Client client(broker.ctx(), broker.endpoints().frontend);
   const std::string id = accepted_id(client.call(optimization()));
   FakeWorker worker(broker.ctx(), broker.endpoints().backend);
@@ -387,7 +369,7 @@ TEST_F(BrokerTest, FakeWorkerRunsAnOptimizationToCompletion) {
 }
 
 TEST_F(BrokerTest, CancelSemantics) {
-  RunningBroker broker(db_);
+  InProcessBroker broker(db_);
   Client client(broker.ctx(), broker.endpoints().frontend);
   auto unknown = client.call(protocol::CancelRequest{"c0", "nope"});
   EXPECT_EQ(std::get<protocol::ErrorReply>(unknown).code, Code::kNotFound);
@@ -421,7 +403,7 @@ TEST_F(BrokerTest, CancelSemantics) {
 }
 
 TEST_F(BrokerTest, DeadWorkerTrialsAreRequeuedWithTheNextAttempt) {
-  RunningBroker broker(db_, /*heartbeat_ms=*/100);
+  InProcessBroker broker(db_, with_heartbeat(100));
   Client client(broker.ctx(), broker.endpoints().frontend);
   auto r = optimization(1);  // 2 trials
   r.spec["max_attempts"] = 2;
@@ -452,7 +434,7 @@ TEST_F(BrokerTest, DeadWorkerTrialsAreRequeuedWithTheNextAttempt) {
 }
 
 TEST_F(BrokerTest, BacktestProgressComesFromTicksAndEventsArePublished) {
-  RunningBroker broker(db_);
+  InProcessBroker broker(db_);
   Client client(broker.ctx(), broker.endpoints().frontend);
   protocol::SubmitRequest r;
   r.req = "b";
@@ -509,7 +491,7 @@ TEST_F(BrokerTest, BacktestProgressComesFromTicksAndEventsArePublished) {
 }
 
 TEST_F(BrokerTest, TrialsLostMoreThanMaxAttemptsAreRecordedFailed) {
-  RunningBroker broker(db_, /*heartbeat_ms=*/100);
+  InProcessBroker broker(db_, with_heartbeat(100));
   Client client(broker.ctx(), broker.endpoints().frontend);
   auto r = optimization(1);  // 2 trials
   r.spec["max_attempts"] = 1;
@@ -534,7 +516,7 @@ TEST_F(BrokerTest, TrialsLostMoreThanMaxAttemptsAreRecordedFailed) {
 // A worker dying by a signal says which trial it ran (`crashed`): that trial is charged the
 // attempt; the other trials it held go back without one; the worker is dropped at once.
 TEST_F(BrokerTest, CrashedChargesTheAttemptToTheNamedTrialOnly) {
-  RunningBroker broker(db_);
+  InProcessBroker broker(db_);
   Client client(broker.ctx(), broker.endpoints().frontend);
   auto r = optimization(2);  // 4 trials
   r.spec["max_attempts"] = 2;
@@ -622,7 +604,7 @@ TEST_F(BrokerTest, RestartResumesWithoutRerunningRecordedTrials) {
   std::string id;
   std::set<uint64_t> first;
   {
-    RunningBroker broker(db_);
+    InProcessBroker broker(db_);
     Client client(broker.ctx(), broker.endpoints().frontend);
     id = accepted_id(client.call(optimization()));
     FakeWorker worker(broker.ctx(), broker.endpoints().backend);
@@ -637,7 +619,7 @@ TEST_F(BrokerTest, RestartResumesWithoutRerunningRecordedTrials) {
     }
     ASSERT_TRUE(wait_until([&] { return client.status(id).completed == 2; }));
   }
-  RunningBroker broker(db_);
+  InProcessBroker broker(db_);
   Client client(broker.ctx(), broker.endpoints().frontend);
   auto st = client.status(id);
   EXPECT_EQ(st.status, JobState::kRunning);

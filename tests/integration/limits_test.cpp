@@ -11,6 +11,7 @@
 #include <zmq.hpp>
 
 #include "broker.hpp"
+#include "in_process_broker.hpp"
 #include "sweep/protocol/protocol.hpp"
 
 namespace sweep::broker {
@@ -22,32 +23,13 @@ using Clock = std::chrono::steady_clock;
 
 constexpr auto kDeadline = 10s;
 
-class LimitedBroker {
- public:
-  LimitedBroker(const std::string& db, Limits limits) {
-    BrokerConfig c;
-    c.endpoints = {"tcp://127.0.0.1:*", "tcp://127.0.0.1:*", "tcp://127.0.0.1:*",
-                   "tcp://127.0.0.1:*"};
-    c.db_path = db;
-    c.data_dirs = {SWEEP_DATA_DIR};
-    c.limits = limits;
-    auto b = Broker::create(c, ctx_);
-    if (!b.ok()) throw std::runtime_error(b.status().ToString());
-    broker_ = std::move(b).value();
-    thread_ = std::thread([this] { broker_->run(); });
-  }
-  ~LimitedBroker() {
-    broker_->stop();
-    thread_.join();
-  }
-  const protocol::Endpoints& endpoints() const { return broker_->endpoints(); }
-  zmq::context_t& ctx() { return ctx_; }
+using testing::InProcessBroker;
 
- private:
-  zmq::context_t ctx_;
-  std::unique_ptr<Broker> broker_;
-  std::thread thread_;
-};
+BrokerConfig with_limits(const Limits& limits) {
+  BrokerConfig c;
+  c.limits = limits;
+  return c;
+}
 
 class RawClient {
  public:
@@ -120,7 +102,7 @@ class LimitsTest : public ::testing::Test {
 TEST_F(LimitsTest, MaxSpecBytesIsTooLargeNamingTheSpec) {
   Limits limits;
   limits.max_spec_bytes = 400;
-  LimitedBroker broker(db_, limits);
+  InProcessBroker broker(db_, with_limits(limits));
   RawClient client(broker.ctx(), broker.endpoints().frontend);
   ASSERT_LT(grid_spec(2, 2).dump().size(), 400u);
   EXPECT_TRUE(
@@ -136,7 +118,7 @@ TEST_F(LimitsTest, MaxSpecBytesIsTooLargeNamingTheSpec) {
 TEST_F(LimitsTest, MaxTrialsIsTooLargeNamingTheSpaceOrTheRandomCount) {
   Limits limits;
   limits.max_trials = 10;
-  LimitedBroker broker(db_, limits);
+  InProcessBroker broker(db_, with_limits(limits));
   RawClient client(broker.ctx(), broker.endpoints().frontend);
   EXPECT_TRUE(
       std::holds_alternative<protocol::AcceptedReply>(client.call(submit(grid_spec(5, 2)))));
@@ -155,7 +137,7 @@ TEST_F(LimitsTest, MaxTrialsIsTooLargeNamingTheSpaceOrTheRandomCount) {
 TEST_F(LimitsTest, MaxStringLengthIsTooLargeNamingTheField) {
   Limits limits;
   limits.max_string_length = 64;  // the floor: a dataset id (sha256 hex) fits
-  LimitedBroker broker(db_, limits);
+  InProcessBroker broker(db_, with_limits(limits));
   RawClient client(broker.ctx(), broker.endpoints().frontend);
   const std::string long65(65, 'a');
 
@@ -193,7 +175,7 @@ TEST_F(LimitsTest, MaxStringLengthIsTooLargeNamingTheField) {
 TEST_F(LimitsTest, MaxJobsRefusesNewJobsAsUnavailableUntilOneEnds) {
   Limits limits;
   limits.max_jobs = 2;
-  LimitedBroker broker(db_, limits);  // no worker: jobs stay queued
+  InProcessBroker broker(db_, with_limits(limits));  // no worker: jobs stay queued
   RawClient client(broker.ctx(), broker.endpoints().frontend);
   auto first = submit(grid_spec(2, 2));
   first.idempotency_key = "first";
@@ -221,7 +203,7 @@ TEST_F(LimitsTest, MaxJobsRefusesNewJobsAsUnavailableUntilOneEnds) {
 TEST_F(LimitsTest, FrameOverMaxRequestBytesDropsTheConnectionAndTheBrokerServesOn) {
   Limits limits;
   limits.max_request_bytes = 4096;
-  LimitedBroker broker(db_, limits);
+  InProcessBroker broker(db_, with_limits(limits));
   RawClient client(broker.ctx(), broker.endpoints().frontend);
 
   // Under the frame limit, a too long id is still answered.
