@@ -1,6 +1,7 @@
 #include "sweep/data/dataset.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
 
 #include "sweep/base/civil_time.hpp"
@@ -80,6 +81,12 @@ std::string dataset_hash(const TimeSeries& series) {
   put_le32(head + 12, static_cast<uint32_t>(series.volume_digits));
   put_le64(head + 16, series.bars.size());
   h.update(head, sizeof head);
+  // On a little-endian host the bars in memory are already the canonical form: hash them as
+  // they are (no copy; the hash's own speed, ~1 GB/s).
+  if constexpr (std::endian::native == std::endian::little && sizeof(Int64Bar) == 48) {
+    h.update(series.bars.data(), series.bars.size() * sizeof(Int64Bar));
+    return to_hex(h.finish());
+  }
   // Batches keep the per-call overhead of update() off the per-bar cost.
   constexpr size_t kBatchBars = 256;
   uint8_t batch[kBatchBars * 48];
