@@ -169,11 +169,6 @@ ReceptionServer::~ReceptionServer() {
   ::close(wake_fd_);
 }
 
-size_t ReceptionServer::waiting() const {
-  std::lock_guard lock(mu_);
-  return waiting_ + incoming_.size();
-}
-
 bool ReceptionServer::process_and_close_socket(socket_t sock) {
   const int on = 1;
   ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
@@ -242,7 +237,6 @@ void ReceptionServer::reception_loop() {
     {
       std::lock_guard lock(mu_);
       for (Conn& c : dispatch) ready_.push_back(std::move(c));
-      waiting_ = conns.size();
     }
     if (!dispatch.empty()) work_cv_.notify_all();
 

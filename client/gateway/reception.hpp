@@ -36,9 +36,6 @@ class ReceptionServer : public httplib::Server {
   explicit ReceptionServer(ReceptionLimits limits = {});
   ~ReceptionServer() override;
 
-  // Connections waiting in the reception (for tests and /metrics).
-  size_t waiting() const;
-
  private:
   struct Conn {
     int fd = -1;
@@ -61,11 +58,10 @@ class ReceptionServer : public httplib::Server {
   Headers scan(Conn& c) const;
 
   const ReceptionLimits limits_;
-  mutable std::mutex mu_;
+  std::mutex mu_;
   std::condition_variable work_cv_;
   std::vector<Conn> incoming_;  // admitted, not yet polled by the reception thread
   std::deque<Conn> ready_;      // complete headers, waiting for a worker
-  size_t waiting_ = 0;          // polled by the reception thread
   bool stopping_ = false;
   int wake_fd_ = -1;  // eventfd: wakes the reception thread
   std::thread reception_;
