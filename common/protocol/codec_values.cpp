@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cmath>
 
 #include "schemas.hpp"
 
@@ -101,6 +102,8 @@ bool ParamsCodec::get(const Obj& o, ParamSet& out, const Path& p, Ctx& ctx) {
       if (!I64::get(v, n, at(p, name), ctx)) return false;
       items.emplace_back(name, n);
     } else if (v.type == mt::FLOAT32 || v.type == mt::FLOAT64) {
+      // A parameter has a value: NaN or infinity is no parameter (and would not re-encode).
+      if (!std::isfinite(v.via.f64)) return ctx.fail(at(p, name), "expected a finite number");
       items.emplace_back(name, v.via.f64);
     } else if (v.type == mt::STR) {
       items.emplace_back(name, std::string(str_of(v)));

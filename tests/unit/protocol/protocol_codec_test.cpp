@@ -261,6 +261,13 @@ TEST(ProtocolCodec, NonFiniteFloatsAreRefused) {
   auto b = decode_broker_message(bytes_of(batch));
   ASSERT_FALSE(b.ok());
   EXPECT_EQ(b.status().message(), "batch.cash: expected a finite number");
+
+  // Found by fuzz_protocol_broker_message (tests/fuzz/findings/): a NaN parameter value.
+  batch = json_of(encode(BrokerMessage(sample_batch(false))));
+  batch["trials"][0]["params"]["ratio"] = NAN;
+  b = decode_broker_message(bytes_of(batch));
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(b.status().message(), "batch.trials[0].params.ratio: expected a finite number");
 }
 
 std::string bytes(std::initializer_list<int> b) {
