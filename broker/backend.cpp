@@ -29,7 +29,11 @@ void Broker::on_served(Served done) {
   // Encoded once for every worker that asked.
   const std::string payload =
       protocol::encode(protocol::BrokerMessage{protocol::Dataset{done.hash, std::move(*done.csv)}});
-  for (const auto& identity : workers) send_encoded(identity, payload);
+  for (const auto& identity : workers) {
+    send_encoded(identity, payload);
+    // Waiting for the dataset is not the worker's stall: its trials start once it has it.
+    if (WorkerSession* s = workers_.find(identity)) s->quiet_since = now();
+  }
 }
 
 void Broker::on_backend() {
@@ -48,6 +52,13 @@ void Broker::on_worker_message(const std::string& identity, protocol::WorkerMess
   const auto now = this->now();
   if (auto* hello = std::get_if<protocol::Hello>(&msg)) {
     if (workers_.find(identity)) drop_worker(identity, "said hello again", SessionState::kGone);
+    // One session per worker id: a second hello with a live id (a restarted worker with a new
+    // connection, or two workers given one --id) replaces the older session, whose trials are
+    // re-queued at once rather than after its heartbeats stop.
+    if (auto older = workers_.identity_of(hello->worker)) {
+      drop_worker(*older, "replaced: its id said hello from another connection",
+                  SessionState::kGone, /*count_attempts=*/false);
+    }
     workers_.welcome(identity, std::move(*hello), now);
     send_worker(identity, protocol::Welcome{endpoints().events, endpoints().telemetry,
                                             config_.heartbeat_ms, config_.heartbeat_liveness});
@@ -62,8 +73,10 @@ void Broker::on_worker_message(const std::string& identity, protocol::WorkerMess
         if constexpr (std::is_same_v<T, protocol::Credit>) {
           grant_credit(*session, m.credit);
         } else if constexpr (std::is_same_v<T, protocol::TrialResult>) {
+          ended_a_trial(*session, now);
           on_result(*session, m);
         } else if constexpr (std::is_same_v<T, protocol::TrialResults>) {
+          if (!m.results.empty()) ended_a_trial(*session, now);
           for (const protocol::TrialResult& r : m.results) on_result(*session, r);
           grant_credit(*session, m.credit);
         } else if constexpr (std::is_same_v<T, protocol::DatasetRequest>) {
@@ -79,6 +92,11 @@ void Broker::on_worker_message(const std::string& identity, protocol::WorkerMess
         }
       },
       msg);
+}
+
+void Broker::ended_a_trial(WorkerSession& session, SteadyTime now) {
+  session.quiet_since = now;
+  session.drained = false;  // alive after all: it may take trials again
 }
 
 void Broker::grant_credit(WorkerSession& session, uint32_t credit) {
@@ -107,11 +125,7 @@ void Broker::on_result(WorkerSession& session, const protocol::TrialResult& r) {
   row.worker = session.hello.worker;
   row.started_at_ms = r.started_at;
   row.finished_at_ms = r.finished_at;
-  if (job->is_backtest()) {
-    row.params = job->spec.params;
-  } else if (auto trial = job->plan->trial_at(r.index); trial.ok()) {
-    row.params = trial->params;
-  }
+  row.params = std::move(lease->params);
   if (job->is_backtest() && r.status == TrialState::kCompleted) {
     job->bars_done = r.bars;
     if (r.trade_list) row.trades_json = to_json(*r.trade_list).dump();
@@ -153,10 +167,7 @@ void Broker::requeue_or_fail(const Lease& lease, const std::string& reason, bool
     maybe_finish(*job);
     return;
   }
-  ParamSet params = job->spec.params;
-  if (job->plan) {
-    if (auto t = job->plan->trial_at(lease.index); t.ok()) params = t->params;
-  }
+  ParamSet params = lease.params;
   if (!count_attempt) {
     job->retry.push_front({lease.index, lease.attempt, std::move(params)});
     job->dirty = true;
@@ -179,13 +190,14 @@ void Broker::requeue_or_fail(const Lease& lease, const std::string& reason, bool
   record(*job, std::move(row), {});
 }
 
-void Broker::drop_worker(const std::string& identity, const std::string& why, SessionState end) {
+void Broker::drop_worker(const std::string& identity, const std::string& why, SessionState end,
+                         bool count_attempts) {
   const auto s = workers_.drop(identity, end);
   const std::string name = s ? s->hello.worker : identity;
   // "gone" for either end: operators' log searches (and a test) look for "gone (missed ...".
   spdlog::warn("worker {} gone ({})", name, why);
   for (const Lease& lease : leases_.release_worker(identity)) {
-    requeue_or_fail(lease, "worker lost (" + name + ": " + why + ")");
+    requeue_or_fail(lease, "worker lost (" + name + ": " + why + ")", count_attempts);
   }
 }
 

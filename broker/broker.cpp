@@ -151,20 +151,7 @@ void Broker::housekeeping(SteadyTime now) {
   for (const auto& id : workers_.lost(now)) {
     drop_worker(id, "missed heartbeats", SessionState::kLost);
   }
-  // Trials past their timeout fail.
-  for (const auto& lease : leases_.release_expired(now)) {
-    LiveJob* job = find_live(lease.job);
-    if (!job) continue;
-    TrialRow row;
-    row.trial_index = lease.index;
-    row.attempt = static_cast<int>(lease.attempt);
-    row.status = TrialState::kFailed;
-    row.error_message = "timed out after " + std::to_string(job->spec.trial_timeout_s) + " s";
-    row.worker = lease.worker_name;
-    row.started_at_ms = lease.started_at_ms;
-    row.finished_at_ms = now_ms();
-    record(*job, std::move(row), {});
-  }
+  expire_trials(now);
   // Retry final writes that failed, and jobs that ended without a result arriving.
   std::vector<LiveJob*> live;
   for (auto& [id, job] : jobs_.all()) live.push_back(job.get());

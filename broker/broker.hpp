@@ -104,6 +104,8 @@ class Broker {
   void on_backend();
   void on_worker_message(const std::string& identity, protocol::WorkerMessage msg);
   void on_result(WorkerSession& session, const protocol::TrialResult& r);
+  // Any result, stale or not, shows the worker is not hung (timeouts.cpp).
+  static void ended_a_trial(WorkerSession& session, SteadyTime now);
   // Adds the credit a worker granted and sends it what that allows.
   void grant_credit(WorkerSession& session, uint32_t credit);
   void on_telemetry();
@@ -113,13 +115,25 @@ class Broker {
   // What the dataset thread finished: submits to answer, datasets to send to workers.
   void on_dataset_work();
   void on_served(Served done);
-  // Ends the worker's session (`end`: lost or gone) and requeues the trials it held.
-  void drop_worker(const std::string& identity, const std::string& why, SessionState end);
+  // Ends the worker's session (`end`: lost or gone) and requeues the trials it held (as their
+  // next attempt unless `count_attempts` is false).
+  void drop_worker(const std::string& identity, const std::string& why, SessionState end,
+                   bool count_attempts = true);
   // The worker is dying by a signal: ack, drop it, and charge the attempt to the trial it ran.
   void on_crashed(const std::string& identity, const protocol::Crashed& c);
   // A lease ended without a result: run the trial again, or record it failed ("REASON after N
   // attempts"). Without `count_attempt` the trial runs again as the same attempt.
   void requeue_or_fail(const Lease& lease, const std::string& reason, bool count_attempt = true);
+  // Hung trials and workers (timeouts.cpp, docs/RELIABILITY.md "hung worker").
+  // Leases past their deadline and workers that ended no trial for longer than their trials'
+  // timeout: the trials run elsewhere and the worker is drained.
+  void expire_trials(SteadyTime now);
+  // The lease timed out: the trial runs again elsewhere (counting an attempt) or is recorded
+  // failed, and its worker is drained.
+  void time_out(const Lease& lease, const std::string& reason);
+  // No more trials for the worker until it sends a result; the trials it holds run elsewhere
+  // (as the same attempt: they never started, or their attempt was counted already).
+  void drain(const std::string& identity, const std::string& why);
   // `trades`: the trade list a backtest's worker sent.
   void record(LiveJob& job, TrialRow row, std::vector<double> equity,
               std::vector<TradeRecord> trades = {});

@@ -108,14 +108,17 @@ Status Broker::resume_jobs() {
     if (j.is_backtest()) {
       if (j.recorded.empty()) j.retry.push_back({0, 1, j.spec.params});
     } else {
+      // One walk over the trials before the cursor (trial_at() per trial would cost up to
+      // TrialPlan::kCheckpointStride constraint evaluations each); it ends where dispatch goes on.
       const uint64_t next = std::min(row.next_trial, j.trial_count);
-      for (uint64_t i = 0; i < next; ++i) {
-        if (std::binary_search(j.recorded.begin(), j.recorded.end(), i)) continue;
-        auto t = j.plan->trial_at(i);
-        if (t.ok()) j.retry.push_back({i, 1, t->params});
+      TrialCursor cursor = j.plan->cursor();
+      while (cursor.position() < next) {
+        auto t = cursor.next();
+        if (!t) break;
+        if (std::binary_search(j.recorded.begin(), j.recorded.end(), t->index)) continue;
+        j.retry.push_back({t->index, 1, std::move(t->params)});
       }
-      auto cursor = j.plan->cursor_at(next);
-      if (cursor.ok()) j.cursor = std::move(cursor).value();
+      j.cursor = std::move(cursor);
     }
     spdlog::info("resumed job {} ({} of {} trials recorded)", row.id, j.trials_done, j.trial_count);
     maybe_finish(j);

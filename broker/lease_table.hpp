@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "sweep/base/clock.hpp"
+#include "sweep/engine/params.hpp"
 
 namespace sweep::broker {
 
@@ -23,7 +24,11 @@ struct Lease {
   std::string worker;       // the worker session's routing identity (bytes)
   std::string worker_name;  // the id the worker gave in hello, for records
   SteadyTime deadline;
-  int64_t started_at_ms = 0;
+  int64_t started_at_ms = 0;  // wall time of the grant
+  // The trial's parameters, computed once when it was taken from the plan: a result, a re-queue or
+  // a timeout needs them, and recomputing them from a constrained plan costs up to
+  // TrialPlan::kCheckpointStride constraint evaluations on the loop.
+  ParamSet params;
 };
 
 class LeaseTable {

@@ -52,6 +52,11 @@ std::optional<Assignment> Scheduler::next_batch(WorkerSession& session, JobTable
     if (outstanding >= limits.outstanding) continue;
     const size_t size = batch_size(limits, outstanding, session.credit);
     rr_ = (pos + 1) % n;
+    if (outstanding == 0) {  // it begins to hold trials: the stall clock starts
+      session.quiet_since = now;
+      session.lease_timeout_s = 0;
+    }
+    session.lease_timeout_s = std::max(session.lease_timeout_s, job->spec.trial_timeout_s);
     Assignment a{job, {}};
     while (a.trials.size() < size) {
       auto t = job->take_next();
@@ -59,7 +64,8 @@ std::optional<Assignment> Scheduler::next_batch(WorkerSession& session, JobTable
       a.trials.push_back({t->index, t->attempt, t->params});
       const double ahead = double(outstanding + a.trials.size()) / double(slots);
       leases.add({job->id, t->index, t->attempt, session.identity, session.hello.worker,
-                  lease_deadline(now, job->spec.trial_timeout_s, ahead), wall_ms});
+                  lease_deadline(now, job->spec.trial_timeout_s, ahead), wall_ms,
+                  std::move(t->params)});
     }
     if (a.trials.empty()) continue;
     session.credit -= static_cast<uint32_t>(a.trials.size());

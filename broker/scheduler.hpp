@@ -27,7 +27,7 @@ namespace sweep::broker {
 
 // Added to every lease deadline: the worker's own watchdog fails a trial at its timeout, and its
 // result should arrive before the broker gives up on the lease.
-inline constexpr std::chrono::seconds kLeaseSlack{5};
+inline constexpr std::chrono::seconds kLeaseSlack{2};
 
 // Trials holding about 50 ms of work for one slot, given the job's mean trial time (1 while that
 // is unknown, 0, or longer than that; at most kMaxBatchTrials).

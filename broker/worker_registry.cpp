@@ -51,4 +51,11 @@ std::vector<std::string> WorkerRegistry::lost(SteadyTime now) const {
   return out;
 }
 
+std::optional<std::string> WorkerRegistry::identity_of(const std::string& worker) const {
+  for (const auto& [identity, s] : sessions_) {
+    if (s.hello.worker == worker) return identity;
+  }
+  return std::nullopt;
+}
+
 }  // namespace sweep::broker

@@ -35,9 +35,17 @@ struct WorkerSession {
   SessionState state = SessionState::kWelcomed;
   uint32_t credit = 0;  // trials the worker can still take
   SteadyTime last_seen;
+  // Stall detection (docs/RELIABILITY.md "hung worker"): a worker holding trials ends one at least
+  // every trial timeout (its own watchdog fails a trial at the timeout). `quiet_since` is when it
+  // last ended a trial, began to hold trials, or got the dataset it waited for; `lease_timeout_s`
+  // the longest timeout of the trials given to it since it began to hold them.
+  SteadyTime quiet_since{};
+  double lease_timeout_s = 0;
+  // Drained: a trial of it timed out, so it gets no trials until it sends a result again.
+  bool drained = false;
 
   bool can_run(const std::string& strategy) const;
-  bool takes_trials() const { return state == SessionState::kReady && credit > 0; }
+  bool takes_trials() const { return state == SessionState::kReady && credit > 0 && !drained; }
 };
 
 class WorkerRegistry {
@@ -48,6 +56,8 @@ class WorkerRegistry {
   // A new session, welcomed (an earlier one of the identity must have been dropped).
   WorkerSession& welcome(const std::string& identity, protocol::Hello hello, SteadyTime now);
   WorkerSession* find(const std::string& identity);
+  // The routing identity of the session whose hello gave worker id `worker`, if any.
+  std::optional<std::string> identity_of(const std::string& worker) const;
   // Any message from the worker: it is alive.
   static void heard(WorkerSession& session, SteadyTime now) { session.last_seen = now; }
   // The worker can take `credit` more trials.

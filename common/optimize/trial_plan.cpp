@@ -1,6 +1,7 @@
 #include "sweep/optimize/trial_plan.hpp"
 
 #include <algorithm>
+#include <bit>
 
 namespace sweep {
 
@@ -49,10 +50,21 @@ struct TrialPlan::State {
   std::optional<SeededPermutation> permutation;  // random search only
   uint64_t total = 0;
   std::vector<uint64_t> checkpoints;  // [j]: draw position of trial j * kCheckpointStride
+  // With a constraint: bit d says whether draw d is admissible, for every draw the counting pass
+  // tested (all the plan's trials lie among them). Cursors and trial_at() read these bits and
+  // never evaluate the constraint again: a broker dispatching, re-queuing or resuming trials does
+  // no work proportional to the constraint's length or sparsity. At most max_scan bits (1.25 MB
+  // for the default 10M).
+  std::vector<uint64_t> bits;
 
   uint64_t grid_point(uint64_t draw) const { return permutation ? (*permutation)(draw) : draw; }
-  bool admissible(uint64_t grid_index, PointValues& buf) const {
-    return !constraint || constraint->eval(buf.at(grid_index));
+  bool test(uint64_t grid_index, PointValues& buf) const {
+    return constraint->eval(buf.at(grid_index));
+  }
+  bool admissible_draw(uint64_t draw) const {
+    if (!constraint) return true;
+    const uint64_t word = draw >> 6;
+    return word < bits.size() && ((bits[word] >> (draw & 63)) & 1);
   }
 };
 
@@ -69,7 +81,9 @@ Status count_admissible(TrialPlan::State& s, uint64_t wanted, const TrialPlanLim
       return Status::TooLarge(
           "constraint: finding " + std::to_string(wanted) + " admissible trials needs more than " +
           std::to_string(limits.max_scan) + " grid points to be checked; narrow the space");
-    if (!s.admissible(s.grid_point(draw), buf)) continue;
+    if ((draw & 63) == 0) s.bits.push_back(0);
+    if (!s.test(s.grid_point(draw), buf)) continue;
+    s.bits.back() |= uint64_t{1} << (draw & 63);
     if (count % TrialPlan::kCheckpointStride == 0) s.checkpoints.push_back(draw);
     if (++count > limits.max_trials)
       return Status::TooLarge("constraint: more than " + std::to_string(limits.max_trials) +
@@ -145,9 +159,19 @@ Result<TrialCursor> TrialPlan::cursor_at(uint64_t index) const {
   const uint64_t j = index / kCheckpointStride;
   uint64_t trial = j * kCheckpointStride;
   uint64_t draw = s_->checkpoints[j];
-  PointValues buf(s_->space);
-  for (; trial < index; ++draw)
-    if (s_->admissible(s_->grid_point(draw), buf)) ++trial;
+  // Whole words at a time where the index lies beyond them, then bit by bit.
+  while (trial < index) {
+    if ((draw & 63) == 0 && (draw >> 6) < s_->bits.size()) {
+      const auto ones = static_cast<uint64_t>(std::popcount(s_->bits[draw >> 6]));
+      if (trial + ones < index) {
+        trial += ones;
+        draw += 64;
+        continue;
+      }
+    }
+    if (s_->admissible_draw(draw)) ++trial;
+    ++draw;
+  }
   return TrialCursor(s_, trial, draw);
 }
 
@@ -162,11 +186,9 @@ Result<Trial> TrialPlan::trial_at(uint64_t index) const {
 
 std::optional<Trial> TrialCursor::next() {
   if (trial_ >= s_->total) return std::nullopt;
-  PointValues buf(s_->space);
-  for (;;) {
-    const uint64_t g = s_->grid_point(draw_++);
-    if (s_->admissible(g, buf)) return Trial{trial_++, g, s_->space.at(g)};
-  }
+  while (!s_->admissible_draw(draw_)) ++draw_;
+  const uint64_t g = s_->grid_point(draw_++);
+  return Trial{trial_++, g, s_->space.at(g)};
 }
 
 }  // namespace sweep

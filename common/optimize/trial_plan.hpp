@@ -1,19 +1,19 @@
-// Which trials an optimization runs, by index, in O(1) memory (DESIGN §3, §6): "what to try"
-// apart from "how to run it". A broker dispatches trials with a cursor and, after a restart,
-// resumes with a cursor placed at the first trial index it has not dispatched.
+// Which trials an optimization runs, by index (DESIGN §3, §6): "what to try" apart from "how to
+// run it". A broker dispatches trials with a cursor and, after a restart, resumes with a cursor
+// placed at the first trial index it has not dispatched.
 //
 // Trial numbering — a function of (space, constraint, method) alone, the same in every process:
 //   grid:   trial i is the i-th admissible grid point in grid order (ParamSpace: last axis
-//   fastest). random: draw k is grid point P(k) of SeededPermutation(grid_size, seed); trial i is
-//   the i-th
+//           fastest).
+//   random: draw k is grid point P(k) of SeededPermutation(grid_size, seed); trial i is the i-th
 //           admissible draw. Points are therefore distinct (drawn without replacement); total is
 //           min(n, number of admissible points).
-// Without a constraint every point is admissible and trial i maps to its grid point in O(1).
-// With one, the constructor counts the admissible trials exactly in one streaming pass (grid: the
-// whole grid; random: draws until n are admissible), refusing when that pass would test more than
-// TrialPlanLimits::max_scan points. The pass keeps the draw position of every kCheckpointStride-th
-// trial (at most max_scan / kCheckpointStride numbers), so positioning at any trial index costs at
-// most kCheckpointStride constraint evaluations.
+// Without a constraint every point is admissible, trial i maps to its grid point in O(1) and the
+// plan's memory is O(1). With one, create() evaluates it exactly once per draw in one streaming
+// pass (grid: the whole grid; random: draws until n are admissible), refusing when that pass would
+// test more than TrialPlanLimits::max_scan points. The pass keeps one bit per draw tested (at most
+// max_scan bits) and the draw position of every kCheckpointStride-th trial: after it, a cursor's
+// next() and trial_at() never evaluate the constraint; trial_at() counts bits, a word at a time.
 #pragma once
 
 #include <cstdint>
@@ -71,8 +71,8 @@ class TrialPlan {
   const ParamSpace& space() const;
   const SearchMethod& method() const;
 
-  // Trial `index` (< total(), else kNotFound). O(1) without a constraint, otherwise up to
-  // kCheckpointStride constraint evaluations.
+  // Trial `index` (< total(), else kNotFound). O(1) without a constraint, otherwise a count of
+  // the admissibility bits since the nearest checkpoint (no constraint evaluation).
   Result<Trial> trial_at(uint64_t index) const;
   // A cursor whose next() returns trial `index` first (index == total() gives an exhausted
   // cursor). Same cost as trial_at().

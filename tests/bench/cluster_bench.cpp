@@ -10,13 +10,15 @@
 // with and without trial rows written to SQLite), cancel (request to last trial stopped, p50 and
 // p99), status (status round trip p50/p99 while an optimization runs and clients poll 1,000
 // times per second), big-submit (health round trips while a submit's 1M-bar dataset is generated,
-// hashed and stored). --scale multiplies the trial counts (and big-submit's bars).
+// hashed and stored), constraint (the same trials with and without a 3 kB constraint, status
+// polled meanwhile). --scale multiplies the trial counts (and big-submit's bars).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -325,6 +327,95 @@ void status_under_load(const Args& a) {
       percentile(all, 0.99), percentile(all, 1.0), errors.load());
 }
 
+// Status round trips polled 1,000 times a second while `spec` runs; prints them and returns the
+// run (its trials per second).
+// The pollers start before the submit (asking for health until the job's id is known), so that
+// a submit that held the broker's loop shows in the figures.
+Run status_while_running(LocalCluster& cluster, const char* name, const nlohmann::json& spec) {
+  constexpr int kClients = 4;
+  constexpr int kPerClientHz = 250;  // 4 x 250 = 1,000 polls per second
+  std::atomic<bool> stop{false};
+  std::mutex id_mu;
+  std::string id;
+  std::vector<std::vector<double>> lat(kClients);
+  std::atomic<int> errors{0};
+  std::vector<std::thread> threads;
+  for (int k = 0; k < kClients; ++k) {
+    threads.emplace_back([&, k] {
+      client::Client mine(cluster.endpoints().frontend);
+      auto next = Clock::now();
+      while (!stop.load()) {
+        next += std::chrono::microseconds(1'000'000 / kPerClientHz);
+        std::string job;
+        {
+          std::lock_guard lock(id_mu);
+          job = id;
+        }
+        const auto q0 = Clock::now();
+        if (job.empty()) {
+          if (!mine.health().ok()) ++errors;
+        } else if (auto st = mine.status(job); !st.ok()) {
+          ++errors;
+        } else if (is_terminal(st->status)) {
+          stop.store(true);
+        }
+        lat[k].push_back(seconds_since(q0) * 1000);
+        std::this_thread::sleep_until(next);  // the poll rate, not a wait for a condition
+      }
+    });
+  }
+  client::Client c(cluster.endpoints().frontend);
+  const auto t0 = Clock::now();
+  auto acc = c.submit(JobKind::kOptimization, spec);
+  if (!acc.ok()) die(acc.status().ToString());
+  {
+    std::lock_guard lock(id_mu);
+    id = acc->id;
+  }
+  client::WaitOptions w;
+  w.poll_interval = std::chrono::milliseconds(50);
+  auto st = c.wait(acc->id, w);
+  const double s = seconds_since(t0);
+  stop.store(true);
+  for (auto& t : threads) t.join();
+  if (!st.ok() || st->status != JobState::kCompleted) die(std::string(name) + ": did not complete");
+  std::vector<double> all;
+  for (auto& v : lat) all.insert(all.end(), v.begin(), v.end());
+  std::printf(
+      "  %-13s %8llu trials in %.2f s (%.0f trials/s); %zu status polls: p50 %.2f ms  p99 %.2f ms  "
+      "max %.2f ms  errors %d\n",
+      name, static_cast<unsigned long long>(st->total), s, double(st->total) / s, all.size(),
+      percentile(all, 0.5), percentile(all, 0.99), percentile(all, 1.0), errors.load());
+  return {st->total, s};
+}
+
+// The same trials with and without a constraint (issue: a constraint stalled the broker, which
+// re-evaluated it thousands of times per result). The constrained job's grid has 2 points per
+// admissible one, and its constraint is a 3 kB expression, near the 4 kB limit.
+void constraint(const Args& a) {
+  const auto n = static_cast<uint64_t>(200'000 * a.scale);
+  const nlohmann::json plain = label_spec("noop", n, 16);
+  nlohmann::json constrained = label_spec("noop", 2 * n, 16);
+  nlohmann::json short_one = constrained;
+  short_one["constraint"] = "n < " + std::to_string(n);
+  std::string expr = "n < " + std::to_string(n);
+  while (expr.size() < 3000) expr += " and n >= 0";
+  constrained["constraint"] = expr;
+  LocalCluster cluster;
+  start(cluster, a.workers);
+  {
+    client::Client c(cluster.endpoints().frontend);
+    (void)on_cluster(c, label_spec("noop", 1000, 16));  // warm-up
+  }
+  std::printf("constraint: %llu noop trials, %zu-character constraint\n",
+              static_cast<unsigned long long>(n), expr.size());
+  const Run u = status_while_running(cluster, "unconstrained", plain);
+  const Run k = status_while_running(cluster, "n < N", short_one);
+  const Run l = status_while_running(cluster, "3 kB", constrained);
+  std::printf("  trials/s against unconstrained: n < N %.2f, 3 kB %.2f\n", k.rate() / u.rate(),
+              l.rate() / u.rate());
+}
+
 // A submit whose dataset takes the broker a while to generate, hash and store (1M bars x scale)
 // while a client asks for health 200 times a second: the loop must keep answering (the dataset
 // thread does the work), so the health max stays far below the submit's own time.
@@ -398,5 +489,6 @@ int main(int argc, char** argv) {
   if (want("cancel")) sweep::cancel_latency(a);
   if (want("status")) sweep::status_under_load(a);
   if (want("big-submit")) sweep::big_submit(a);
+  if (want("constraint")) sweep::constraint(a);
   return 0;
 }

@@ -96,6 +96,26 @@ TEST(TrialPlanGrid, TrialAtAndResumeEqualContinuing) {
   EXPECT_EQ(p.cursor_at(4951).status().code(), Code::kNotFound);
 }
 
+// A sparse constraint (1 point in 97: runs of empty 64-bit words) crossing checkpoints: every
+// trial_at() and cursor_at() agrees with one walk, also for random search.
+TEST(TrialPlanGrid, SparseConstraintTrialAtEqualsTheWalk) {
+  for (SearchMethod m : {SearchMethod{GridSearch{}}, SearchMethod{RandomSearch{5000, 3}}}) {
+    ParamSpace s;
+    ASSERT_TRUE(s.add("a", irange(0, 9999, 1)).ok());
+    ASSERT_TRUE(s.add("b", irange(0, 96, 1)).ok());
+    TrialPlan p = plan(std::move(s), "b == 0", m);  // 10,000 of 970,000 points
+    const std::vector<Trial> all = drain(p.cursor());
+    ASSERT_EQ(all.size(), p.total());
+    ASSERT_GT(p.total(), 4096u);
+    for (const Trial& t : all) EXPECT_EQ(t.grid_index % 97, 0u) << t.index;
+    for (uint64_t i = 0; i < all.size(); i += 13) {
+      EXPECT_EQ(p.trial_at(i).value(), all[i]) << i;
+      EXPECT_EQ(p.cursor_at(i).value().next().value(), all[i]) << i;
+    }
+    EXPECT_EQ(p.trial_at(all.size() - 1).value(), all.back());
+  }
+}
+
 TEST(TrialPlanGrid, CursorPositionAdvances) {
   TrialPlan p = plan(sma_space(), "fast < slow", GridSearch{});
   TrialCursor c = p.cursor();
