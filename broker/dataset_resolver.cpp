@@ -60,9 +60,9 @@ Result<TimeSeries> resolve_dataset(const DatasetSource& source,
                                    const std::vector<std::string>& data_dirs, Store& store) {
   if (const auto* p = std::get_if<DatasetPath>(&source)) return resolve_path(p->path, data_dirs);
   if (const auto* s = std::get_if<SyntheticDataset>(&source)) {
-    if (s->bars < 1 || s->bars > kMaxSyntheticBars) {
+    if (s->bars < 1 || s->bars > kMaxDatasetBars) {
       return Status::BadRequest("spec.dataset.synthetic.bars: must be 1.." +
-                                std::to_string(kMaxSyntheticBars));
+                                std::to_string(kMaxDatasetBars));
     }
     return make_synthetic(s->bars, s->seed);
   }

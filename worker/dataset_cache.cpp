@@ -41,6 +41,11 @@ Result<std::shared_ptr<const MarketData>> market_data_from_csv(std::string_view 
   return MarketData::Build(std::make_shared<const TimeSeries>(std::move(series).value()));
 }
 
+bool makes_itself(const nlohmann::json& source) {
+  Result<DatasetSource> parsed = parse_dataset_source(source);
+  return parsed.ok() && std::holds_alternative<SyntheticDataset>(*parsed);
+}
+
 std::shared_ptr<const MarketData> market_data_from_source(const nlohmann::json& source,
                                                           std::string_view expected_hash) {
   Result<DatasetSource> parsed = parse_dataset_source(source);

@@ -40,6 +40,8 @@ Result<std::shared_ptr<const MarketData>> market_data_from_csv(std::string_view 
 // The market data a worker can make itself from the spec's dataset source, without asking the
 // broker: a synthetic series is generated here (the same bars everywhere, from bars and seed).
 // nullptr when the source is anything else, or the result does not hash to `expected_hash`.
+// Whether `source` is one market_data_from_source() can make (a synthetic series).
+bool makes_itself(const nlohmann::json& source);
 std::shared_ptr<const MarketData> market_data_from_source(const nlohmann::json& source,
                                                           std::string_view expected_hash);
 

@@ -1,4 +1,5 @@
-// Slot threads -> I/O thread: finished trials and progress ticks, in a locked queue. The I/O
+// Slot threads -> I/O thread: finished trials and progress ticks (and the loader thread's
+// datasets), in a locked queue. The I/O
 // thread collects them on its own schedule (every few ms while trials run); a wakeup on an
 // inproc PAIR comes only when the queue grows long, so that short trials do not each cost a
 // wakeup.
@@ -6,12 +7,16 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <mutex>
+#include <string>
 #include <variant>
 #include <vector>
 
 #include <zmq.hpp>
 
+#include "sweep/base/status.hpp"
+#include "sweep/data/market_data.hpp"
 #include "sweep/protocol/protocol.hpp"
 
 namespace sweep::worker {
@@ -20,7 +25,12 @@ struct Finished {
   uint64_t task = 0;  // the session's id of the trial
   protocol::TrialResult result;
 };
-using OutboxItem = std::variant<Finished, protocol::Tick>;
+// A dataset the loader thread made (dataset_loader.hpp): nullptr when it cannot be made here.
+struct Loaded {
+  std::string hash;
+  Result<std::shared_ptr<const MarketData>> data;
+};
+using OutboxItem = std::variant<Finished, protocol::Tick, Loaded>;
 
 class Outbox {
  public:

@@ -57,6 +57,7 @@ WorkerSession::WorkerSession(WorkerOptions options, const StrategyRegistry& regi
       hello_(make_hello(options_, registry)),
       outbox_(ctx_),
       cache_(options_.dataset_cache_entries),
+      loader_(outbox_),
       heartbeat_ms_(std::max<uint32_t>(options_.heartbeat_ms, 1)),
       liveness_(std::max<uint32_t>(options_.heartbeat_liveness, 1)),
       pool_(hello_.slots) {
@@ -285,7 +286,7 @@ void WorkerSession::on_broker_message(protocol::BrokerMessage m) {
         } else if constexpr (std::is_same_v<T, protocol::TrialsBatch>) {
           on_batch(std::move(msg));
         } else if constexpr (std::is_same_v<T, protocol::Dataset>) {
-          on_dataset(msg);
+          on_dataset(std::move(msg));
         } else if constexpr (std::is_same_v<T, protocol::CrashAck>) {
           // The dying slot thread may now re-raise its signal.
           CrashSignals::acknowledge();
@@ -303,7 +304,9 @@ void WorkerSession::on_welcome(const protocol::Welcome& w) {
   send_credit();
   flush_results();
   // Datasets asked for on a dead connection: ask again.
-  for (const auto& [hash, batches] : awaiting_) send(protocol::DatasetRequest{hash});
+  for (const auto& [hash, batches] : awaiting_) {
+    if (!loading_.contains(hash)) send(protocol::DatasetRequest{hash});
+  }
 }
 
 void WorkerSession::on_batch(protocol::TrialsBatch b) {
@@ -314,30 +317,48 @@ void WorkerSession::on_batch(protocol::TrialsBatch b) {
     return report_unrun(b, TrialState::kFailed, registry_.not_found(b.strategy).message());
   }
   if (auto data = cache_.find(b.dataset.hash)) return start_trials(b, std::move(data));
-  if (!awaiting_.contains(b.dataset.hash)) {
-    if (auto data = market_data_from_source(b.dataset.source, b.dataset.hash)) {
-      cache_.put(b.dataset.hash, data);
-      return start_trials(b, std::move(data));
+  const std::string hash = b.dataset.hash;
+  auto& waiting = awaiting_[hash];
+  const bool first = waiting.empty() && !loading_.contains(hash);
+  if (first) {
+    if (makes_itself(b.dataset.source)) {
+      // Generated here, on the loader thread (falls back to asking the broker).
+      loading_.insert(hash);
+      loader_.load(
+          hash, [source = b.dataset.source, hash]() -> Result<std::shared_ptr<const MarketData>> {
+            return market_data_from_source(source, hash);
+          });
+    } else {
+      send(protocol::DatasetRequest{hash});
     }
   }
-  auto& waiting = awaiting_[b.dataset.hash];
-  if (waiting.empty()) send(protocol::DatasetRequest{b.dataset.hash});
   waiting.push_back(std::move(b));
 }
 
-void WorkerSession::on_dataset(const protocol::Dataset& d) {
-  auto it = awaiting_.find(d.hash);
-  if (it == awaiting_.end()) return;
-  std::vector<protocol::TrialsBatch> batches = std::move(it->second);
-  awaiting_.erase(it);
-  Result<std::shared_ptr<const MarketData>> data = market_data_from_csv(d.csv, d.hash);
-  if (!data.ok()) {
-    log(data.status().message());
-    for (const auto& b : batches) report_unrun(b, TrialState::kFailed, data.status().message());
+void WorkerSession::on_dataset(protocol::Dataset d) {
+  if (!awaiting_.contains(d.hash) || loading_.contains(d.hash)) return;
+  loading_.insert(d.hash);
+  loader_.load(d.hash,
+               [csv = std::move(d.csv), hash = d.hash] { return market_data_from_csv(csv, hash); });
+}
+
+void WorkerSession::on_loaded(Loaded l) {
+  loading_.erase(l.hash);
+  if (l.data.ok() && *l.data) cache_.put(l.hash, *l.data);
+  auto it = awaiting_.find(l.hash);
+  if (it == awaiting_.end()) return;  // every batch waiting for it was cancelled
+  if (l.data.ok() && !*l.data) {      // not the bars the broker hashed: ask it for them
+    send(protocol::DatasetRequest{l.hash});
     return;
   }
-  cache_.put(d.hash, *data);
-  for (const auto& b : batches) start_trials(b, *data);
+  std::vector<protocol::TrialsBatch> batches = std::move(it->second);
+  awaiting_.erase(it);
+  if (!l.data.ok()) {
+    log(l.data.status().message());
+    for (const auto& b : batches) report_unrun(b, TrialState::kFailed, l.data.status().message());
+    return;
+  }
+  for (const auto& b : batches) start_trials(b, *l.data);
 }
 
 void WorkerSession::start_trials(const protocol::TrialsBatch& b,
@@ -393,6 +414,8 @@ void WorkerSession::on_outbox() {
   for (OutboxItem& item : outbox_.take()) {
     if (auto* f = std::get_if<Finished>(&item)) {
       on_finished(std::move(*f));
+    } else if (auto* l = std::get_if<Loaded>(&item)) {
+      on_loaded(std::move(*l));
     } else if (pub_ && state_ == State::kReady) {
       const std::string bytes = protocol::encode(std::get<protocol::Tick>(item));
       (void)pub_->send(zmq::buffer(kTickTopic),

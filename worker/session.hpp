@@ -20,12 +20,14 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include <zmq.hpp>
 
 #include "dataset_cache.hpp"
+#include "dataset_loader.hpp"
 #include "equity_filter.hpp"
 #include "outbox.hpp"
 #include "slot_pool.hpp"
@@ -93,7 +95,8 @@ class WorkerSession {
   void on_broker_message(protocol::BrokerMessage m);
   void on_welcome(const protocol::Welcome& w);
   void on_batch(protocol::TrialsBatch b);
-  void on_dataset(const protocol::Dataset& d);
+  void on_dataset(protocol::Dataset d);
+  void on_loaded(Loaded l);
   void on_cancel(const std::string& job);
   void on_outbox();
   void on_finished(Finished f);
@@ -114,6 +117,7 @@ class WorkerSession {
   zmq::context_t ctx_;
   Outbox outbox_;
   DatasetCache cache_;
+  DatasetLoader loader_;  // after outbox_, which it pushes to
   std::optional<zmq::socket_t> dealer_, sub_, pub_;
   // Socket monitor of dealer_ (disconnections), so that a restarted broker hears hello at once
   // rather than after the heartbeat liveness has run out.
@@ -132,7 +136,8 @@ class WorkerSession {
   // Queued or running on the pool, by id: the order the pool starts them in (FIFO).
   std::map<uint64_t, Task> tasks_;
   std::map<std::string, std::vector<protocol::TrialsBatch>> awaiting_;  // by dataset hash
-  std::deque<std::string> cancelled_jobs_;                              // most recent last
+  std::set<std::string> loading_;  // hashes on the loader thread (awaiting_ holds their batches)
+  std::deque<std::string> cancelled_jobs_;     // most recent last
   std::vector<protocol::TrialResult> unsent_;  // reported, not yet sent (kept while greeting)
   uint32_t credit_owed_ = 0;                   // trials freed since the last credit sent
   EquityFilter equity_filter_;

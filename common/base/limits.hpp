@@ -23,6 +23,13 @@ inline constexpr double kMaxTrialTimeoutS = 7 * 24 * 3600.0;
 // every recursive walk of a value stays this shallow.
 inline constexpr int kMaxJsonDepth = 16;
 
+// --- Datasets ---
+// Bars of one dataset, CSV rows or synthetic. What bounds it: a CSV dataset travels to each worker
+// as one `dataset` message of ~52 bytes a bar, under kMaxMessageBytes; its bars are one SQLite
+// blob of 48 bytes a bar, under SQLite's 1 GB value limit; a worker holds ~90 bytes a bar per
+// cached dataset. Tested at the limit (Datasets.AtTheBarLimit*, docs/RELIABILITY.md).
+inline constexpr size_t kMaxDatasetBars = 5'000'000;
+
 // --- Constraint expressions (fuzzed: both bound the parser's work and recursion) ---
 inline constexpr size_t kMaxConstraintLength = 4096;  // characters of the expression
 inline constexpr int kMaxConstraintDepth = 64;        // nesting of (), unary minus and not

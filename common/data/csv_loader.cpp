@@ -151,7 +151,8 @@ size_t count_lines(std::string_view text) {
 // file's largest digit counts are known, every mantissa is rescaled to them.
 class CsvParser {
  public:
-  CsvParser(std::string_view text, std::string_view file) : text_(text), file_(file) {}
+  CsvParser(std::string_view text, std::string_view file, size_t max_bars)
+      : text_(text), file_(file), max_bars_(max_bars) {}
 
   Result<TimeSeries> run() {
     LineReader lines(text_);
@@ -162,10 +163,14 @@ class CsvParser {
     if (!layout.ok()) return layout.status();
     layout_ = std::move(*layout);
 
-    const size_t expected_rows = count_lines(text_);
+    const size_t expected_rows = std::min(count_lines(text_), max_bars_);
     series_.bars.reserve(expected_rows);
     digits_.reserve(expected_rows);
     while (lines.next(line)) {
+      if (series_.bars.size() == max_bars_) {
+        return Status::TooLarge(where(file_, lines.number()) + "more than " +
+                                std::to_string(max_bars_) + " bars, the limit of one dataset");
+      }
       if (!parse_row(line, lines.number())) return std::move(error_);
     }
     if (series_.bars.empty())
@@ -327,6 +332,7 @@ class CsvParser {
 
   std::string_view text_;
   std::string_view file_;
+  const size_t max_bars_;
   Layout layout_;
   TimeSeries series_;
   std::vector<RowDigits> digits_;
@@ -362,8 +368,8 @@ Result<std::string> read_file(const std::string& path) {
 
 }  // namespace
 
-Result<TimeSeries> parse_csv(std::string_view text, std::string_view name) {
-  return CsvParser(text, name).run();
+Result<TimeSeries> parse_csv(std::string_view text, std::string_view name, size_t max_bars) {
+  return CsvParser(text, name, max_bars).run();
 }
 
 Result<TimeSeries> load_csv(const std::string& path) {

@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 
+#include "sweep/base/limits.hpp"
 #include "sweep/base/status.hpp"
 #include "sweep/data/bars.hpp"
 
@@ -27,7 +28,9 @@ namespace sweep {
 // the full path. NotFound when the file does not exist, Io when it cannot be read.
 Result<TimeSeries> load_csv(const std::string& path);
 
-// `name` names the series and prefixes error messages.
-Result<TimeSeries> parse_csv(std::string_view text, std::string_view name);
+// `name` names the series and prefixes error messages. More than `max_bars` rows:
+//   "big.csv:5000002: more than 5000000 bars, the limit of one dataset"
+Result<TimeSeries> parse_csv(std::string_view text, std::string_view name,
+                             size_t max_bars = kMaxDatasetBars);
 
 }  // namespace sweep

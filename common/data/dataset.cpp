@@ -54,9 +54,9 @@ Result<SyntheticSource> parse_synthetic_source(std::string_view source) {
   uint64_t bars = 0, seed = 0;
   if (!parse_u64(bars_text, bars) || bars == 0)
     return bad("BARS '" + std::string(bars_text) + "' is not a positive integer");
-  if (bars > kMaxSyntheticBars) {
+  if (bars > kMaxDatasetBars) {
     return bad("BARS " + std::string(bars_text) + " is over the limit of " +
-               std::to_string(kMaxSyntheticBars));
+               std::to_string(kMaxDatasetBars));
   }
   if (!parse_u64(seed_text, seed))
     return bad("SEED '" + std::string(seed_text) + "' is not an unsigned 64-bit integer");

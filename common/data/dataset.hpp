@@ -7,20 +7,20 @@
 #include <string>
 #include <string_view>
 
+#include "sweep/base/limits.hpp"
 #include "sweep/base/status.hpp"
 #include "sweep/data/bars.hpp"
 
 namespace sweep {
 
 constexpr std::string_view kSyntheticPrefix = "synthetic:";
-constexpr size_t kMaxSyntheticBars = 100'000'000;
 
 struct SyntheticSource {
   size_t bars;
   uint64_t seed;
 };
 
-// "synthetic:BARS:SEED" with 1 <= BARS <= kMaxSyntheticBars and SEED any uint64, both plain
+// "synthetic:BARS:SEED" with 1 <= BARS <= kMaxDatasetBars and SEED any uint64, both plain
 // decimal digits. BadRequest naming the bad part otherwise.
 Result<SyntheticSource> parse_synthetic_source(std::string_view source);
 

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sweep/base/limits.hpp"
-#include "sweep/data/dataset.hpp"  // kMaxSyntheticBars
+#include "sweep/data/dataset.hpp"
 #include "sweep/jobs/job_spec.hpp"
 #include "sweep/jobs/json_text.hpp"
 #include "sweep/optimize/constraint.hpp"
@@ -136,7 +136,7 @@ Result<DatasetSource> parse_dataset_source(const nlohmann::json& v) {
   if (!syn.is_object()) return bad("dataset.synthetic", "expected {\"bars\": N, \"seed\": S}");
   if (Status s = check_keys(syn, "dataset.synthetic", {"bars", "seed"}); !s.ok()) return s;
   if (!syn.contains("bars")) return bad("dataset.synthetic.bars", "required");
-  Result<uint64_t> bars = parse_uint(syn["bars"], "dataset.synthetic.bars", 1, kMaxSyntheticBars);
+  Result<uint64_t> bars = parse_uint(syn["bars"], "dataset.synthetic.bars", 1, kMaxDatasetBars);
   if (!bars.ok()) return bars.status();
   SyntheticDataset out{*bars, 0};
   if (syn.contains("seed")) {
