@@ -3,7 +3,8 @@
 // records and job updates go to a StoreWriter thread; job inserts and final states are written
 // directly so that they are durable before they are announced. A submit's dataset is read, hashed
 // and stored, and a worker's dataset read back, on a DatasetWorker thread: seconds of work for
-// millions of bars that would otherwise silence the loop.
+// millions of bars that would otherwise silence the loop. The database is locked against a
+// second broker and watched for deletion (db_guard.hpp).
 //
 // Thread safety: a Broker is used by one thread; stop() may be called from any thread.
 #pragma once
@@ -13,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -21,6 +23,7 @@
 #include <zmq.hpp>
 
 #include "dataset_worker.hpp"
+#include "db_guard.hpp"
 #include "job_table.hpp"
 #include "lease_table.hpp"
 #include "live_job.hpp"
@@ -77,6 +80,8 @@ class Broker {
   void poll_once(std::chrono::milliseconds timeout);
   void on_timer();
   void housekeeping(SteadyTime now);
+  // Once a second: whether the database file is still the one opened (db_guard.hpp).
+  void check_db_file();
 
   // Frontend (frontend.cpp).
   void on_frontend();
@@ -150,6 +155,11 @@ class Broker {
   std::unique_ptr<Transport> transport_;  // every socket
   std::atomic<bool> stop_{false};
 
+  std::optional<DbLock> db_lock_;  // before the store: released after its connections close
+  std::optional<DbFileWatch> db_watch_;
+  // Why the database can no longer keep what it is given (its file deleted or replaced): set
+  // once, for good; submits are refused and nothing is dispatched. "" while the file is fine.
+  std::string store_error_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<StoreWriter> writer_;
   std::unique_ptr<DatasetWorker> datasets_;
@@ -174,6 +184,7 @@ class Broker {
   WorkerRegistry workers_;
   std::mt19937_64 rng_;
   SteadyTime next_heartbeat_{}, next_progress_{}, next_full_progress_{}, next_housekeeping_{};
+  SteadyTime next_db_check_{};
 };
 
 }  // namespace sweep::broker
