@@ -71,7 +71,7 @@ Status Broker::init() {
   if (!writer.ok()) return writer.status();
   writer_ = std::move(writer).value();
   // Off the loop, so it may wait for a lock as long as the writer does.
-  auto datasets = DatasetWorker::start(config_.db_path, store_options, config_.data_dirs);
+  auto datasets = DatasetLanes::start(config_.db_path, store_options, config_.data_dirs, *store_);
   if (!datasets.ok()) return datasets.status();
   datasets_ = std::move(datasets).value();
   // The files as they are now, with every connection open (the -wal exists, and stays while
@@ -101,7 +101,7 @@ void Broker::run() {
 }
 
 void Broker::poll_once(std::chrono::milliseconds timeout) {
-  const auto ready = transport_->poll(timeout, datasets_->fd());
+  const auto ready = transport_->poll(timeout, datasets_->fds());
   if (!ready) return;
   // A bug in a handler must not take the broker down: log it and serve on.
   auto guarded = [](const char* what, auto&& fn) {

@@ -2,9 +2,10 @@
 // telemetry SUB, and runs timers for heartbeats, lease deadlines and progress events. Trial
 // records and job updates go to a StoreWriter thread; job inserts and final states are written
 // directly so that they are durable before they are announced. A submit's dataset is read, hashed
-// and stored, and a worker's dataset read back, on a DatasetWorker thread: seconds of work for
-// millions of bars that would otherwise silence the loop. The database is locked against a
-// second broker and watched for deletion (db_guard.hpp).
+// and stored, and a worker's dataset read back, on DatasetLanes' two threads (a big dataset on
+// one, the rest on the other): seconds of work for millions of bars that would otherwise silence
+// the loop. The database is locked against a second broker and watched for deletion
+// (db_guard.hpp).
 //
 // Thread safety: a Broker is used by one thread; stop() may be called from any thread.
 #pragma once
@@ -22,7 +23,7 @@
 
 #include <zmq.hpp>
 
-#include "dataset_worker.hpp"
+#include "dataset_lanes.hpp"
 #include "db_guard.hpp"
 #include "job_table.hpp"
 #include "lease_table.hpp"
@@ -162,7 +163,7 @@ class Broker {
   std::string store_error_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<StoreWriter> writer_;
-  std::unique_ptr<DatasetWorker> datasets_;
+  std::unique_ptr<DatasetLanes> datasets_;
   // A submit waiting for its dataset. A retry with the same idempotency key joins its waiters.
   struct PendingSubmit {
     std::vector<std::pair<std::string, std::string>> waiters;  // (client identity, req)
