@@ -13,6 +13,9 @@ constexpr auto kProgressPeriod = std::chrono::milliseconds(100);  // at most ~10
 constexpr auto kFullProgressPeriod = std::chrono::seconds(1);     // every live job, changed or not
 constexpr int kMaxMessagesPerSocket = 256;
 constexpr uint64_t kLoopBusyTimeoutMs = 1000;
+// How often the database file is checked (two or three stats): how long a deleted or replaced
+// file can go unnoticed.
+constexpr auto kDbCheckPeriod = std::chrono::seconds(1);
 // Scans over every lease, worker and job (expiry, silence, stalled finishes) run at most this
 // often, not after every poll: under load the loop turns thousands of times a second.
 constexpr auto kHousekeepingPeriod =
@@ -38,6 +41,10 @@ Result<std::unique_ptr<Broker>> Broker::create(BrokerConfig config, zmq::context
 }
 
 Status Broker::init() {
+  // One broker per database, settled before anything opens, resumes or migrates it.
+  auto lock = DbLock::acquire(config_.db_path, now_ms());
+  if (!lock.ok()) return lock.status();
+  db_lock_.emplace(std::move(lock).value());
   for (const auto& p : config_.plugins) {
     Status s = registry_.load_plugin(p);
     if (!s.ok()) return s;
@@ -64,9 +71,13 @@ Status Broker::init() {
   if (!writer.ok()) return writer.status();
   writer_ = std::move(writer).value();
   // Off the loop, so it may wait for a lock as long as the writer does.
-  auto datasets = DatasetWorker::start(config_.db_path, store_options, config_.data_dirs);
+  auto datasets = DatasetLanes::start(config_.db_path, store_options, config_.data_dirs, *store_);
   if (!datasets.ok()) return datasets.status();
   datasets_ = std::move(datasets).value();
+  // The files as they are now, with every connection open (the -wal exists, and stays while
+  // one is open).
+  db_watch_.emplace(
+      std::vector<std::string>{config_.db_path, config_.db_path + "-wal", db_lock_->path()});
 
   if (config_.curve && (config_.allow.clients || config_.allow.workers)) {
     auto zap = ZapHandler::start(ctx_, config_.allow, config_.clock);
@@ -76,6 +87,11 @@ Status Broker::init() {
   auto transport = Transport::bind(ctx_, config_.endpoints, config_.limits, config_.curve);
   if (!transport.ok()) return transport.status();
   transport_ = std::move(transport).value();
+  const auto& ep = transport_->bound();
+  db_lock_->describe({{"frontend", ep.frontend},
+                      {"backend", ep.backend},
+                      {"events", ep.events},
+                      {"telemetry", ep.telemetry}});
   return resume_jobs();
 }
 
@@ -85,7 +101,7 @@ void Broker::run() {
 }
 
 void Broker::poll_once(std::chrono::milliseconds timeout) {
-  const auto ready = transport_->poll(timeout, datasets_->fd());
+  const auto ready = transport_->poll(timeout, datasets_->fds());
   if (!ready) return;
   // A bug in a handler must not take the broker down: log it and serve on.
   auto guarded = [](const char* what, auto&& fn) {
@@ -131,6 +147,10 @@ void Broker::on_timer() {
     next_housekeeping_ = now + kHousekeepingPeriod;
     housekeeping(now);
   }
+  if (now >= next_db_check_) {
+    next_db_check_ = now + kDbCheckPeriod;
+    check_db_file();
+  }
   if (now >= next_heartbeat_) {
     next_heartbeat_ = now + std::chrono::milliseconds(config_.heartbeat_ms);
     for (const auto& [id, s] : workers_.all()) send_worker(id, protocol::Heartbeat{});
@@ -156,6 +176,18 @@ void Broker::housekeeping(SteadyTime now) {
   std::vector<LiveJob*> live;
   for (auto& [id, job] : jobs_.all()) live.push_back(job.get());
   for (LiveJob* job : live) maybe_finish(*job);
+}
+
+void Broker::check_db_file() {
+  // For good once set: the connections stay on the old file whatever appears at the path later.
+  if (!store_error_.empty() || !db_watch_) return;
+  auto why = db_watch_->check();
+  if (!why) return;
+  store_error_ = std::move(*why);
+  spdlog::error(
+      "{}: whatever is stored now is lost when the broker exits, so submits are refused and no "
+      "trials are dispatched; restart the broker",
+      store_error_);
 }
 
 void Broker::on_subscription() {

@@ -2,8 +2,10 @@
 // telemetry SUB, and runs timers for heartbeats, lease deadlines and progress events. Trial
 // records and job updates go to a StoreWriter thread; job inserts and final states are written
 // directly so that they are durable before they are announced. A submit's dataset is read, hashed
-// and stored, and a worker's dataset read back, on a DatasetWorker thread: seconds of work for
-// millions of bars that would otherwise silence the loop.
+// and stored, and a worker's dataset read back, on DatasetLanes' two threads (a big dataset on
+// one, the rest on the other): seconds of work for millions of bars that would otherwise silence
+// the loop. The database is locked against a second broker and watched for deletion
+// (db_guard.hpp).
 //
 // Thread safety: a Broker is used by one thread; stop() may be called from any thread.
 #pragma once
@@ -13,6 +15,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -20,7 +23,8 @@
 
 #include <zmq.hpp>
 
-#include "dataset_worker.hpp"
+#include "dataset_lanes.hpp"
+#include "db_guard.hpp"
 #include "job_table.hpp"
 #include "lease_table.hpp"
 #include "live_job.hpp"
@@ -77,6 +81,8 @@ class Broker {
   void poll_once(std::chrono::milliseconds timeout);
   void on_timer();
   void housekeeping(SteadyTime now);
+  // Once a second: whether the database file is still the one opened (db_guard.hpp).
+  void check_db_file();
 
   // Frontend (frontend.cpp).
   void on_frontend();
@@ -164,9 +170,14 @@ class Broker {
   std::unique_ptr<Transport> transport_;  // every socket
   std::atomic<bool> stop_{false};
 
+  std::optional<DbLock> db_lock_;  // before the store: released after its connections close
+  std::optional<DbFileWatch> db_watch_;
+  // Why the database can no longer keep what it is given (its file deleted or replaced): set
+  // once, for good; submits are refused and nothing is dispatched. "" while the file is fine.
+  std::string store_error_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<StoreWriter> writer_;
-  std::unique_ptr<DatasetWorker> datasets_;
+  std::unique_ptr<DatasetLanes> datasets_;
   // A submit waiting for its dataset. A retry with the same idempotency key joins its waiters.
   struct PendingSubmit {
     std::vector<std::pair<std::string, std::string>> waiters;  // (client identity, req)
@@ -188,6 +199,7 @@ class Broker {
   WorkerRegistry workers_;
   std::mt19937_64 rng_;
   SteadyTime next_heartbeat_{}, next_progress_{}, next_full_progress_{}, next_housekeeping_{};
+  SteadyTime next_db_check_{};
 };
 
 }  // namespace sweep::broker

@@ -39,6 +39,9 @@ void Broker::dispatch() {
 
 bool Broker::dispatch_to(WorkerSession& session) {
   if (writer_->pending() >= kMaxPendingWrites) return false;
+  // The database file is gone (store_error_): results could not be kept, so trials are not
+  // handed out; those already running finish and are counted.
+  if (!store_error_.empty()) return false;
   const auto now = this->now();
   const int64_t started = now_ms();
   auto a = scheduler_.next_batch(session, jobs_, leases_, now, started);

@@ -27,6 +27,12 @@ ErrorReply error(const std::string& req, const Status& s, std::string field = {}
   return protocol::make_error(req, s, std::move(field));
 }
 
+// A submit while the database file is gone (Broker::store_error_): accepting it would store the
+// job in a file that vanishes when the broker exits.
+Status store_gone(const std::string& why) {
+  return Status::Unavailable("store: " + why + "; submits are refused until the broker restarts");
+}
+
 // Spec errors from common/ name the spec field without the "spec." prefix.
 Status in_spec(const Status& s) {
   if (s.message().rfind("spec", 0) == 0) return s;
@@ -80,6 +86,7 @@ std::optional<FrontendReply> Broker::handle(const std::string& identity,
 
 std::optional<FrontendReply> Broker::on_submit(const std::string& identity,
                                                const protocol::SubmitRequest& r) {
+  if (!store_error_.empty()) return error(r.req, store_gone(store_error_));
   const Limits& limits = config_.limits;
   if (Status s = check_spec_size(r.spec, limits); !s.ok()) return error(r.req, s);
   auto parsed = parse_job_spec(r.spec, r.kind);
@@ -160,6 +167,7 @@ void Broker::on_prepared(Prepared done) {
     }
   };
   if (!done.dataset.ok()) return answer(error("", done.dataset.status()));
+  if (!store_error_.empty()) return answer(error("", store_gone(store_error_)));
   try {
     go_live(p, *done.dataset, answer);
   } catch (const std::exception& e) {  // a bug; the waiters still get their one reply
@@ -385,6 +393,7 @@ FrontendReply Broker::on_health(const protocol::HealthRequest& r) {
     h.queue += job->queued_count(leases_.count_for_job(id));
   }
   h.jobs = jobs_.size();
+  h.store_error = store_error_;
   return h;
 }
 

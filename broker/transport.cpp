@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <iterator>
+#include <stdexcept>
 
 #include <zmq_addon.hpp>
 
@@ -91,20 +92,26 @@ zmq::socket_t& Transport::socket(Socket s) {
   return frontend_;
 }
 
-std::optional<Transport::Ready> Transport::poll(std::chrono::milliseconds timeout, int extra_fd) {
-  zmq::pollitem_t items[] = {{frontend_.handle(), 0, ZMQ_POLLIN, 0},
-                             {backend_.handle(), 0, ZMQ_POLLIN, 0},
-                             {telemetry_.handle(), 0, ZMQ_POLLIN, 0},
-                             {events_.handle(), 0, ZMQ_POLLIN, 0},
-                             {nullptr, extra_fd, ZMQ_POLLIN, 0}};
+std::optional<Transport::Ready> Transport::poll(std::chrono::milliseconds timeout,
+                                                std::span<const int> extra_fds) {
+  constexpr size_t kSockets = 4, kMaxFds = 4;
+  if (extra_fds.size() > kMaxFds) throw std::logic_error("poll: too many fds");
+  zmq::pollitem_t items[kSockets + kMaxFds] = {{frontend_.handle(), 0, ZMQ_POLLIN, 0},
+                                               {backend_.handle(), 0, ZMQ_POLLIN, 0},
+                                               {telemetry_.handle(), 0, ZMQ_POLLIN, 0},
+                                               {events_.handle(), 0, ZMQ_POLLIN, 0}};
+  for (size_t i = 0; i < extra_fds.size(); ++i)
+    items[kSockets + i] = {nullptr, extra_fds[i], ZMQ_POLLIN, 0};
   try {
-    zmq::poll(items, 5, timeout);
+    zmq::poll(items, kSockets + extra_fds.size(), timeout);
   } catch (const zmq::error_t& e) {
     if (e.num() != EINTR) spdlog::error("poll: {}", e.what());
     return std::nullopt;
   }
-  auto in = [&](int i) { return (items[i].revents & ZMQ_POLLIN) != 0; };
-  return Ready{in(0), in(1), in(2), in(3), in(4)};
+  auto in = [&](size_t i) { return (items[i].revents & ZMQ_POLLIN) != 0; };
+  bool any_fd = false;
+  for (size_t i = 0; i < extra_fds.size(); ++i) any_fd = any_fd || in(kSockets + i);
+  return Ready{in(0), in(1), in(2), in(3), any_fd};
 }
 
 bool Transport::has_input(Socket s) {

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,12 +40,12 @@ class Transport {
   // The endpoints actually bound (ephemeral ports resolved).
   const protocol::Endpoints& bound() const { return bound_; }
 
-  // Which sockets (and `extra_fd`) have input, after waiting at most `timeout` for any.
-  // nullopt: the wait failed (a signal, or an error, which is logged).
+  // Which sockets (and whether any of `extra_fds`) have input, after waiting at most `timeout`
+  // for any. nullopt: the wait failed (a signal, or an error, which is logged).
   struct Ready {
     bool frontend = false, backend = false, telemetry = false, events = false, extra_fd = false;
   };
-  std::optional<Ready> poll(std::chrono::milliseconds timeout, int extra_fd);
+  std::optional<Ready> poll(std::chrono::milliseconds timeout, std::span<const int> extra_fds);
   // Whether a message waits on `s` now (the loop drains a socket message by message).
   bool has_input(Socket s);
   // One whole message (every frame) from `s`; empty when none waits or the receive failed.

@@ -252,6 +252,7 @@ int run_health(const BrokerArgs& a) {
               h->endpoints.events.c_str(), h->endpoints.telemetry.c_str());
   std::printf("jobs live: %llu, trials queued: %llu, workers: %zu\n", static_cast<ull>(h->jobs),
               static_cast<ull>(h->queue), h->workers.size());
+  if (!h->store_error.empty()) std::printf("store error: %s\n", h->store_error.c_str());
   if (!h->workers.empty()) {
     std::vector<std::vector<std::string>> rows;
     for (const auto& w : h->workers)

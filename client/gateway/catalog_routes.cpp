@@ -73,6 +73,18 @@ void health(Context& ctx, Response& res) {
                  {"field", nullptr}}}});
     return;
   }
+  if (!h->store_error.empty()) {
+    // The broker answers but refuses every submit: a health check must not call that healthy.
+    send_json(res, 503,
+              {{"status", "unavailable"},
+               {"gateway", std::move(gateway)},
+               {"broker", client::json_of(*h)},
+               {"error",
+                {{"code", "unavailable"},
+                 {"message", "broker store: " + h->store_error},
+                 {"field", nullptr}}}});
+    return;
+  }
   send_json(res, 200,
             {{"status", "ok"}, {"gateway", std::move(gateway)}, {"broker", client::json_of(*h)}});
 }

@@ -95,15 +95,18 @@ json json_of(const protocol::HealthReply& h) {
   for (const auto& w : h.workers)
     workers.push_back(
         {{"id", w.id}, {"pid", w.pid}, {"host", w.host}, {"slots", w.slots}, {"busy", w.busy}});
-  return {{"version", h.version},
-          {"endpoints",
-           {{"frontend", h.endpoints.frontend},
-            {"backend", h.endpoints.backend},
-            {"events", h.endpoints.events},
-            {"telemetry", h.endpoints.telemetry}}},
-          {"workers", std::move(workers)},
-          {"queue", h.queue},
-          {"jobs", h.jobs}};
+  json out = {{"version", h.version},
+              {"endpoints",
+               {{"frontend", h.endpoints.frontend},
+                {"backend", h.endpoints.backend},
+                {"events", h.endpoints.events},
+                {"telemetry", h.endpoints.telemetry}}},
+              {"workers", std::move(workers)},
+              {"queue", h.queue},
+              {"jobs", h.jobs}};
+  // Only when set, as on the wire.
+  if (!h.store_error.empty()) out["store_error"] = h.store_error;
+  return out;
 }
 
 }  // namespace sweep::client

@@ -26,7 +26,8 @@
 //     jobs_page     {req s, total u, offset u, jobs [{id s, kind s, status s, total u,
 //                    completed u, failed u, created_at? ts, finished_at? ts}]}
 //     health        {req s, version s, endpoints {frontend s, backend s, events s, telemetry s},
-//                    workers [{id s, pid i, host s, slots u, busy u}], queue u, jobs u}
+//                    workers [{id s, pid i, host s, slots u, busy u}], queue u, jobs u,
+//                    store_error? s (no key when empty)}
 //     error         {req s, code s, message s, field? s}
 //     trial         {index u, attempt u, status s, params map, metrics map, trades u,
 //                    error_message? s, error_stack_trace? s, worker? s, started_at? ts,

@@ -274,6 +274,9 @@ enum class Presence {
   kRequired,   // nil or absent: "required field missing"
   kOptional,   // nil or absent reads as empty; empty is written as nil
   kDefaulted,  // nil or absent keeps the struct's default; always written
+  // Read as kOptional; empty is not written at all (no key): for a field added to a message
+  // after its frames were pinned (golden_frames.txt), which then re-encode byte for byte.
+  kOmitted,
 };
 
 template <auto Member, class C, Presence P>
@@ -293,6 +296,10 @@ constexpr Field<M, C, Presence::kOptional> opt(std::string_view name) {
 }
 template <auto M, class C>
 constexpr Field<M, C, Presence::kDefaulted> dflt(std::string_view name) {
+  return {name};
+}
+template <auto M, class C>
+constexpr Field<M, C, Presence::kOmitted> omit(std::string_view name) {
   return {name};
 }
 
@@ -360,8 +367,11 @@ void put_entry(W& w, const S& s, std::string_view type) {
     constexpr auto f = std::get<I>(Schema<S>::fields);
     using F = std::decay_t<decltype(f)>;
     using C = typename F::codec;
-    put_str(w, f.name);
     const auto& v = s.*F::member;
+    if constexpr (F::presence == Presence::kOmitted) {
+      if (C::empty(v)) return;  // not counted in the map's size either (omitted_count)
+    }
+    put_str(w, f.name);
     if constexpr (F::presence == Presence::kOptional) {
       if (C::empty(v)) {
         w.pk.pack_nil();
@@ -372,12 +382,31 @@ void put_entry(W& w, const S& s, std::string_view type) {
   }
 }
 
+// Whether field I of `s` is kOmitted and empty, and so not written.
+template <class S, size_t I>
+constexpr size_t omitted_one(const S& s) {
+  using F = std::decay_t<decltype(std::get<I>(Schema<S>::fields))>;
+  if constexpr (F::presence == Presence::kOmitted) {
+    return F::codec::empty(s.*F::member) ? 1 : 0;
+  } else {
+    (void)s;
+    return 0;
+  }
+}
+template <class S>
+size_t omitted_count(const S& s) {
+  return [&]<size_t... I>(std::index_sequence<I...>) {
+    return (size_t{0} + ... + omitted_one<S, I>(s));
+  }
+  (std::make_index_sequence<kFieldCount<S>>{});
+}
+
 // The map of `s`; with the envelope, `type` and `v` among its keys.
 template <class S, bool Envelope = false>
 void put_struct(W& w, const S& s, std::string_view type = {}) {
   using Info = SchemaInfo<S>;
   constexpr auto& order = Info::template kOrder<Envelope>;
-  w.pk.pack_map(static_cast<uint32_t>(order.size()));
+  w.pk.pack_map(static_cast<uint32_t>(order.size() - omitted_count(s)));
   [&]<size_t... K>(std::index_sequence<K...>) {
     (put_entry<S, order[K], Envelope>(w, s, type), ...);
   }
@@ -403,7 +432,8 @@ bool get_field(const Obj* const* slots, S& s, const Path& path, Ctx& ctx, uint64
   if (nil) {
     if constexpr (F::presence == Presence::kRequired)
       return ctx.fail(at(path, f.name), "required field missing");
-    if constexpr (F::presence == Presence::kOptional) C::clear(s.*F::member);
+    if constexpr (F::presence == Presence::kOptional || F::presence == Presence::kOmitted)
+      C::clear(s.*F::member);
     return true;
   }
   present |= uint64_t{1} << I;

@@ -217,6 +217,7 @@ struct Schema<HealthReply> {
       req<&HealthReply::workers, List<Struct<WorkerInfo>>>("workers"),
       req<&HealthReply::queue, U64>("queue"),
       req<&HealthReply::jobs, U64>("jobs"),
+      omit<&HealthReply::store_error, Str<>>("store_error"),
   };
 };
 

@@ -168,6 +168,9 @@ struct HealthReply {  // "health"
   std::vector<WorkerInfo> workers;
   uint64_t queue = 0;  // trials waiting for a worker
   uint64_t jobs = 0;   // jobs not terminal
+  // Why the broker's database cannot keep new jobs (its file deleted or replaced); "" (and no
+  // key on the wire) while it can.
+  std::string store_error;
   bool operator==(const HealthReply&) const = default;
 };
 struct ErrorReply {  // "error"

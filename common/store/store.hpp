@@ -186,6 +186,8 @@ class Store {
   // bars again is a no-op.
   Result<std::string> put_dataset(const TimeSeries& series);
   Result<TimeSeries> get_dataset(const std::string& id);
+  // The bar count of a stored dataset without reading its bars (kNotFound when not stored).
+  Result<uint64_t> dataset_bars(const std::string& id);
   Result<std::vector<DatasetInfo>> list_datasets();
 
   // The ops in order, in one transaction. Ops refused on their own are listed in the outcome;

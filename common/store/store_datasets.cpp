@@ -47,6 +47,18 @@ Result<TimeSeries> Store::get_dataset(const std::string& id) {
   return ts;
 }
 
+Result<uint64_t> Store::dataset_bars(const std::string& id) {
+  std::lock_guard lock(impl_->mu);
+  auto s = impl_->stmt("SELECT bars FROM datasets WHERE id = ?1");
+  if (!s.ok()) return s.status();
+  sqlite::Stmt& q = **s;
+  q.bind_text(1, id);
+  auto row = q.step("dataset bars");
+  if (!row.ok()) return row.status();
+  if (!*row) return Status::NotFound("dataset '" + id + "' not found");
+  return static_cast<uint64_t>(q.column_int(0));
+}
+
 Result<std::vector<DatasetInfo>> Store::list_datasets() {
   std::lock_guard lock(impl_->mu);
   auto s = impl_->stmt(

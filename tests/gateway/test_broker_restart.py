@@ -1,6 +1,7 @@
 """The gateway outlives its broker: while the broker is down, API requests get 503 `unavailable`
 with a clear message (and /metrics says sweep_up 0); once the broker is back on the same
-endpoints and database, the same gateway serves again, old jobs included."""
+endpoints and database, the same gateway serves again, old jobs included. A broker whose database
+file was deleted answers, but /api/health is 503 with the broker's `store_error`."""
 
 import os
 import signal
@@ -40,7 +41,7 @@ def rig():
                             os.path.join(tmp.name, "gateway.log"))
     base = procs["gateway"].wait_line(GATEWAY_READY).strip()
     try:
-        yield base, procs, start_broker
+        yield base, procs, start_broker, os.path.join(tmp.name, "s.db")
     finally:
         for p in procs.values():
             p.close()
@@ -53,7 +54,7 @@ def has_worker(base):
 
 
 def test_gateway_survives_a_broker_restart(rig):
-    base, procs, start_broker = rig
+    base, procs, start_broker, _ = rig
     wait_until("the worker to register", lambda: has_worker(base), timeout=30)
     r = http(base, "POST", "/api/optimizations", SPEC)
     assert r.status == 202, r
@@ -84,3 +85,20 @@ def test_gateway_survives_a_broker_restart(rig):
     assert wait_terminal(base, "optimizations", r.json()["id"])["status"] == "completed"
     m = http(base, "GET", "/metrics")
     assert m.status == 200 and "\nsweep_up 1\n" in m.body.decode()
+
+
+def test_health_is_503_with_the_store_error_once_the_database_is_deleted(rig):
+    base, _, _, db = rig
+    assert http(base, "GET", "/api/health").status == 200
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(db + suffix):
+            os.remove(db + suffix)
+    reason = f"database file {db} was deleted while the broker ran"
+    wait_until("the broker to notice", lambda: http(base, "GET", "/api/health").status == 503,
+               timeout=30)
+    h = http(base, "GET", "/api/health").json()
+    assert h["status"] == "unavailable" and h["broker"]["store_error"] == reason, h
+    assert h["error"]["code"] == "unavailable" and reason in h["error"]["message"], h
+    r = http(base, "POST", "/api/optimizations", SPEC)
+    assert r.status == 503, r
+    assert r.json()["error"]["code"] == "unavailable" and reason in r.json()["error"]["message"]

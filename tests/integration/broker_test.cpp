@@ -197,6 +197,37 @@ TEST_F(BrokerTest, ARetryWhileTheDatasetIsPreparedGetsTheSameJob) {
   EXPECT_EQ(std::get<protocol::JobsPage>(list).jobs.size(), 1u);
 }
 
+// The dataset work has two lanes (dataset_lanes.hpp): a submit of a few bars sent just after one
+// of millions is accepted first. With one dataset thread it waited for the big one (2M bars:
+// ~1.6 s plain, many seconds under a sanitizer, hence fewer bars there; still over the large
+// lane's threshold).
+TEST_F(BrokerTest, ASmallSubmitIsNotQueuedBehindABigDataset) {
+  InProcessBroker broker(db_);
+  Client client(broker.ctx(), broker.endpoints().frontend);
+  const uint64_t big_bars = sweep::testing::kSanitized ? 1'200'000 : 2'000'000;
+  auto big = optimization();
+  big.req = "big";
+  big.spec["dataset"] = {{"synthetic", {{"bars", big_bars}, {"seed", 21}}}};
+  auto small = optimization();
+  small.req = "small";
+  small.spec["dataset"] = {{"synthetic", {{"bars", 1000}, {"seed", 22}}}};
+  const auto sent = Clock::now();
+  client.send(big);
+  client.send(small);
+  std::vector<std::pair<std::string, double>> order;  // (req, seconds after the sends)
+  for (int i = 0; i < 2; ++i) {
+    auto rep = client.recv(kDeadline * sweep::testing::kSlowdown);
+    ASSERT_TRUE(std::holds_alternative<protocol::AcceptedReply>(rep)) << accepted_id(rep);
+    order.emplace_back(std::get<protocol::AcceptedReply>(rep).req,
+                       std::chrono::duration<double>(Clock::now() - sent).count());
+  }
+  EXPECT_EQ(order[0].first, "small");
+  EXPECT_EQ(order[1].first, "big");
+  std::printf("[ figure ] accepted: %s after %.3f s, %s (%llu bars) after %.3f s\n",
+              order[0].first.c_str(), order[0].second, order[1].first.c_str(),
+              static_cast<unsigned long long>(big_bars), order[1].second);
+}
+
 TEST_F(BrokerTest, StatusOfUnknownJobIsNotFound) {
   InProcessBroker broker(db_);
   Client client(broker.ctx(), broker.endpoints().frontend);

@@ -180,6 +180,25 @@ TEST(ProtocolRoundTrip, FrontendReplies) {
       ErrorReply{"r8", Code::kBadRequest, "spec.space.slow[2]: duplicate", "spec.space.slow[2]"});
 }
 
+// `store_error` is written only when set: a health reply without it is the frame it always was
+// (golden_frames.txt pins those bytes), one with it reads back whole.
+TEST(ProtocolRoundTrip, HealthStoreErrorIsOmittedUnlessSet) {
+  HealthReply h;
+  h.req = "h";
+  h.version = "0.1.0";
+  const std::string plain = encode(FrontendReply{h});
+  EXPECT_EQ(plain.find("store_error"), std::string::npos);
+  h.store_error = "database file /x/sweep.db was deleted while the broker ran";
+  const std::string marked = encode(FrontendReply{h});
+  EXPECT_NE(marked.find("store_error"), std::string::npos);
+  auto back = decode_frontend_reply(marked);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(std::get<HealthReply>(*back), h);
+  auto old = decode_frontend_reply(plain);
+  ASSERT_TRUE(old.ok());
+  EXPECT_EQ(std::get<HealthReply>(*old).store_error, "");
+}
+
 TEST(ProtocolRoundTrip, WorkerMessages) {
   wrk_rt(Hello{"w-1", "hostA", "0.1.0", 4242, 8, {"sma_cross", "ema_cross"}});
   wrk_rt(Heartbeat{});
