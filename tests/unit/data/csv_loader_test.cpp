@@ -313,3 +313,25 @@ TEST(CsvFuzz, MutatedInputNeverBreaksTheParser) {
 
 }  // namespace
 }  // namespace sweep
+
+namespace sweep {
+namespace {
+
+// The bar limit names the first row beyond it; a file at the limit loads.
+TEST(CsvLimits, RowsBeyondTheBarLimitNameTheLine) {
+  const std::string text =
+      "Date,Open,High,Low,Close\n"
+      "2020-01-01,1,2,1,1.5\n"
+      "2020-01-02,1,2,1,1.5\n"
+      "2020-01-03,1,2,1,1.5\n";
+  auto at = parse_csv(text, "three.csv", 3);
+  ASSERT_TRUE(at.ok()) << at.status().ToString();
+  EXPECT_EQ(at->bars.size(), 3u);
+  auto over = parse_csv(text, "three.csv", 2);
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.status().code(), Code::kTooLarge);
+  EXPECT_EQ(over.status().message(), "three.csv:4: more than 2 bars, the limit of one dataset");
+}
+
+}  // namespace
+}  // namespace sweep

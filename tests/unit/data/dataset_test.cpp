@@ -37,9 +37,9 @@ TEST(DatasetSource, Synthetic) {
   auto r = load_dataset("synthetic:5000:7");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   expect_identical(*r, make_synthetic(5000, 7));
-  auto spec = parse_synthetic_source("synthetic:100000000:18446744073709551615");
+  auto spec = parse_synthetic_source("synthetic:5000000:18446744073709551615");
   ASSERT_TRUE(spec.ok()) << spec.status().ToString();
-  EXPECT_EQ(spec->bars, 100'000'000u);
+  EXPECT_EQ(spec->bars, 5'000'000u);
   EXPECT_EQ(spec->seed, 18'446'744'073'709'551'615ull);
 }
 
@@ -53,8 +53,8 @@ TEST(DatasetSource, BadSyntheticNamesThePart) {
   EXPECT_EQ(error_of("synthetic:-5:7"),
             "dataset 'synthetic:-5:7': BARS '-5' is not a positive integer (expected "
             "synthetic:BARS:SEED)");
-  EXPECT_EQ(error_of("synthetic:100000001:7"),
-            "dataset 'synthetic:100000001:7': BARS 100000001 is over the limit of 100000000 "
+  EXPECT_EQ(error_of("synthetic:5000001:7"),
+            "dataset 'synthetic:5000001:7': BARS 5000001 is over the limit of 5000000 "
             "(expected synthetic:BARS:SEED)");
   EXPECT_EQ(error_of("synthetic:1000"),
             "dataset 'synthetic:1000': missing SEED (expected synthetic:BARS:SEED)");

@@ -111,7 +111,7 @@ TEST(JobSpecParse, ErrorsNameTheField) {
   EXPECT_EQ(error(with("dataset", {{"id", "../x"}})),
             "dataset.id: expected a content hash (letters, digits, '-', '_', '.', ':')");
   EXPECT_EQ(error(with("dataset", {{"synthetic", {{"bars", 0}}}})),
-            "dataset.synthetic.bars: must be an integer in 1..100000000");
+            "dataset.synthetic.bars: must be an integer in 1..5000000");
   EXPECT_EQ(error(with("dataset", {{"synthetic", {{"seed", 1}}}})),
             "dataset.synthetic.bars: required");
   EXPECT_EQ(error(with("strategy", 3)), "strategy: expected a string");
