@@ -56,9 +56,14 @@ DatasetLanes::DatasetLanes(std::unique_ptr<DatasetWorker> small,
       data_dirs_(std::move(data_dirs)),
       store_(store) {}
 
-Lane DatasetLanes::prepare(uint64_t ticket, DatasetSource source) {
-  const Lane l = lane_of(source, data_dirs_, store_);
-  lane(l).prepare(ticket, std::move(source));
+Lane DatasetLanes::prepare(uint64_t ticket, DatasetSource source, std::optional<PlanOrder> plan) {
+  Lane l = lane_of(source, data_dirs_, store_);
+  if (plan && !plan->spec.constraint.empty()) {
+    // Counting a constraint's trials evaluates it on every grid point.
+    auto space = effective_space(plan->spec);
+    if (space.ok() && space->grid_size() > kLargeDatasetBars) l = Lane::kLarge;
+  }
+  lane(l).prepare(ticket, std::move(source), std::move(plan));
   return l;
 }
 

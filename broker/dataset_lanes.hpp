@@ -44,7 +44,9 @@ class DatasetLanes {
 
   // As DatasetWorker's, on the lane lane_of (prepare) or the stored bar count (serve) picks;
   // both return the lane taken.
-  Lane prepare(uint64_t ticket, DatasetSource source);
+  // A plan with a constraint over more than kLargeDatasetBars grid points goes on the large lane
+  // as well.
+  Lane prepare(uint64_t ticket, DatasetSource source, std::optional<PlanOrder> plan = {});
   Lane serve(std::string hash);
   // Each lane's eventfd: readable while take() has something.
   std::array<int, 2> fds() const { return {small_->fd(), large_->fd()}; }

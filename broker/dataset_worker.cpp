@@ -38,10 +38,10 @@ DatasetWorker::~DatasetWorker() {
   ::close(event_fd_);
 }
 
-void DatasetWorker::prepare(uint64_t ticket, DatasetSource source) {
+void DatasetWorker::prepare(uint64_t ticket, DatasetSource source, std::optional<PlanOrder> plan) {
   {
     std::lock_guard lock(mu_);
-    tasks_.emplace_back(std::pair{ticket, std::move(source)});
+    tasks_.emplace_back(PrepareTask{ticket, std::move(source), std::move(plan)});
   }
   cv_.notify_one();
 }
@@ -96,8 +96,16 @@ DatasetWork DatasetWorker::work(Task& task) {
     }
     return s;
   }
-  auto& [ticket, source] = std::get<std::pair<uint64_t, DatasetSource>>(task);
-  Prepared p{ticket, Status::Internal("")};
+  auto& [ticket, source, plan] = std::get<PrepareTask>(task);
+  Prepared p{ticket, Status::Ok(), std::nullopt, Status::Internal("")};
+  if (plan) {
+    auto made = make_trial_plan(plan->spec, plan->limits);
+    if (!made.ok()) {
+      p.plan_status = made.status();
+      return p;
+    }
+    p.plan = std::move(made).value();
+  }
   auto series = resolve_dataset(source, data_dirs_, store_);
   if (!series.ok()) {
     p.dataset = series.status();

@@ -12,6 +12,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <variant>
@@ -19,6 +20,7 @@
 
 #include "sweep/base/status.hpp"
 #include "sweep/jobs/job_spec.hpp"
+#include "sweep/optimize/trial_plan.hpp"
 #include "sweep/store/store.hpp"
 
 namespace sweep::broker {
@@ -29,9 +31,20 @@ struct StoredDataset {
   size_t bars = 0;
 };
 
-// prepare(): the dataset of submit `ticket`, or the error to answer it with (naming the field).
+// An optimization's trial plan, made by prepare() before the dataset: with a constraint,
+// TrialPlan::create evaluates it on every grid point, seconds for millions of points or a
+// kilobytes-long expression, which on the loop left every request unanswered meanwhile.
+struct PlanOrder {
+  JobSpec spec;
+  TrialPlanLimits limits;
+};
+
+// prepare(): the dataset of submit `ticket` and its plan, or the error to answer it with (naming
+// the field). `plan_status` fails for a plan that cannot be made; the dataset is not prepared then.
 struct Prepared {
   uint64_t ticket = 0;
+  Status plan_status;
+  std::optional<TrialPlan> plan;
   Result<StoredDataset> dataset = Status::Internal("not prepared");
 };
 
@@ -55,8 +68,9 @@ class DatasetWorker {
   DatasetWorker(const DatasetWorker&) = delete;
   DatasetWorker& operator=(const DatasetWorker&) = delete;
 
-  // Resolves `source` (confined to the data folders), checks it has bars and stores it.
-  void prepare(uint64_t ticket, DatasetSource source);
+  // Makes `plan`'s trial plan when given, then resolves `source` (confined to the data folders),
+  // checks it has bars and stores it.
+  void prepare(uint64_t ticket, DatasetSource source, std::optional<PlanOrder> plan = {});
   // Reads the stored dataset `hash` back as CSV.
   void serve(std::string hash);
   // Readable (POLLIN) while take() has something.
@@ -64,7 +78,12 @@ class DatasetWorker {
   std::vector<DatasetWork> take();
 
  private:
-  using Task = std::variant<std::pair<uint64_t, DatasetSource>, std::string>;
+  struct PrepareTask {
+    uint64_t ticket = 0;
+    DatasetSource source;
+    std::optional<PlanOrder> plan;
+  };
+  using Task = std::variant<PrepareTask, std::string>;
   DatasetWorker(Store store, std::vector<std::string> data_dirs, int event_fd);
   void run();
   DatasetWork work(Task& task);

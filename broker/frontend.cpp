@@ -134,23 +134,19 @@ std::optional<FrontendReply> Broker::on_submit(const std::string& identity,
     return error(r.req, Status::Unavailable("too many live jobs: " + std::to_string(live) +
                                             ", the limit set by --max-jobs; retry when one ends"));
   }
-  std::optional<TrialPlan> plan;
-  if (spec->kind == JobKind::kOptimization) {
-    auto p = make_trial_plan(*spec, plan_limits(limits));
-    if (!p.ok()) return error(r.req, in_spec(p.status()));
-    plan = std::move(p).value();
-  }
-  // Reading, hashing and storing the bars takes seconds for millions of bars: off the loop. The
-  // reply waits for it (on_prepared), so a bad CSV row is still the submit's error.
+  // Planning the trials (a constraint is evaluated on every grid point) and reading, hashing and
+  // storing the bars take seconds for millions of points or bars: off the loop. The reply waits
+  // for them (on_prepared), so a bad constraint or CSV row is still the submit's error.
+  std::optional<PlanOrder> plan;
+  if (spec->kind == JobKind::kOptimization) plan = PlanOrder{*spec, plan_limits(limits)};
   const uint64_t ticket = next_ticket_++;
   PendingSubmit& pending = pending_submits_[ticket];
   pending.waiters.emplace_back(identity, r.req);
   pending.spec = std::move(spec).value();
-  pending.plan = std::move(plan);
   pending.spec_text = std::move(spec_text);
   pending.dataset_json = canonical["dataset"];
   pending.idempotency_key = r.idempotency_key;
-  datasets_->prepare(ticket, pending.spec.dataset);
+  datasets_->prepare(ticket, pending.spec.dataset, std::move(plan));
   return std::nullopt;
 }
 
@@ -166,7 +162,9 @@ void Broker::on_prepared(Prepared done) {
       reply(identity, r);
     }
   };
+  if (!done.plan_status.ok()) return answer(error("", in_spec(done.plan_status)));
   if (!done.dataset.ok()) return answer(error("", done.dataset.status()));
+  p.plan = std::move(done.plan);
   if (!store_error_.empty()) return answer(error("", store_gone(store_error_)));
   try {
     go_live(p, *done.dataset, answer);

@@ -210,13 +210,25 @@ void Broker::maybe_finish(LiveJob& job) {
   finalize(job, JobState::kCompleted);
 }
 
+namespace {
+// finalize() waits this long for the writer, and only when it has few ops queued.
+constexpr std::chrono::milliseconds kFinalFlushWait{100};
+constexpr size_t kFinalFlushShortQueue = 1000;
+}  // namespace
+
 bool Broker::finalize(LiveJob& job, JobState state, const std::string& error) {
   if (!JobTable::transition(job, state).ok()) return false;  // a bug, logged
   // Every trial record must be in before the result is computed and the memory entry dropped.
-  // While the database refuses writes (locked, full), waiting here would only stall the loop:
-  // housekeeping calls again until the writer has caught up.
+  // A short wait covers the usual few queued rows (a cancel while queued is answered cancelled);
+  // a long queue is not waited for: that stalled the loop (0.5 s with 200k rows queued:
+  // cluster_bench constraint, status max). Past it, housekeeping calls again every few ms until the
+  // writer has caught up (or the database takes writes again).
   if (writer_->pending() > 0 && !writer_->last_error().ok()) return false;
-  if (Status s = writer_->flush(std::chrono::seconds(1)); !s.ok()) return false;
+  const bool short_queue = writer_->pending() <= kFinalFlushShortQueue;
+  if (Status s = writer_->flush(short_queue ? kFinalFlushWait : std::chrono::milliseconds(0));
+      !s.ok()) {
+    return false;
+  }
   nlohmann::json result;
   if (state == JobState::kCompleted || state == JobState::kCancelled) {
     if (job.is_backtest()) {
