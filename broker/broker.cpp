@@ -218,12 +218,12 @@ void Broker::publish(const std::string& topic, const protocol::Event& ev) {
   transport_->publish(topic, protocol::encode(ev));
 }
 
-void Broker::publish_progress(LiveJob& job) {
+void Broker::publish_progress(LiveJob& job, std::optional<JobState> final_state) {
   job.dirty = false;
   const size_t running = leases_.count_for_job(job.id);
   protocol::ProgressEvent ev;
   ev.job = job.id;
-  ev.status = job.visible_state();
+  ev.status = final_state.value_or(job.visible_state());
   ev.total = job.total;
   ev.completed = job.is_backtest() && job.completed == 0 ? job.bars_done : job.completed;
   ev.failed = job.failed;

@@ -157,7 +157,8 @@ class Broker {
   void publish(const std::string& topic, const protocol::Event& ev);
   void on_subscription();
   bool has_subscriber(const std::string& topic) const;
-  void publish_progress(LiveJob& job);
+  // `final_state`: the job's terminal state, for its last progress event (finalize).
+  void publish_progress(LiveJob& job, std::optional<JobState> final_state = std::nullopt);
   LiveJob* find_live(const std::string& id);
   std::string new_job_id();
   SteadyTime now() const { return clock_.steady(); }

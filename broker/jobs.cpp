@@ -253,8 +253,10 @@ bool Broker::finalize(LiveJob& job, JobState state, const std::string& error) {
     spdlog::error("final write of job {} failed: {}", job.id, s.ToString());
     return false;
   }
+  // The last progress event says the terminal state too, and comes first: nothing published for
+  // a job after its terminal `state` event may contradict it (PROTOCOL.md §8).
+  publish_progress(job, state);
   publish(job_topic(job.id), protocol::StateEvent{job.id, state, error});
-  publish_progress(job);
   jobs_.erase(job.id);  // `job` is gone from here on
   return true;
 }

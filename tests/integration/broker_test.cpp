@@ -423,6 +423,64 @@ TEST_F(BrokerTest, BacktestProgressComesFromTicksAndEventsArePublished) {
   EXPECT_TRUE(saw_state);
 }
 
+// After a job's terminal `state` event nothing is published for it that contradicts it: its last
+// progress event comes first and says the terminal state. Events of one PUB socket arrive in
+// order, so the first event of a later job marks the end of anything the first could still get.
+TEST_F(BrokerTest, NothingAfterTheTerminalStateEventContradictsIt) {
+  InProcessBroker broker(db_);
+  Client client(broker.ctx(), broker.endpoints().frontend);
+  zmq::socket_t events(broker.ctx(), zmq::socket_type::sub);
+  events.set(zmq::sockopt::linger, 0);
+  events.set(zmq::sockopt::subscribe, "job.");
+  events.connect(broker.endpoints().events);
+  const std::string a = accepted_id(client.call(optimization()));  // 4 trials
+  FakeWorker worker(broker.ctx(), broker.endpoints().backend);
+  worker.send(protocol::Credit{4});
+  std::vector<protocol::Event> seen;  // job a's, in order
+  bool a_ended = false;
+  std::string b;
+  const auto end = Clock::now() + kDeadline;
+  while (Clock::now() < end) {
+    if (auto batch = worker.batch(10ms)) {
+      for (const auto& t : batch->trials) worker.complete(batch->job, t);
+      worker.send(protocol::Credit{static_cast<uint32_t>(batch->trials.size())});
+    }
+    while (auto bytes = recv_within(events, 10ms)) {
+      if (bytes->starts_with("job.")) continue;  // the topic frame
+      auto ev = protocol::decode_event(*bytes);
+      ASSERT_TRUE(ev.ok()) << ev.status().ToString();
+      const std::string job = std::visit([](const auto& e) { return e.job; }, *ev);
+      if (job == a) {
+        seen.push_back(*ev);
+        if (auto* st = std::get_if<protocol::StateEvent>(&*ev); st && is_terminal(st->status)) {
+          a_ended = true;
+        }
+      } else if (!b.empty() && job == b) {
+        goto done;  // everything published for a before b's first event has arrived
+      }
+    }
+    if (a_ended && b.empty()) b = accepted_id(client.call(optimization()));
+  }
+done:
+  ASSERT_TRUE(a_ended);
+  ASSERT_FALSE(b.empty());
+  size_t terminal = seen.size();
+  for (size_t i = 0; i < seen.size(); ++i) {
+    if (auto* st = std::get_if<protocol::StateEvent>(&seen[i]); st && is_terminal(st->status)) {
+      terminal = i;
+      break;
+    }
+  }
+  ASSERT_LT(terminal, seen.size());
+  EXPECT_EQ(std::get<protocol::StateEvent>(seen[terminal]).status, JobState::kCompleted);
+  EXPECT_EQ(terminal, seen.size() - 1) << "an event for the job after its terminal state event";
+  ASSERT_GT(terminal, 0u);
+  auto* last = std::get_if<protocol::ProgressEvent>(&seen[terminal - 1]);
+  ASSERT_NE(last, nullptr) << "the last progress event comes just before the state event";
+  EXPECT_EQ(last->status, JobState::kCompleted);
+  EXPECT_EQ(last->completed, 4u);
+}
+
 TEST_F(BrokerTest, TrialsLostMoreThanMaxAttemptsAreRecordedFailed) {
   InProcessBroker broker(db_, with_heartbeat(100));
   Client client(broker.ctx(), broker.endpoints().frontend);
