@@ -109,8 +109,10 @@ std::optional<FrontendReply> Broker::on_submit(const std::string& identity,
 
   if (!r.idempotency_key.empty()) {
     const auto key_conflict = [&] {
-      return error(r.req, Status::Conflict("idempotency_key: already used for another spec"),
-                   "idempotency_key");
+      // Named as the codec names the field (`<type>.<field>`, PROTOCOL.md §3).
+      const std::string field =
+          std::string(protocol::type_name(protocol::FrontendRequest{r})) + ".idempotency_key";
+      return error(r.req, Status::Conflict(field + ": already used for another spec"), field);
     };
     auto existing = store_->find_job_by_idempotency_key(r.idempotency_key);
     if (existing.ok()) {

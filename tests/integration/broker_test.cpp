@@ -184,7 +184,9 @@ TEST_F(BrokerTest, ARetryWhileTheDatasetIsPreparedGetsTheSameJob) {
   auto conflict = retry.call(other);
   ASSERT_TRUE(std::holds_alternative<protocol::ErrorReply>(conflict));
   EXPECT_EQ(std::get<protocol::ErrorReply>(conflict).code, Code::kConflict);
-  EXPECT_EQ(std::get<protocol::ErrorReply>(conflict).field, "idempotency_key");
+  EXPECT_EQ(std::get<protocol::ErrorReply>(conflict).field, "submit_optimization.idempotency_key");
+  EXPECT_EQ(std::get<protocol::ErrorReply>(conflict).message,
+            "submit_optimization.idempotency_key: already used for another spec");
   const auto a = first.recv(kDeadline * sweep::testing::kSlowdown);
   const auto b = retry.recv(kDeadline * sweep::testing::kSlowdown);
   ASSERT_TRUE(std::holds_alternative<protocol::AcceptedReply>(a));
