@@ -103,6 +103,9 @@ class Broker {
   protocol::FrontendReply on_trials(const protocol::TrialsRequest& r);
   protocol::FrontendReply on_list(const protocol::ListRequest& r);
   protocol::FrontendReply on_health(const protocol::HealthRequest& r);
+  // Catalog (catalog.cpp).
+  protocol::FrontendReply on_strategies(const protocol::StrategiesRequest& r);
+  protocol::FrontendReply on_datasets(const protocol::DatasetsRequest& r);
   protocol::StatusReply live_status(const LiveJob& job) const;
   void reply(const std::string& identity, const protocol::FrontendReply& rep);
 

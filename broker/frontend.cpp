@@ -80,6 +80,8 @@ std::optional<FrontendReply> Broker::handle(const std::string& identity,
         if constexpr (std::is_same_v<T, protocol::TrialsRequest>) return on_trials(r);
         if constexpr (std::is_same_v<T, protocol::ListRequest>) return on_list(r);
         if constexpr (std::is_same_v<T, protocol::HealthRequest>) return on_health(r);
+        if constexpr (std::is_same_v<T, protocol::StrategiesRequest>) return on_strategies(r);
+        if constexpr (std::is_same_v<T, protocol::DatasetsRequest>) return on_datasets(r);
       },
       req);
 }

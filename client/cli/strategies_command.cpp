@@ -5,27 +5,12 @@
 
 #include "commands.hpp"
 #include "local_run.hpp"
+#include "sweep/jobs/catalog_json.hpp"
 #include "sweep/jobs/result_json.hpp"
 #include "terminal.hpp"
 
 namespace sweep::cli {
 namespace {
-
-nlohmann::json schema_json(const StrategyInfo& s) {
-  nlohmann::json params = nlohmann::json::array();
-  for (const ParamSpec& p : s.params) {
-    nlohmann::json j = {{"name", p.name},
-                        {"type", std::string(param_type_name(p.type))},
-                        {"default", to_json(p.default_value)},
-                        {"description", p.description}};
-    if (p.type == ParamType::kChoice)
-      j["choices"] = p.choices;
-    else
-      j["min"] = p.min, j["max"] = p.max;
-    params.push_back(std::move(j));
-  }
-  return {{"name", s.name}, {"description", s.description}, {"params", std::move(params)}};
-}
 
 std::string bounds(const ParamSpec& p) {
   if (p.type == ParamType::kChoice) {
@@ -52,9 +37,7 @@ void add_strategies_command(CLI::App& app, int& exit_code) {
       return;
     }
     if (*json) {
-      nlohmann::json all = nlohmann::json::array();
-      for (const StrategyInfo& s : reg->all()) all.push_back(schema_json(s));
-      std::printf("%s\n", all.dump(2).c_str());
+      std::printf("%s\n", strategies_json(*reg).dump(2).c_str());
       return;
     }
     for (const StrategyInfo& s : reg->all()) {

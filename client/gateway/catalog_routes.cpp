@@ -5,6 +5,7 @@
 #include "http_util.hpp"
 #include "sweep/client_json.hpp"
 #include "sweep/engine/metrics.hpp"
+#include "sweep/jobs/catalog_json.hpp"
 #include "sweep/jobs/result_json.hpp"
 
 namespace sweep::gateway {
@@ -15,29 +16,9 @@ using httplib::Request;
 using httplib::Response;
 using nlohmann::json;
 
-// The same schema as `sweep strategies --json`.
-json schema_json(const StrategyInfo& s) {
-  json params = json::array();
-  for (const ParamSpec& p : s.params) {
-    json j = {{"name", p.name},
-              {"type", std::string(param_type_name(p.type))},
-              {"default", to_json(p.default_value)},
-              {"description", p.description}};
-    if (p.type == ParamType::kChoice)
-      j["choices"] = p.choices;
-    else
-      j["min"] = p.min, j["max"] = p.max;
-    params.push_back(std::move(j));
-  }
-  return {{"name", s.name}, {"description", s.description}, {"params", std::move(params)}};
-}
-
 void strategies(Context& ctx, Response& res) {
-  json all = json::array();
-  for (const StrategyInfo& s : ctx.registry.all()) all.push_back(schema_json(s));
-  json metrics = json::array();
-  for (int i = 0; i < kMetricCount; ++i) metrics.push_back(metric_name(static_cast<Metric>(i)));
-  send_json(res, 200, {{"strategies", std::move(all)}, {"metrics", std::move(metrics)}});
+  send_json(res, 200,
+            {{"strategies", strategies_json(ctx.registry)}, {"metrics", metric_names_json()}});
 }
 
 void upload(Context& ctx, const Request& req, Response& res) {

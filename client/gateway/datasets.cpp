@@ -2,32 +2,18 @@
 
 #include <algorithm>
 #include <cctype>
-#include <filesystem>
 
 #include "sweep/data/csv_loader.hpp"
 #include "sweep/data/dataset.hpp"
+#include "sweep/store/dataset_catalog.hpp"
 
 namespace sweep::gateway {
 
-namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
 
 constexpr size_t kMaxNameLength = 128;
-
-json info_json(const DatasetInfo& d) {
-  return {{"id", d.id},           {"name", d.name},
-          {"bars", d.bars},       {"first_ts", d.first_ts},
-          {"last_ts", d.last_ts}, {"source", {{"id", d.id}}}};
-}
-
-bool is_csv(const fs::path& p) {
-  std::string ext = p.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return ext == ".csv";
-}
 
 }  // namespace
 
@@ -46,27 +32,15 @@ Result<Store*> Datasets::store() {
 }
 
 Result<json> Datasets::list() {
-  json files = json::array();
-  for (const std::string& dir : data_dirs_) {
-    std::error_code ec;
-    std::vector<fs::directory_entry> entries;
-    for (const auto& e : fs::directory_iterator(dir, ec))
-      if (e.is_regular_file(ec) && is_csv(e.path())) entries.push_back(e);
-    std::sort(entries.begin(), entries.end());
-    for (const auto& e : entries) {
-      const std::string name = e.path().filename().string();
-      files.push_back({{"path", name}, {"bytes", e.file_size(ec)}, {"source", {{"path", name}}}});
-    }
-  }
   json stored = json::array();
   if (!db_path_.empty()) {
     Result<Store*> s = store();
     if (!s.ok()) return s.status();
-    Result<std::vector<DatasetInfo>> infos = (*s)->list_datasets();
-    if (!infos.ok()) return Status::Unavailable("datasets: " + infos.status().message());
-    for (const DatasetInfo& d : *infos) stored.push_back(info_json(d));
+    Result<json> all = stored_datasets_json(**s);
+    if (!all.ok()) return all.status();
+    stored = std::move(*all);
   }
-  return json{{"stored", std::move(stored)}, {"files", std::move(files)}};
+  return json{{"stored", std::move(stored)}, {"files", data_folder_files_json(data_dirs_)}};
 }
 
 Result<Upload> Datasets::upload(std::string_view csv, const std::string& name) {
@@ -95,7 +69,7 @@ Result<Upload> Datasets::upload(std::string_view csv, const std::string& name) {
   info.bars = series->size();
   info.first_ts = series->bars.front().ts;
   info.last_ts = series->bars.back().ts;
-  return Upload{info_json(info), created};
+  return Upload{dataset_info_json(info), created};
 }
 
 }  // namespace sweep::gateway

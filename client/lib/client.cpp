@@ -197,6 +197,14 @@ Result<pr::HealthReply> Client::health() {
   return expect<pr::HealthReply>(request(pr::HealthRequest{}), "health");
 }
 
+Result<pr::StrategiesReply> Client::strategies() {
+  return expect<pr::StrategiesReply>(request(pr::StrategiesRequest{}), "strategies");
+}
+
+Result<pr::DatasetsReply> Client::datasets() {
+  return expect<pr::DatasetsReply>(request(pr::DatasetsRequest{}), "datasets");
+}
+
 Result<pr::StatusReply> Client::wait(const std::string& id, const WaitOptions& o) {
   for (;;) {
     Result<pr::StatusReply> s = status(id);

@@ -173,6 +173,14 @@ class Client:
     def health(self):
         return self._strip(self._request("health"))
 
+    def strategies(self):
+        """{"strategies": [{name, description, params: [...]}], "metrics": [name, ...]}"""
+        return self._strip(self._request("strategies"))
+
+    def datasets(self):
+        """{"files": [{path, bytes, source}], "stored": [{id, name, bars, ..., source}]}"""
+        return self._strip(self._request("datasets"))
+
     # -- helpers -----------------------------------------------------------------------------
 
     def wait(self, id, timeout_s=60, poll_s=0.2):

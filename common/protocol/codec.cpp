@@ -138,15 +138,16 @@ ErrorReply make_error(std::string req, const Status& status, std::string field) 
 }
 
 std::string_view type_name(const FrontendRequest& m) {
-  static constexpr std::array<std::string_view, 7> k = {"submit_", "status", "cancel", "get",
-                                                        "trials",  "list",   "health"};
+  static constexpr std::array<std::string_view, 9> k = {
+      "submit_", "status", "cancel", "get", "trials", "list", "health", "strategies", "datasets"};
   if (const auto* s = std::get_if<SubmitRequest>(&m))
     return s->kind == JobKind::kBacktest ? "submit_backtest" : "submit_optimization";
   return k[m.index()];
 }
 std::string_view type_name(const FrontendReply& m) {
-  static constexpr std::array<std::string_view, 7> k = {
-      "accepted", "status", "job", "trials_page", "jobs_page", "health", "error"};
+  static constexpr std::array<std::string_view, 9> k = {"accepted",    "status",     "job",
+                                                        "trials_page", "jobs_page",  "health",
+                                                        "error",       "strategies", "datasets"};
   return k[m.index()];
 }
 std::string_view type_name(const WorkerMessage& m) {

@@ -518,4 +518,15 @@ struct JsonMap {
   static void clear(nlohmann::json& j) { j = nullptr; }
 };
 
+// An array of JSON content (a catalog's entries).
+struct JsonArray {
+  static void put(W& w, const nlohmann::json& j) { put_json(w, j); }
+  static bool get(const Obj& o, nlohmann::json& out, const Path& p, Ctx& ctx) {
+    if (o.type != mt::ARRAY) return ctx.fail(p, "expected an array");
+    return get_json(o, out, p, ctx);
+  }
+  static bool empty(const nlohmann::json& j) { return j.is_null(); }
+  static void clear(nlohmann::json& j) { j = nlohmann::json::array(); }
+};
+
 }  // namespace sweep::protocol::codec

@@ -93,6 +93,16 @@ struct Schema<ListRequest> {
   }
 };
 template <>
+struct Schema<StrategiesRequest> {
+  static constexpr std::string_view type = "strategies";
+  static constexpr auto fields = std::tuple{req<&StrategiesRequest::req, Id>("req")};
+};
+template <>
+struct Schema<DatasetsRequest> {
+  static constexpr std::string_view type = "datasets";
+  static constexpr auto fields = std::tuple{req<&DatasetsRequest::req, Id>("req")};
+};
+template <>
 struct Schema<HealthRequest> {
   static constexpr std::string_view type = "health";
   static constexpr auto fields = std::tuple{req<&HealthRequest::req, Id>("req")};
@@ -208,6 +218,24 @@ struct Schema<WorkerInfo> {
   };
 };
 template <>
+struct Schema<StrategiesReply> {
+  static constexpr std::string_view type = "strategies";
+  static constexpr auto fields = std::tuple{
+      req<&StrategiesReply::req, Id>("req"),
+      req<&StrategiesReply::strategies, JsonArray>("strategies"),
+      req<&StrategiesReply::metrics, JsonArray>("metrics"),
+  };
+};
+template <>
+struct Schema<DatasetsReply> {
+  static constexpr std::string_view type = "datasets";
+  static constexpr auto fields = std::tuple{
+      req<&DatasetsReply::req, Id>("req"),
+      req<&DatasetsReply::files, JsonArray>("files"),
+      req<&DatasetsReply::stored, JsonArray>("stored"),
+  };
+};
+template <>
 struct Schema<HealthReply> {
   static constexpr std::string_view type = "health";
   static constexpr auto fields = std::tuple{
@@ -256,7 +284,7 @@ bool decode_submit(const Obj& root, std::string_view type, V& out, Ctx& ctx) {
 }
 
 using FR = FrontendRequest;
-constexpr std::array<Entry<FR>, 8> kRequests = {
+constexpr std::array<Entry<FR>, 10> kRequests = {
     Entry<FR>{"submit_backtest", &decode_submit<FR, SubmitRequest>},
     Entry<FR>{"submit_optimization", &decode_submit<FR, SubmitRequest>},
     entry<FR, StatusRequest>(),
@@ -265,12 +293,14 @@ constexpr std::array<Entry<FR>, 8> kRequests = {
     entry<FR, TrialsRequest>(),
     entry<FR, ListRequest>(),
     entry<FR, HealthRequest>(),
+    entry<FR, StrategiesRequest>(),
+    entry<FR, DatasetsRequest>(),
 };
 using FP = FrontendReply;
-constexpr std::array<Entry<FP>, 7> kReplies = {
-    entry<FP, AcceptedReply>(), entry<FP, StatusReply>(), entry<FP, JobReply>(),
-    entry<FP, TrialsPage>(),    entry<FP, JobsPage>(),    entry<FP, HealthReply>(),
-    entry<FP, ErrorReply>(),
+constexpr std::array<Entry<FP>, 9> kReplies = {
+    entry<FP, AcceptedReply>(), entry<FP, StatusReply>(),     entry<FP, JobReply>(),
+    entry<FP, TrialsPage>(),    entry<FP, JobsPage>(),        entry<FP, HealthReply>(),
+    entry<FP, ErrorReply>(),    entry<FP, StrategiesReply>(), entry<FP, DatasetsReply>(),
 };
 
 }  // namespace

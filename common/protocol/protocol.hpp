@@ -74,8 +74,17 @@ struct HealthRequest {  // "health"
   std::string req;
   bool operator==(const HealthRequest&) const = default;
 };
-using FrontendRequest = std::variant<SubmitRequest, StatusRequest, CancelRequest, GetRequest,
-                                     TrialsRequest, ListRequest, HealthRequest>;
+struct StrategiesRequest {  // "strategies"
+  std::string req;
+  bool operator==(const StrategiesRequest&) const = default;
+};
+struct DatasetsRequest {  // "datasets"
+  std::string req;
+  bool operator==(const DatasetsRequest&) const = default;
+};
+using FrontendRequest =
+    std::variant<SubmitRequest, StatusRequest, CancelRequest, GetRequest, TrialsRequest,
+                 ListRequest, HealthRequest, StrategiesRequest, DatasetsRequest>;
 
 // A trial as the broker records it (trials pages, `best`).
 struct TrialRecord {
@@ -180,8 +189,22 @@ struct ErrorReply {  // "error"
   std::string field;  // "" = nil
   bool operator==(const ErrorReply&) const = default;
 };
+// The strategies the broker runs and the metric names (jobs/catalog_json.hpp has the forms).
+struct StrategiesReply {  // "strategies"
+  std::string req;
+  nlohmann::json strategies = nlohmann::json::array();  // [strategy_json...]
+  nlohmann::json metrics = nlohmann::json::array();     // [name...]
+  bool operator==(const StrategiesReply&) const = default;
+};
+// The datasets a spec can name (store/dataset_catalog.hpp has the forms).
+struct DatasetsReply {  // "datasets"
+  std::string req;
+  nlohmann::json files = nlohmann::json::array();   // the data folders' CSV files
+  nlohmann::json stored = nlohmann::json::array();  // the database's datasets
+  bool operator==(const DatasetsReply&) const = default;
+};
 using FrontendReply = std::variant<AcceptedReply, StatusReply, JobReply, TrialsPage, JobsPage,
-                                   HealthReply, ErrorReply>;
+                                   HealthReply, ErrorReply, StrategiesReply, DatasetsReply>;
 
 // ---------------------------------------------------------------------------------------------
 // Backend: worker DEALER <-> broker ROUTER.

@@ -230,6 +230,40 @@ TEST_F(BrokerTest, ASmallSubmitIsNotQueuedBehindABigDataset) {
               static_cast<unsigned long long>(big_bars), order[1].second);
 }
 
+// The catalog: the strategies the broker runs with their schemas and the metric names; the data
+// folders' CSV files and, once a submit stored it, its dataset by id.
+TEST_F(BrokerTest, StrategiesAndDatasetsAreListed) {
+  InProcessBroker broker(db_);
+  Client client(broker.ctx(), broker.endpoints().frontend);
+  auto s = std::get<protocol::StrategiesReply>(client.call(protocol::StrategiesRequest{"s"}));
+  EXPECT_EQ(s.req, "s");
+  bool sma = false;
+  for (const auto& st : s.strategies) {
+    if (st["name"] != "sma_cross") continue;
+    sma = true;
+    EXPECT_EQ(st["params"][0]["name"], "fast");
+    EXPECT_EQ(st["params"][0]["type"], "int");
+  }
+  EXPECT_TRUE(sma) << s.strategies.dump();
+  EXPECT_NE(std::find(s.metrics.begin(), s.metrics.end(), "sharpe"), s.metrics.end());
+
+  auto d = std::get<protocol::DatasetsReply>(client.call(protocol::DatasetsRequest{"d"}));
+  bool goog = false;
+  for (const auto& f : d.files) goog = goog || f["path"] == "GOOG.csv";
+  EXPECT_TRUE(goog) << d.files.dump();
+  EXPECT_TRUE(d.stored.empty());
+  protocol::SubmitRequest r;
+  r.req = "b";
+  r.kind = JobKind::kBacktest;
+  r.spec = {{"dataset", {{"path", "GOOG.csv"}}}, {"strategy", "sma_cross"}};
+  accepted_id(client.call(r));
+  d = std::get<protocol::DatasetsReply>(client.call(protocol::DatasetsRequest{"d2"}));
+  ASSERT_EQ(d.stored.size(), 1u);
+  EXPECT_EQ(d.stored[0]["name"], "GOOG.csv");
+  EXPECT_EQ(d.stored[0]["bars"], 2148);
+  EXPECT_EQ(d.stored[0]["source"]["id"], d.stored[0]["id"]);
+}
+
 TEST_F(BrokerTest, StatusOfUnknownJobIsNotFound) {
   InProcessBroker broker(db_);
   Client client(broker.ctx(), broker.endpoints().frontend);

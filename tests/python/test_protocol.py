@@ -221,3 +221,19 @@ def test_error_names(broker):
     client.s.send(b"\xc1 not msgpack")
     err = recv(client.s)
     assert err["type"] == "error" and err["code"] == "bad_request" and err["req"] == ""
+
+
+def test_strategies_and_datasets(broker):
+    ctx, ep = broker
+    client = ClientPeer(ctx, ep["frontend"])
+    s = client.call({"type": "strategies"})
+    assert s["type"] == "strategies"
+    sma = [x for x in s["strategies"] if x["name"] == "sma_cross"][0]
+    assert [p["name"] for p in sma["params"]][:2] == ["fast", "slow"]
+    assert "sharpe" in s["metrics"]
+    d = client.call({"type": "datasets"})
+    assert d["type"] == "datasets" and d["files"] == [] and d["stored"] == []  # no --data-dir
+    assert client.call(optimization(1))["type"] == "accepted"
+    d = client.call({"type": "datasets"})
+    assert len(d["stored"]) == 1 and d["stored"][0]["bars"] == 500
+    assert d["stored"][0]["source"] == {"id": d["stored"][0]["id"]}

@@ -90,6 +90,10 @@ class Client {
   Result<protocol::TrialsPage> trials(const std::string& id, const TrialsQuery& query = {});
   Result<protocol::JobsPage> list(const ListQuery& query = {});
   Result<protocol::HealthReply> health();
+  // What a spec can name: the broker's strategies (with parameter schemas) and metric names; its
+  // data folders' CSV files and stored datasets.
+  Result<protocol::StrategiesReply> strategies();
+  Result<protocol::DatasetsReply> datasets();
 
   // Polls status until the job is terminal; returns the terminal status. Past the deadline:
   // Code::kUnavailable.

@@ -120,6 +120,8 @@ TEST(ProtocolRoundTrip, FrontendRequests) {
   req_rt(ListRequest{"r8", JobKind::kOptimization, JobState::kCancelling, 10, 20});
   req_rt(ListRequest{"r9", std::nullopt, std::nullopt, 100, 0});
   req_rt(HealthRequest{"r10"});
+  req_rt(StrategiesRequest{"r11"});
+  req_rt(DatasetsRequest{"r12"});
 }
 
 TEST(ProtocolRoundTrip, FrontendReplies) {
@@ -178,6 +180,24 @@ TEST(ProtocolRoundTrip, FrontendReplies) {
   rep_rt(ErrorReply{"r7", Code::kNotFound, "no job 'x'", ""});
   rep_rt(
       ErrorReply{"r8", Code::kBadRequest, "spec.space.slow[2]: duplicate", "spec.space.slow[2]"});
+  rep_rt(StrategiesReply{
+      "r9", json::parse(R"([{"name":"sma_cross","description":"d","params":[{"name":"fast",
+                  "type":"int","default":10,"min":1,"max":100000,"description":"f"}]}])"),
+      json::parse(R"(["trades","sharpe"])")});
+  rep_rt(DatasetsReply{
+      "r10", json::parse(R"([{"path":"GOOG.csv","bytes":97833,"source":{"path":"GOOG.csv"}}])"),
+      json::array()});
+}
+
+// The catalog replies carry arrays: anything else names the field.
+TEST(ProtocolMalformed, CatalogRepliesNeedArrays) {
+  const std::string bad =
+      encode(FrontendReply{StrategiesReply{"r", json::object(), json::array()}});
+  auto back = decode_frontend_reply(bad);
+  ASSERT_FALSE(back.ok());
+  EXPECT_NE(back.status().message().find("strategies.strategies: expected an array"),
+            std::string::npos)
+      << back.status().ToString();
 }
 
 // `store_error` is written only when set: a health reply without it is the frame it always was
@@ -309,6 +329,10 @@ TEST(ProtocolTypeName, MatchesWire) {
   EXPECT_EQ(type_name(FrontendRequest(SubmitRequest{"r", JobKind::kOptimization, {}, ""})),
             "submit_optimization");
   EXPECT_EQ(type_name(FrontendReply(JobsPage{})), "jobs_page");
+  EXPECT_EQ(type_name(FrontendRequest(StrategiesRequest{})), "strategies");
+  EXPECT_EQ(type_name(FrontendRequest(DatasetsRequest{})), "datasets");
+  EXPECT_EQ(type_name(FrontendReply(StrategiesReply{})), "strategies");
+  EXPECT_EQ(type_name(FrontendReply(DatasetsReply{})), "datasets");
   EXPECT_EQ(type_name(WorkerMessage(DatasetRequest{})), "dataset_request");
   EXPECT_EQ(type_name(BrokerMessage(TrialsBatch{})), "batch");
   EXPECT_EQ(type_name(Event(TrialEvent{})), "trial_event");
