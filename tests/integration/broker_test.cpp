@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <filesystem>
 #include <functional>
 #include <map>
 #include <optional>
@@ -13,6 +12,7 @@
 #include <zmq.hpp>
 
 #include "broker.hpp"
+#include "broker_fixture.hpp"
 #include "fake_peers.hpp"
 #include "in_process_broker.hpp"
 #include "sanitizers.hpp"
@@ -23,7 +23,6 @@
 namespace sweep::broker {
 namespace {
 
-namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
@@ -32,51 +31,13 @@ constexpr auto kDeadline = 10s;
 using sweep::testing::wait_until;
 
 using testing::InProcessBroker;
-
-BrokerConfig with_heartbeat(uint32_t ms) {
-  BrokerConfig c;
-  c.heartbeat_ms = ms;
-  return c;
-}
+using testing::with_heartbeat;
 
 using testing::Client;
 using testing::FakeWorker;
 using testing::recv_within;
 
-class BrokerTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("sweep_broker_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    db_ = (dir_ / "sweep.db").string();
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  static protocol::SubmitRequest optimization(int fast_values = 2) {
-    protocol::SubmitRequest r;
-    r.req = "sub";
-    r.kind = JobKind::kOptimization;
-    nlohmann::json fast = nlohmann::json::array();
-    for (int i = 0; i < fast_values; ++i) fast.push_back(5 + i);
-    r.spec = {{"dataset", {{"synthetic", {{"bars", 500}, {"seed", 7}}}}},
-              {"strategy", "sma_cross"},
-              {"space", {{"fast", fast}, {"slow", {20, 30}}}}};
-    return r;
-  }
-  static std::string accepted_id(const protocol::FrontendReply& rep) {
-    if (auto* e = std::get_if<protocol::ErrorReply>(&rep)) {
-      ADD_FAILURE() << "error: " << e->message;
-      return "";
-    }
-    return std::get<protocol::AcceptedReply>(rep).id;
-  }
-
-  fs::path dir_;
-  std::string db_;
-};
+using BrokerTest = testing::BrokerFixture;
 
 TEST_F(BrokerTest, SubmitBacktestIsAcceptedAndStored) {
   InProcessBroker broker(db_);

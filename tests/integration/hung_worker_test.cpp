@@ -3,14 +3,13 @@
 // constrained job whose trials must keep their parameters through leases, re-queues and a restart.
 // Raw DEALER peers (tests/support/fake_peers.hpp); every wait is a condition with a deadline.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <chrono>
-#include <filesystem>
 #include <map>
 #include <set>
 
 #include "broker.hpp"
+#include "broker_fixture.hpp"
 #include "fake_peers.hpp"
 #include "in_process_broker.hpp"
 #include "sanitizers.hpp"
@@ -20,61 +19,24 @@
 namespace sweep::broker {
 namespace {
 
-namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using testing::Client;
 using testing::FakeWorker;
 using testing::InProcessBroker;
 using testing::wait_until;
+using testing::with_heartbeat;
 
 constexpr auto kDeadline = 20s;
 
-class HungWorkerTest : public ::testing::Test {
+class HungWorkerTest : public testing::BrokerFixture {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("sweep_hung_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    db_ = (dir_ / "sweep.db").string();
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  // `fast` 5..5+n-1 against `slow` 20 and 30.
-  static protocol::SubmitRequest optimization(int fast_values) {
-    protocol::SubmitRequest r;
-    r.req = "sub";
-    r.kind = JobKind::kOptimization;
-    nlohmann::json fast = nlohmann::json::array();
-    for (int i = 0; i < fast_values; ++i) fast.push_back(5 + i);
-    r.spec = {{"dataset", {{"synthetic", {{"bars", 500}, {"seed", 7}}}}},
-              {"strategy", "sma_cross"},
-              {"space", {{"fast", fast}, {"slow", {20, 30}}}}};
-    return r;
-  }
-  static std::string accepted_id(const protocol::FrontendReply& rep) {
-    if (auto* e = std::get_if<protocol::ErrorReply>(&rep)) {
-      ADD_FAILURE() << "error: " << e->message;
-      return "";
-    }
-    return std::get<protocol::AcceptedReply>(rep).id;
-  }
   static std::vector<protocol::TrialRecord> trials(Client& client, const std::string& id) {
     protocol::TrialsRequest q{"t", id};
     q.limit = 1000;
     return std::get<protocol::TrialsPage>(client.call(q)).trials;
   }
-  fs::path dir_;
-  std::string db_;
 };
-
-BrokerConfig with_heartbeat(uint32_t ms) {
-  BrokerConfig c;
-  c.heartbeat_ms = ms;
-  return c;
-}
 
 // A worker that keeps its session alive but never answers: past the trials' timeout (plus the
 // slack) the broker takes them back, runs them elsewhere as a new attempt with their parameters,
