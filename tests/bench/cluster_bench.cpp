@@ -281,52 +281,6 @@ void cancel_latency(const Args& a) {
       reps, percentile(ms, 0.5), percentile(ms, 0.99), percentile(ms, 1.0));
 }
 
-void status_under_load(const Args& a) {
-  LocalCluster cluster;
-  start(cluster, a.workers);
-  client::Client c(cluster.endpoints().frontend);
-  auto acc = c.submit(JobKind::kOptimization, goog_spec(a.scale));
-  if (!acc.ok()) die(acc.status().ToString());
-  constexpr int kClients = 4;
-  constexpr int kPerClientHz = 250;  // 4 x 250 = 1,000 polls per second
-  std::atomic<bool> stop{false};
-  std::vector<std::vector<double>> lat(kClients);
-  std::atomic<int> errors{0};
-  std::vector<std::thread> threads;
-  for (int k = 0; k < kClients; ++k) {
-    threads.emplace_back([&, k] {
-      client::Client mine(cluster.endpoints().frontend);
-      auto next = Clock::now();
-      while (!stop.load()) {
-        next += std::chrono::microseconds(1'000'000 / kPerClientHz);
-        const auto t0 = Clock::now();
-        auto st = mine.status(acc->id);
-        lat[k].push_back(seconds_since(t0) * 1000);
-        if (!st.ok())
-          ++errors;
-        else if (is_terminal(st->status))
-          stop.store(true);
-        std::this_thread::sleep_until(next);  // the poll rate, not a wait for a condition
-      }
-    });
-  }
-  client::WaitOptions w;
-  w.poll_interval = std::chrono::milliseconds(50);
-  const auto t0 = Clock::now();
-  auto st = c.wait(acc->id, w);
-  const double s = seconds_since(t0);
-  stop.store(true);
-  for (auto& t : threads) t.join();
-  std::vector<double> all;
-  for (auto& v : lat) all.insert(all.end(), v.begin(), v.end());
-  std::printf(
-      "status %8zu polls   over %.1f s (%.0f/s) during a %llu-trial run: p50 %.2f ms  "
-      "p99 %.2f ms  max %.2f ms  errors %d\n",
-      all.size(), s, double(all.size()) / s,
-      static_cast<unsigned long long>(st.ok() ? st->total : 0), percentile(all, 0.5),
-      percentile(all, 0.99), percentile(all, 1.0), errors.load());
-}
-
 // Status round trips polled 1,000 times a second while `spec` runs; prints them and returns the
 // run (its trials per second).
 // The pollers start before the submit (asking for health until the job's id is known), so that
@@ -387,6 +341,13 @@ Run status_while_running(LocalCluster& cluster, const char* name, const nlohmann
       name, static_cast<unsigned long long>(st->total), s, double(st->total) / s, all.size(),
       percentile(all, 0.5), percentile(all, 0.99), percentile(all, 1.0), errors.load());
   return {st->total, s};
+}
+
+void status_under_load(const Args& a) {
+  LocalCluster cluster;
+  start(cluster, a.workers);
+  std::printf("status: while sma_cross runs over GOOG\n");
+  (void)status_while_running(cluster, "goog", goog_spec(a.scale));
 }
 
 // The same trials with and without a constraint (issue: a constraint stalled the broker, which
