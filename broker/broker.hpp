@@ -140,9 +140,10 @@ class Broker {
   // The lease timed out: the trial runs again elsewhere (counting an attempt) or is recorded
   // failed, and its worker is drained.
   void time_out(const Lease& lease, const std::string& reason);
-  // No more trials for the worker until it sends a result; the trials it holds run elsewhere
-  // (as the same attempt: they never started, or their attempt was counted already).
-  void drain(const std::string& identity, const std::string& why);
+  // No more trials for the worker until it sends a result; the trials it holds run elsewhere:
+  // the `timed_out` it was given first as their next attempt ("timed out: WHY"), the others as the
+  // same attempt (they never started).
+  void drain(const std::string& identity, const std::string& why, size_t timed_out = 0);
   // `trades`: the trade list a backtest's worker sent.
   void record(LiveJob& job, TrialRow row, std::vector<double> equity,
               std::vector<TradeRecord> trades = {});

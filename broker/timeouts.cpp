@@ -42,22 +42,8 @@ void Broker::expire_trials(SteadyTime now) {
     const std::string why =
         fmt::format("worker {} ended no trial for {:g} s, longer than its trials' timeout",
                     s->hello.worker, std::chrono::duration<double>(now - s->quiet_since).count());
-    // The trials it was given first are the ones its slots would have run: they time out. The
-    // others never started.
-    std::vector<Lease> held = leases_.release_worker(identity);
-    std::stable_sort(held.begin(), held.end(), [](const Lease& a, const Lease& b) {
-      return a.started_at_ms < b.started_at_ms;
-    });
-    const size_t running = std::min<size_t>(held.size(), std::max<uint32_t>(s->hello.slots, 1));
-    for (size_t i = 0; i < held.size(); ++i) {
-      if (i < running) {
-        requeue_or_fail(held[i], "timed out: " + why + "; failed");
-      } else {
-        requeue_or_fail(held[i], why, /*count_attempt=*/false);
-      }
-    }
-    spdlog::warn("{}: drained, {} trials go to other workers", why, held.size());
-    s->drained = true;
+    // The trials its slots would have run time out; the others never started.
+    drain(identity, why, std::max<uint32_t>(s->hello.slots, 1));
   }
 }
 
@@ -67,13 +53,23 @@ void Broker::time_out(const Lease& lease, const std::string& reason) {
         "trial " + std::to_string(lease.index) + " of job " + lease.job + " " + reason);
 }
 
-void Broker::drain(const std::string& identity, const std::string& why) {
+void Broker::drain(const std::string& identity, const std::string& why, size_t timed_out) {
   WorkerSession* s = workers_.find(identity);
   if (!s) return;
   s->drained = true;
-  const std::vector<Lease> held = leases_.release_worker(identity);
-  for (const Lease& lease : held) requeue_or_fail(lease, why, /*count_attempt=*/false);
-  spdlog::warn("worker {} drained ({}): {} more trials go to other workers", s->hello.worker, why,
+  std::vector<Lease> held = leases_.release_worker(identity);
+  // The trials it was given first are the ones its slots would have run.
+  std::stable_sort(held.begin(), held.end(), [](const Lease& a, const Lease& b) {
+    return a.started_at_ms < b.started_at_ms;
+  });
+  for (size_t i = 0; i < held.size(); ++i) {
+    if (i < timed_out) {
+      requeue_or_fail(held[i], "timed out: " + why + "; failed");
+    } else {
+      requeue_or_fail(held[i], why, /*count_attempt=*/false);
+    }
+  }
+  spdlog::warn("worker {} drained ({}): {} trials go to other workers", s->hello.worker, why,
                held.size());
 }
 
