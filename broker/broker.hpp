@@ -107,6 +107,9 @@ class Broker {
   protocol::FrontendReply on_strategies(const protocol::StrategiesRequest& r);
   protocol::FrontendReply on_datasets(const protocol::DatasetsRequest& r);
   protocol::StatusReply live_status(const LiveJob& job) const;
+  // Why the job's pending trials cannot be dispatched now; "" when they can (docs/PROTOCOL.md
+  // §4.2 status.waiting_for).
+  std::string waiting_for(const LiveJob& job) const;
   void reply(const std::string& identity, const protocol::FrontendReply& rep);
 
   // Backend (backend.cpp).

@@ -216,7 +216,14 @@ protocol::StatusReply Broker::live_status(const LiveJob& job) const {
   s.elapsed_s = job.elapsed_s(now());
   s.eta_s = job.eta_s(now());
   if (!job.is_backtest() && job.top.best()) s.best = job.top.best()->payload.record;
+  s.waiting_for = waiting_for(job);
   return s;
+}
+
+std::string Broker::waiting_for(const LiveJob& job) const {
+  if (!job.dispatchable() || !job.has_pending()) return "";
+  if (!store_error_.empty()) return "dispatch is paused: " + store_error_;
+  return workers_.why_none_runs(job.spec.strategy);
 }
 
 namespace {
@@ -393,6 +400,7 @@ FrontendReply Broker::on_health(const protocol::HealthRequest& r) {
   }
   for (const auto& [id, job] : jobs_.all()) {
     h.queue += job->queued_count(leases_.count_for_job(id));
+    if (std::string why = waiting_for(*job); !why.empty()) h.waiting.push_back({id, why});
   }
   h.jobs = jobs_.size();
   h.store_error = store_error_;

@@ -58,4 +58,20 @@ std::optional<std::string> WorkerRegistry::identity_of(const std::string& worker
   return std::nullopt;
 }
 
+std::string WorkerRegistry::why_none_runs(const std::string& strategy) const {
+  if (sessions_.empty()) return "no worker is connected";
+  size_t runs = 0;
+  for (const auto& [identity, s] : sessions_) {
+    if (!s.can_run(strategy)) continue;
+    if (!s.drained) return "";
+    ++runs;
+  }
+  if (runs == 0) {
+    return "no connected worker runs strategy '" + strategy + "' (" +
+           std::to_string(sessions_.size()) + " connected)";
+  }
+  return "every connected worker that runs strategy '" + strategy +
+         "' is drained: it held trials past their timeout";
+}
+
 }  // namespace sweep::broker

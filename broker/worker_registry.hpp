@@ -66,6 +66,9 @@ class WorkerRegistry {
   std::optional<WorkerSession> drop(const std::string& identity, SessionState end);
   // Sessions silent for longer than liveness x heartbeat at `now`: to be dropped as lost.
   std::vector<std::string> lost(SteadyTime now) const;
+  // Why no connected worker can take trials of `strategy` ("no worker is connected", "no
+  // connected worker runs strategy 'x'", ...); "" when one can (or will, once it grants credit).
+  std::string why_none_runs(const std::string& strategy) const;
 
   std::map<std::string, WorkerSession>& all() { return sessions_; }
   const std::map<std::string, WorkerSession>& all() const { return sessions_; }

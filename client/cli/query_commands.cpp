@@ -42,6 +42,7 @@ void print_status(const pr::StatusReply& s, const std::string& metric) {
   std::printf("elapsed %s, ETA %s\n", human_duration(s.elapsed_s).c_str(),
               human_duration(s.eta_s.value_or(-1)).c_str());
   if (s.best) std::printf("best: %s\n", format_best(*s.best, metric).c_str());
+  if (!s.waiting_for.empty()) std::printf("waiting: %s\n", s.waiting_for.c_str());
 }
 
 // The metrics of a result map ({"metrics": {...}}), as the local backtest prints them.
@@ -253,6 +254,8 @@ int run_health(const BrokerArgs& a) {
   std::printf("jobs live: %llu, trials queued: %llu, workers: %zu\n", static_cast<ull>(h->jobs),
               static_cast<ull>(h->queue), h->workers.size());
   if (!h->store_error.empty()) std::printf("store error: %s\n", h->store_error.c_str());
+  for (const auto& w : h->waiting)
+    std::printf("job %s waits: %s\n", w.job.c_str(), w.reason.c_str());
   if (!h->workers.empty()) {
     std::vector<std::vector<std::string>> rows;
     for (const auto& w : h->workers)

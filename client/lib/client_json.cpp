@@ -51,7 +51,8 @@ json json_of(const protocol::StatusReply& s) {
           {"elapsed_s", number_or_null(s.elapsed_s)},
           {"eta_s", s.eta_s ? number_or_null(*s.eta_s) : json(nullptr)},
           {"best", opt_trial(s.best)},
-          {"result", s.result}};
+          {"result", s.result},
+          {"waiting_for", opt(s.waiting_for)}};
 }
 
 json json_of(const protocol::JobRecord& j) {
@@ -106,6 +107,11 @@ json json_of(const protocol::HealthReply& h) {
               {"jobs", h.jobs}};
   // Only when set, as on the wire.
   if (!h.store_error.empty()) out["store_error"] = h.store_error;
+  if (!h.waiting.empty()) {
+    json waiting = json::array();
+    for (const auto& w : h.waiting) waiting.push_back({{"job", w.job}, {"reason", w.reason}});
+    out["waiting"] = std::move(waiting);
+  }
   return out;
 }
 

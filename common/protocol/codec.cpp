@@ -18,7 +18,8 @@
 //   frontend reply = accepted | status | job | trials_page | jobs_page | health | error
 //     accepted      {req s, id s, total u, status s}
 //     status        {req s, id s, kind s, status s, total u, completed u, failed u, progress f,
-//                    running u, queued u, elapsed_s f, eta_s? f, best? trial, result? any}
+//                    running u, queued u, elapsed_s f, eta_s? f, best? trial, result? any,
+//                    waiting_for? s (no key when empty)}
 //     job           {req s, job {id s, kind s, status s, spec map, total u, completed u, failed u,
 //                    created_at? ts, started_at? ts, finished_at? ts, error_message? s,
 //                    best? trial, result? any}}
@@ -27,7 +28,8 @@
 //                    completed u, failed u, created_at? ts, finished_at? ts}]}
 //     health        {req s, version s, endpoints {frontend s, backend s, events s, telemetry s},
 //                    workers [{id s, pid i, host s, slots u, busy u}], queue u, jobs u,
-//                    store_error? s (no key when empty)}
+//                    store_error? s (no key when empty),
+//                    waiting? [{job s, reason s}] (no key when empty)}
 //     error         {req s, code s, message s, field? s}
 //     trial         {index u, attempt u, status s, params map, metrics map, trades u,
 //                    error_message? s, error_stack_trace? s, worker? s, started_at? ts,

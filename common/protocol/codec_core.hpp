@@ -485,6 +485,15 @@ struct List {
     w.pk.pack_array(static_cast<uint32_t>(v.size()));
     for (const T& e : v) C::put(w, e);
   }
+  // For omit<>: an empty list is no key, and no key (or nil) reads as an empty list.
+  template <class T>
+  static bool empty(const std::vector<T>& v) {
+    return v.empty();
+  }
+  template <class T>
+  static void clear(std::vector<T>& v) {
+    v.clear();
+  }
   template <class T>
   static bool get(const Obj& o, std::vector<T>& out, const Path& p, Ctx& ctx) {
     if (o.type != mt::ARRAY) return ctx.fail(p, "expected an array");

@@ -138,6 +138,7 @@ struct Schema<StatusReply> {
       opt<&StatusReply::eta_s, Opt<F64>>("eta_s"),
       opt<&StatusReply::best, Opt<Struct<TrialRecord>>>("best"),
       opt<&StatusReply::result, JsonMap>("result"),
+      omit<&StatusReply::waiting_for, Str<>>("waiting_for"),
   };
 };
 template <>
@@ -218,6 +219,13 @@ struct Schema<WorkerInfo> {
   };
 };
 template <>
+struct Schema<WaitingJob> {
+  static constexpr auto fields = std::tuple{
+      req<&WaitingJob::job, Id>("job"),
+      req<&WaitingJob::reason, Str<>>("reason"),
+  };
+};
+template <>
 struct Schema<StrategiesReply> {
   static constexpr std::string_view type = "strategies";
   static constexpr auto fields = std::tuple{
@@ -246,6 +254,7 @@ struct Schema<HealthReply> {
       req<&HealthReply::queue, U64>("queue"),
       req<&HealthReply::jobs, U64>("jobs"),
       omit<&HealthReply::store_error, Str<>>("store_error"),
+      omit<&HealthReply::waiting, List<Struct<WaitingJob>>>("waiting"),
   };
 };
 

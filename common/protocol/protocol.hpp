@@ -119,6 +119,9 @@ struct StatusReply {  // "status"
   std::optional<double> eta_s;               // nil when unknown
   std::optional<TrialRecord> best;           // optimizations: best trial so far
   nlohmann::json result = nlohmann::json();  // null until terminal
+  // Why trials are queued but none can be dispatched (no connected worker runs the strategy,
+  // ...); "" (and no key on the wire) while they can be.
+  std::string waiting_for;
   bool operator==(const StatusReply&) const = default;
 };
 struct JobRecord {
@@ -171,6 +174,10 @@ struct WorkerInfo {
   uint32_t slots = 0, busy = 0;
   bool operator==(const WorkerInfo&) const = default;
 };
+struct WaitingJob {  // a job whose queued trials no connected worker can take
+  std::string job, reason;
+  bool operator==(const WaitingJob&) const = default;
+};
 struct HealthReply {  // "health"
   std::string req, version;
   Endpoints endpoints;
@@ -180,6 +187,7 @@ struct HealthReply {  // "health"
   // Why the broker's database cannot keep new jobs (its file deleted or replaced); "" (and no
   // key on the wire) while it can.
   std::string store_error;
+  std::vector<WaitingJob> waiting;  // StatusReply::waiting_for of each such job; no key when none
   bool operator==(const HealthReply&) const = default;
 };
 struct ErrorReply {  // "error"

@@ -225,6 +225,37 @@ TEST_F(BrokerTest, StrategiesAndDatasetsAreListed) {
   EXPECT_EQ(d.stored[0]["source"]["id"], d.stored[0]["id"]);
 }
 
+// A job whose trials no connected worker can take says why, in its status and in health, and
+// goes on once a worker that runs its strategy connects.
+TEST_F(BrokerTest, AJobNoWorkerCanRunSaysWhatItWaitsFor) {
+  InProcessBroker broker(db_);
+  Client client(broker.ctx(), broker.endpoints().frontend);
+  const std::string id = accepted_id(client.call(optimization(1)));
+  EXPECT_EQ(client.status(id).waiting_for, "no worker is connected");
+
+  FakeWorker other(broker.ctx(), broker.endpoints().backend, "other:1:0", {"ema_cross"});
+  other.send(protocol::Credit{4});
+  const std::string why = "no connected worker runs strategy 'sma_cross' (1 connected)";
+  ASSERT_TRUE(wait_until([&] { return client.status(id).waiting_for == why; }))
+      << client.status(id).waiting_for;
+  auto health = std::get<protocol::HealthReply>(client.call(protocol::HealthRequest{"h"}));
+  ASSERT_EQ(health.waiting.size(), 1u);
+  EXPECT_EQ(health.waiting[0].job, id);
+  EXPECT_EQ(health.waiting[0].reason, why);
+  EXPECT_FALSE(other.batch(std::chrono::milliseconds(200))) << "a batch it cannot run";
+
+  FakeWorker runs(broker.ctx(), broker.endpoints().backend, "runs:1:0", {"sma_cross"});
+  runs.send(protocol::Credit{4});
+  auto b = runs.batch();
+  ASSERT_TRUE(b) << "no batch for the worker that runs sma_cross";
+  EXPECT_EQ(client.status(id).waiting_for, "");
+  for (const auto& t : b->trials) runs.complete(id, t);
+  ASSERT_TRUE(wait_until([&] { return client.status(id).status == JobState::kCompleted; }));
+  EXPECT_EQ(client.status(id).waiting_for, "");
+  health = std::get<protocol::HealthReply>(client.call(protocol::HealthRequest{"h2"}));
+  EXPECT_TRUE(health.waiting.empty());
+}
+
 TEST_F(BrokerTest, StatusOfUnknownJobIsNotFound) {
   InProcessBroker broker(db_);
   Client client(broker.ctx(), broker.endpoints().frontend);

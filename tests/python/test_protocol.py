@@ -2,7 +2,8 @@
 only, as a third party would, for the behaviour issue 13 corrected: the `ready` line and ephemeral
 endpoints, broker-owned trial timeouts (a worker that heartbeats but never answers), one session
 per worker id, nothing after a job's terminal `state` event, the names of a conflicting
-idempotency key and of an unreadable request's `req`. Every wait has a deadline."""
+idempotency key and of an unreadable request's `req`, and the `waiting_for` reason of a job no
+connected worker can run. Every wait has a deadline."""
 
 import os
 import subprocess
@@ -80,10 +81,10 @@ class ClientPeer:
 
 
 class WorkerPeer:
-    def __init__(self, ctx, endpoint, name):
+    def __init__(self, ctx, endpoint, name, strategies=()):
         self.s = dealer(ctx, endpoint)
         self.s.send(pack({"type": "hello", "worker": name, "pid": 1, "host": "py", "slots": 1,
-                          "version": "py", "strategies": []}))
+                          "version": "py", "strategies": list(strategies)}))
         welcome = self.next()
         assert welcome and welcome["type"] == "welcome", welcome
 
@@ -112,6 +113,39 @@ def optimization(fast_values, **extra):
     return {"type": "submit_optimization",
             "spec": {"dataset": {"synthetic": {"bars": 500, "seed": 7}}, "strategy": "sma_cross",
                      "space": {"fast": list(range(5, 5 + fast_values)), "slow": [30]}, **extra}}
+
+
+def wait_for(cond, what):
+    end = time.monotonic() + DEADLINE_S
+    while time.monotonic() < end:
+        value = cond()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_a_job_no_connected_worker_runs_says_why_until_one_connects(broker):
+    ctx, ep = broker
+    client = ClientPeer(ctx, ep["frontend"])
+    job = client.call(optimization(1))["id"]
+    assert client.status(job)["waiting_for"] == "no worker is connected"
+    other = WorkerPeer(ctx, ep["backend"], "py-ema", strategies=["ema_cross"])
+    other.send({"type": "credit", "credit": 10})
+    why = "no connected worker runs strategy 'sma_cross' (1 connected)"
+    wait_for(lambda: client.status(job).get("waiting_for") == why, why)
+    health = client.call({"type": "health"})
+    assert health["waiting"] == [{"job": job, "reason": why}]
+    assert "store_error" not in health
+    runs = WorkerPeer(ctx, ep["backend"], "py-sma", strategies=["sma_cross"])
+    runs.send({"type": "credit", "credit": 10})
+    batch = runs.next()
+    assert batch["type"] == "batch" and batch["job"] == job
+    assert "waiting_for" not in client.status(job)  # absent, not "", once it can run
+    for t in batch["trials"]:
+        runs.complete(job, t)
+    wait_for(lambda: client.status(job)["status"] == "completed", "completed")
+    assert "waiting" not in client.call({"type": "health"})
 
 
 def test_a_worker_that_never_answers_loses_its_trials_to_another(broker):

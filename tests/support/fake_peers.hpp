@@ -61,7 +61,9 @@ class Client {
 
 class FakeWorker {
  public:
-  FakeWorker(zmq::context_t& ctx, const std::string& ep, std::string name = "fake:1:0")
+  // `strategies`: what its hello lists (empty: every strategy).
+  FakeWorker(zmq::context_t& ctx, const std::string& ep, std::string name = "fake:1:0",
+             std::vector<std::string> strategies = {})
       : s_(ctx, zmq::socket_type::dealer), name_(std::move(name)) {
     s_.set(zmq::sockopt::linger, 0);
     s_.connect(ep);
@@ -71,6 +73,7 @@ class FakeWorker {
     h.pid = 42;
     h.slots = 2;
     h.version = "test";
+    h.strategies = std::move(strategies);
     send(h);
     auto m = next(kPeerDeadline);
     if (!m || !std::holds_alternative<protocol::Welcome>(*m)) throw std::runtime_error("welcome");

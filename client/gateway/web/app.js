@@ -613,6 +613,8 @@ async function jobView(root, coll, id) {
   const cancelBtn = h('button', { class: 'danger', id: 'cancel-btn', hidden: true, onclick: cancel }, 'Cancel job');
   const results = h('div', { id: 'results' });
   const msg = h('div', { class: 'error-box', hidden: true });
+  // The broker's reason when trials are queued but no worker can take them.
+  const waiting = h('div', { class: 'hint', id: 'job-waiting', hidden: true });
 
   root.append(
     h('div', { class: 'row', style: 'justify-content:space-between;align-items:flex-start;margin-bottom:12px' },
@@ -621,7 +623,7 @@ async function jobView(root, coll, id) {
         h('div', { class: 'muted' }, `${spec.strategy || ''} · ${dsText} · created ${when(record.created_at)}` +
           (kind === 'optimization' ? ` · objective: ${goal} ${(METRIC_INFO[objective] || { label: objective }).label}` : ''))),
       cancelBtn),
-    h('div', { class: 'panel' }, bar, pctText, stats, msg),
+    h('div', { class: 'panel' }, bar, pctText, stats, waiting, msg),
     h('div', { class: 'panel', hidden: kind !== 'optimization', id: 'best-panel' }, h('h2', {}, 'Best so far'), best),
     results);
 
@@ -657,6 +659,8 @@ async function jobView(root, coll, id) {
       stat('Rate', rate === null ? '—' : `${rate >= 100 ? int(rate) : rate.toFixed(1)} ${unit}`, 'rate'),
       stat('Elapsed', duration(s.elapsed_s), 'elapsed'),
       stat('ETA', terminal ? '—' : duration(s.eta_s), 'eta'));
+    waiting.textContent = s.waiting_for ? `Waiting: ${s.waiting_for}` : '';
+    waiting.hidden = !s.waiting_for;
     cancelBtn.hidden = terminal;
     if (kind === 'optimization') {
       best.replaceChildren(s.best ? h('div', { class: 'kv' },

@@ -219,6 +219,31 @@ TEST(ProtocolRoundTrip, HealthStoreErrorIsOmittedUnlessSet) {
   EXPECT_EQ(std::get<HealthReply>(*old).store_error, "");
 }
 
+// `waiting_for` and `health.waiting` are written only when set, like `store_error`.
+TEST(ProtocolRoundTrip, WaitingReasonsAreOmittedUnlessSet) {
+  StatusReply s;
+  s.req = "s";
+  s.id = "job-1";
+  const std::string plain = encode(FrontendReply{s});
+  EXPECT_EQ(plain.find("waiting_for"), std::string::npos);
+  s.waiting_for = "no worker is connected";
+  auto back = decode_frontend_reply(encode(FrontendReply{s}));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(std::get<StatusReply>(*back), s);
+  EXPECT_EQ(std::get<StatusReply>(*decode_frontend_reply(plain)).waiting_for, "");
+
+  HealthReply h;
+  h.req = "h";
+  h.version = "0.1.0";
+  const std::string none = encode(FrontendReply{h});
+  EXPECT_EQ(none.find("waiting"), std::string::npos);
+  h.waiting = {{"job-1", "no worker is connected"}, {"job-2", "no connected worker runs x"}};
+  auto hb = decode_frontend_reply(encode(FrontendReply{h}));
+  ASSERT_TRUE(hb.ok()) << hb.status().ToString();
+  EXPECT_EQ(std::get<HealthReply>(*hb), h);
+  EXPECT_TRUE(std::get<HealthReply>(*decode_frontend_reply(none)).waiting.empty());
+}
+
 TEST(ProtocolRoundTrip, WorkerMessages) {
   wrk_rt(Hello{"w-1", "hostA", "0.1.0", 4242, 8, {"sma_cross", "ema_cross"}});
   wrk_rt(Heartbeat{});
