@@ -18,22 +18,10 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using e2e::seconds_since;
+using e2e::slow_spec;
 using e2e::wait_until;
 using SteadyClock = std::chrono::steady_clock;
-
-// `n` trials of the test plugin's `slow` strategy, `us_per_bar` x 200 bars each.
-nlohmann::json slow_spec(int n, int us_per_bar) {
-  return {{"dataset", {{"synthetic", {{"bars", 200}, {"seed", 4}}}}},
-          {"strategy", "slow"},
-          {"space",
-           {{"n", {{"start", 0}, {"stop", n - 1}, {"step", 1}}}, {"us_per_bar", {us_per_bar}}}},
-          {"max_attempts", 1},
-          {"top_k", 1}};
-}
-
-double seconds_since(SteadyClock::time_point t) {
-  return std::chrono::duration<double>(SteadyClock::now() - t).count();
-}
 
 TEST(DbGuardE2E, ASecondBrokerOnTheSameDatabaseExitsNamingTheFirst) {
   testing::LocalCluster cluster;

@@ -16,17 +16,8 @@ namespace {
 
 using namespace std::chrono_literals;
 using e2e::OtherConnection;
+using e2e::slow_spec;
 using e2e::wait_until;
-
-// `n` trials of the test plugin's `slow` strategy, `us_per_bar` x 200 bars each.
-nlohmann::json slow_spec(int n, int us_per_bar) {
-  return {{"dataset", {{"synthetic", {{"bars", 200}, {"seed", 4}}}}},
-          {"strategy", "slow"},
-          {"space",
-           {{"n", {{"start", 0}, {"stop", n - 1}, {"step", 1}}}, {"us_per_bar", {us_per_bar}}}},
-          {"max_attempts", 1},
-          {"top_k", 1}};
-}
 
 // Every trial of the job recorded exactly once, completed.
 void expect_every_trial_once(client::Client& c, const std::string& id, uint64_t total) {

@@ -12,12 +12,28 @@
 #include <thread>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "sweep/client.hpp"
 #include "wait.hpp"
 
 namespace sweep::e2e {
 
 using sweep::testing::wait_until;
+
+// `n` trials of the test plugin's `slow` strategy, `us_per_bar` x 200 bars each, one attempt.
+inline nlohmann::json slow_spec(int n, int us_per_bar) {
+  return {{"dataset", {{"synthetic", {{"bars", 200}, {"seed", 4}}}}},
+          {"strategy", "slow"},
+          {"space",
+           {{"n", {{"start", 0}, {"stop", n - 1}, {"step", 1}}}, {"us_per_bar", {us_per_bar}}}},
+          {"max_attempts", 1},
+          {"top_k", 1}};
+}
+
+inline double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
 
 // Every trial record of a job (pages of 1000).
 inline std::vector<protocol::TrialRecord> all_trials(client::Client& c, const std::string& id) {
