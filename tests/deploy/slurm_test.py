@@ -2,12 +2,15 @@
 (deploy/slurm/local-cluster.sh), the broker and gateway as one job (sweep-broker.sbatch), an array
 of two workers (sweep-workers.sbatch), an optimization on them, one array task scancel'ed while
 trials run. Checks in the SQLite file: every trial recorded exactly once, completed, none with
-an extra attempt, and the job completed. Prints the timings docs/PERFORMANCE.md reports.
+an extra attempt, and the job completed. Then the other task's time limit is cut inside the
+script's --signal lead: the worker must leave ahead of it and the task end COMPLETED. Prints the
+timings docs/PERFORMANCE.md reports.
 
 Exits 77 (ctest: skipped) with the reason when it cannot run: not root, no slurm-wlm/munge, or
 the cluster does not start. The cluster is stopped afterwards, on failure too."""
 
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -52,6 +55,15 @@ def sbatch(env, cwd, *args):
 def squeue_states(env):
     out = run(["squeue", "-h", "-o", "%i %T"], env)
     return dict(line.split() for line in out.splitlines())
+
+
+def ended(env, job):
+    """(JobState, ExitCode) once `job` has ended, else None (scontrol keeps it MinJobAge s)."""
+    out = run(["scontrol", "show", "job", job], env)
+    state = re.search(r"JobState=(\S+)", out).group(1)
+    if state in ("PENDING", "RUNNING", "COMPLETING", "CONFIGURING"):
+        return None
+    return state, re.search(r"ExitCode=(\S+)", out).group(1)
 
 
 def read_endpoints(path):
@@ -167,16 +179,27 @@ def run_cluster(tmp, slurm_dir):
         print(f"PENDING (no --drain-timeout in sweep-worker): {len(extra)} trial(s) with an "
               f"extra attempt, not checked: {extra}")
 
-    run(["scancel", broker_job, array_job], env)
-    wait_until("the broker and the workers to end in Slurm", lambda: not squeue_states(env),
+    # The time limit's early signal (--signal=B:TERM@120 in the script): with 2 minutes as its
+    # limit, task 0 is already inside the lead; slurmctld signals it on its next time-limit
+    # check (every 30 s), and a worker that drains ends the task COMPLETED, exit 0, not TIMEOUT.
+    run(["scontrol", "update", f"JobId={array_job}_0", "TimeLimit=2"], env)
+    t_limit = time.monotonic()
+    wait_until("the worker to leave ahead of its time limit", lambda: not workers(client),
                timeout=60)
+    t_signalled = time.monotonic()
+    state = wait_until("array task 0 to end", lambda: ended(env, f"{array_job}_0"), timeout=30)
+    assert state == ("COMPLETED", "0:0"), f"array task 0 ended {state}"
+
+    run(["scancel", broker_job], env)
+    wait_until("the broker job to end in Slurm", lambda: not squeue_states(env), timeout=60)
     assert not os.path.exists(os.path.join(cluster, "endpoints")), "stale endpoints file"
     # A trial run again elsewhere (a second attempt) shows when it was re-dispatched.
     rerun = [f"{r[4] / 1000 - t_cancel_wall:.2f} s" for r in extra]
     print(f"slurm timings: array submitted -> first result {t_first - t_array:.2f} s; "
           f"scancel -> worker left the broker (its trials re-queued) {t_left - t_cancel:.2f} s; "
           f"scancel -> a trial run again started {', '.join(rerun) or 'none run again'}; "
-          f"scancel -> job completed {t_done - t_cancel:.2f} s ({TRIALS} trials)")
+          f"scancel -> job completed {t_done - t_cancel:.2f} s ({TRIALS} trials); time limit "
+          f"inside the --signal lead -> worker left {t_signalled - t_limit:.2f} s")
 
 
 if __name__ == "__main__":
