@@ -15,7 +15,8 @@ jobs=${SWEEP_JOBS:-$(nproc)}
 # Not run under sanitizers, each for a reason:
 #   python_client: drives build/bin/sweep, the plain build's binaries, not the sanitized ones;
 #                  it adds no sanitizer coverage (the same broker paths run in the C++ tests).
-exclude='^python_client$'
+#   deploy_*:      the deployment files (Slurm scripts, manifests) test deployment, not memory.
+exclude='^(python_client|deploy_.*)$'
 
 # halt_on_error: the first report ends the process (a test then fails).
 # UBSan: -fno-sanitize-recover=undefined is in the build; print the stack of each report.

@@ -25,6 +25,8 @@ packages=(
   python3 python3-zmq python3-msgpack python3-pytest
   chromium chromium-driver fonts-dejavu-core
   iproute2  # `ip netns` for the network-cut test (runs as root, skips otherwise)
+  slurm-wlm munge  # the Slurm test's single-node cluster (runs as root, skips otherwise)
+  python3-yaml  # the deployment manifests' check
 )
 missing=()
 for p in "${packages[@]}"; do
