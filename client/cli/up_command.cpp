@@ -4,8 +4,10 @@
 // first with the endpoints (ephemeral loopback ports for those not given) and announces on stdout
 // `sweep-broker ready frontend=EP backend=EP events=EP telemetry=EP`; the workers connect to its
 // backend. Once the workers have registered (or a deadline passed), this prints
-// `sweep up ready frontend=EP` on stdout for scripts. A worker that dies is restarted after a
-// backoff that doubles while it keeps dying quickly; the broker dying ends the session (exit 1).
+// `sweep up ready frontend=EP` on stdout for scripts. A worker (or the broker, on the endpoints
+// it first resolved) that dies is restarted after a backoff that doubles while it keeps dying
+// quickly (a restart that fails is retried the same way); a broker that cannot start the first
+// time (e.g. its database is held by another broker) ends the session (exit 1).
 // On SIGINT/SIGTERM: workers are stopped, then the broker (SIGTERM, a deadline, then SIGKILL).
 // Children run in their own process group (a terminal's Ctrl-C reaches only this supervisor,
 // which stops them in order) and get SIGTERM should the supervisor die (PR_SET_PDEATHSIG).
