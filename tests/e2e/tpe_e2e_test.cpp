@@ -1,6 +1,7 @@
 // End-to-end: method tpe on real sweep-broker and sweep-worker processes gives the in-process
-// optimizer's trials bit for bit, on one worker and on two, and after a broker SIGKILL mid-run
-// (the search state is rebuilt from the recorded trials). Waits are conditions with deadlines.
+// optimizer's trials bit for bit, on one worker and on two, after a broker SIGKILL mid-run (the
+// search state is rebuilt from the recorded trials) and after a worker SIGKILL; cancel stops it.
+// Waits are conditions with deadlines.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -166,6 +167,29 @@ TEST_F(TpeE2E, BrokerKilledMidSearchResumesWithTheSameSuggestions) {
   const auto final = wait_terminal(acc->id, 60s);
   EXPECT_EQ(final.status, JobState::kCompleted);
   EXPECT_EQ(final.completed, 60u);
+  EXPECT_EQ(final.failed, 0u);
+  expect_same_trials(ref, all_trials(*client_, acc->id));
+}
+
+TEST_F(TpeE2E, AWorkerKilledMidSearchChangesNoSuggestionNorResult) {
+  const nlohmann::json spec = tpe_spec({{"synthetic", {{"bars", 400000}, {"seed", 5}}}}, 40, 6, 4);
+  const OptimizationResult ref = reference(spec, make_synthetic(400000, 5));
+  start(2);
+  auto acc = client_->submit(JobKind::kOptimization, spec);
+  ASSERT_TRUE(acc.ok()) << acc.status().ToString();
+  uint64_t at_kill = 0;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto st = client_->status(acc->id);
+        if (st.ok()) at_kill = st->completed;
+        return st.ok() && st->completed >= 8;
+      },
+      30s));
+  cluster_.workers()[0]->signal(SIGKILL);  // its leased trials go back to the queue when missed
+  const auto final = wait_terminal(acc->id, 60s);
+  EXPECT_LT(at_kill, 36u) << "the kill should land mid-search";
+  EXPECT_EQ(final.status, JobState::kCompleted);
+  EXPECT_EQ(final.completed, 40u);
   EXPECT_EQ(final.failed, 0u);
   expect_same_trials(ref, all_trials(*client_, acc->id));
 }
