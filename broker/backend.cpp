@@ -1,5 +1,6 @@
 // The worker side (docs/PROTOCOL.md §5, §7): sessions, results against leases, telemetry ticks.
 #include <cstdio>
+#include <utility>
 
 #include "broker.hpp"
 #include "sweep/base/log.hpp"
@@ -134,6 +135,7 @@ void Broker::on_result(WorkerSession& session, const protocol::TrialResult& r) {
     job->observe_duration(static_cast<double>(r.duration_us) / 1000.0);
   }
   record(*job, std::move(row), r.equity, r.trade_list.value_or(std::vector<TradeRecord>{}));
+  if (std::exchange(dispatch_due_, false)) dispatch();
 }
 
 void Broker::on_crashed(const std::string& identity, const protocol::Crashed& c) {

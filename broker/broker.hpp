@@ -158,6 +158,7 @@ class Broker {
   Status resume_jobs();
   void set_state(LiveJob& job, JobState state, const std::string& error = {});
   void maybe_finish(LiveJob& job);
+  Status replay_search(LiveJob& job);
   bool finalize(LiveJob& job, JobState state, const std::string& error = {});
   void push_update(LiveJob& job);
   // Events are encoded and sent only when a subscription (XPUB) matches the topic.
@@ -183,6 +184,9 @@ class Broker {
   // Why the database can no longer keep what it is given (its file deleted or replaced): set
   // once, for good; submits are refused and nothing is dispatched. "" while the file is fine.
   std::string store_error_;
+  // record() suggested a new generation of a tpe job: on_result dispatches it at once (not from
+  // record() itself, which housekeeping also reaches, mid-way through its own walks).
+  bool dispatch_due_ = false;
   std::unique_ptr<Store> store_;
   std::unique_ptr<StoreWriter> writer_;
   std::unique_ptr<DatasetLanes> datasets_;

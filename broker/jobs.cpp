@@ -1,5 +1,6 @@
 // Job lifecycle: resume after a restart, recording trials, state changes, the final write.
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "broker.hpp"
@@ -107,6 +108,11 @@ Status Broker::resume_jobs() {
     // from where dispatching stopped.
     if (j.is_backtest()) {
       if (j.recorded.empty()) j.retry.push_back({0, 1, j.spec.params});
+    } else if (j.tpe) {
+      if (Status s = replay_search(j); !s.ok()) {
+        finalize(j, JobState::kFailed, "cannot resume: " + s.message());
+        continue;
+      }
     } else {
       // One walk over the trials before the cursor (trial_at() per trial would cost up to
       // TrialPlan::kCheckpointStride constraint evaluations each); it ends where dispatch goes on.
@@ -123,6 +129,26 @@ Status Broker::resume_jobs() {
     spdlog::info("resumed job {} ({} of {} trials recorded)", row.id, j.trials_done, j.trial_count);
     maybe_finish(j);
   }
+  return Status::Ok();
+}
+
+// An adaptive search's state is a function of its recorded trials: generation by generation,
+// the same suggestions come again (the estimator is deterministic) and the recorded results are
+// observed, until a generation whose trials are not all recorded; its missing trials run again.
+Status Broker::replay_search(LiveJob& j) {
+  TrialQuery q;
+  q.limit = 1'000'000'000;
+  auto rows = store_->list_trials(j.id, q);
+  if (!rows.ok()) return rows.status();
+  for (const TrialRow& t : *rows) {  // by trial index
+    if (t.trial_index >= j.history.size())
+      return Status::Internal("trial " + std::to_string(t.trial_index) +
+                              " is recorded but its generation was never suggested");
+    const double v =
+        t.status == TrialState::kCompleted ? j.spec.objective.value(t.metrics) : std::nan("");
+    if (Status s = j.observe(t.trial_index, v); !s.ok()) return s;
+  }
+  std::erase_if(j.generation, [&](const PendingTrial& p) { return j.observed[p.index] != 0; });
   return Status::Ok();
 }
 
@@ -178,6 +204,15 @@ void Broker::record(LiveJob& job, TrialRow row, std::vector<double> equity,
   } else if (row.status == TrialState::kFailed) {
     ++job.failed;
     job.last_error = row.error_message;
+  }
+  if (job.tpe && !cancelled_job) {  // failed trials and undefined values rank as the worst
+    const double v =
+        row.status == TrialState::kCompleted ? job.spec.objective.value(row.metrics) : std::nan("");
+    const bool had_pending = job.has_pending();
+    if (Status s = job.observe(row.trial_index, v); !s.ok())
+      spdlog::error("job {}: the search cannot go on: {}", job.id, s.ToString());
+    // A new generation: every idle worker gets its share now, not at the next timer tick.
+    if (!had_pending && job.has_pending()) dispatch_due_ = true;
   }
   job.dirty = true;
   if (watched) record_of();  // before the row moves to the writer

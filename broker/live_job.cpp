@@ -16,12 +16,39 @@ LiveJob::LiveJob(std::string id_, JobSpec spec_, std::optional<TrialPlan> plan_,
     trial_count = plan->total();
     cursor = plan->cursor();
     heatmap = HeatmapGrid::for_spec(spec);
+    if (is_adaptive(plan->method())) {
+      tpe = TpeSuggester::create(*plan, objective).value();  // the plan is a tpe one
+      cursor.reset();
+      observed.assign(trial_count, 0);
+      (void)next_generation();  // generation 0 needs no history: it cannot fail
+    }
   }
+}
+
+Status LiveJob::next_generation() {
+  if (!searching || unobserved > 0 || history.size() >= trial_count) return Status::Ok();
+  Result<std::vector<Trial>> gen = tpe->next_generation(history);
+  if (!gen.ok()) return gen.status();
+  for (Trial& t : *gen) {
+    history.push_back({t.grid_index, std::nan("")});
+    generation.push_back({t.index, 1, std::move(t.params)});
+  }
+  unobserved = gen->size();
+  return Status::Ok();
+}
+
+Status LiveJob::observe(uint64_t index, double value) {
+  if (!tpe || index >= history.size() || observed[index]) return Status::Ok();
+  observed[index] = 1;
+  history[index].value = value;
+  --unobserved;
+  return next_generation();
 }
 
 bool LiveJob::has_pending() const {
   if (!retry.empty()) return true;
   if (is_backtest()) return false;
+  if (tpe) return !generation.empty();
   return cursor && cursor->position() < trial_count;
 }
 
@@ -29,6 +56,11 @@ std::optional<PendingTrial> LiveJob::take_next() {
   if (!retry.empty()) {
     PendingTrial t = std::move(retry.front());
     retry.pop_front();
+    return t;
+  }
+  if (tpe && !generation.empty()) {
+    PendingTrial t = std::move(generation.front());
+    generation.pop_front();
     return t;
   }
   if (is_backtest() || !cursor) return std::nullopt;
@@ -41,10 +73,13 @@ std::optional<PendingTrial> LiveJob::take_next() {
 
 void LiveJob::drop_pending() {
   retry.clear();
-  if (plan) cursor = *plan->cursor_at(trial_count);
+  generation.clear();
+  searching = false;
+  if (plan && !tpe) cursor = *plan->cursor_at(trial_count);
 }
 
 uint64_t LiveJob::next_trial_position() const {
+  if (tpe) return history.size() - generation.size();
   return cursor ? cursor->position() : (is_backtest() ? 1 : 0);
 }
 

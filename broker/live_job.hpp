@@ -18,6 +18,7 @@
 #include "sweep/jobs/job_state.hpp"
 #include "sweep/jobs/result_json.hpp"
 #include "sweep/optimize/objective.hpp"
+#include "sweep/optimize/tpe.hpp"
 #include "sweep/optimize/trial_plan.hpp"
 #include "sweep/protocol/protocol.hpp"
 
@@ -64,7 +65,16 @@ struct LiveJob {
   std::deque<PendingTrial> retry;     // trials to run again (a lost worker, a resume)
   std::vector<uint64_t> recorded;     // resume only: trials recorded before, sorted
   TopK<TopPayload> top;
-  std::optional<HeatmapGrid> heatmap;  // optimizations over exactly two varying parameters
+  // An adaptive (tpe) search: its trials come a generation at a time (docs/SEARCH.md). The next
+  // generation is suggested once every trial suggested so far is observed, so one generation is
+  // in flight; `cursor` is unused.
+  std::optional<TpeSuggester> tpe;
+  std::deque<PendingTrial> generation;  // suggested, never dispatched
+  std::vector<TpeObservation> history;  // [index], for the trials suggested so far
+  std::vector<char> observed;           // [index]
+  uint64_t unobserved = 0;              // suggested trials not observed yet
+  bool searching = true;                // false once cancelled: no more generations
+  std::optional<HeatmapGrid> heatmap;   // optimizations over exactly two varying parameters
 
   bool is_backtest() const { return spec.kind == JobKind::kBacktest; }
   // The state clients are told. A live job in a terminal state is one whose final write has not
@@ -83,6 +93,10 @@ struct LiveJob {
   // Trials not yet dispatched (an estimate after a resume).
   uint64_t queued_count(size_t running) const;
   void observe_duration(double ms);
+  // tpe: trial `index` finished with objective `value` (NaN: failed or undefined); suggests the
+  // next generation when it completes the current one. A trial observed twice is ignored.
+  // Errors: the estimator's (a bug).
+  Status observe(uint64_t index, double value);
   // Seconds since the job started running, and to its end at the rate so far (nullopt: unknown).
   double elapsed_s(SteadyTime now) const;
   std::optional<double> eta_s(SteadyTime now) const;
@@ -91,6 +105,7 @@ struct LiveJob {
 
  private:
   friend class JobTable;
+  Status next_generation();
   JobState state_ = JobState::kQueued;  // changed by JobTable::transition only
 };
 

@@ -18,7 +18,11 @@ void add_job_options(CLI::App* cmd, JobArgs& a, JobKind kind) {
     cmd->add_option("--objective", a.objective, "Metric to optimize")->capture_default_str();
     cmd->add_flag("--minimize", a.minimize, "Minimize the objective instead of maximizing it");
     cmd->add_option("--random", a.random_n, "Random search: N trials instead of the full grid");
-    cmd->add_option("--seed", a.seed, "Seed of the random search")->capture_default_str();
+    cmd->add_option("--tpe", a.tpe_n, "Adaptive (TPE) search: N trials, suggested in generations");
+    cmd->add_option("--seed", a.seed, "Seed of the random or TPE search")->capture_default_str();
+    cmd->add_option("--startup", a.startup, "TPE: random trials before the estimator starts")
+        ->capture_default_str();
+    cmd->add_option("--batch", a.batch, "TPE: trials per generation")->capture_default_str();
     cmd->add_option("--top", a.top_k, "How many best trials to keep")->capture_default_str();
   }
   cmd->add_option("--cash", a.cash, "Starting cash")->capture_default_str();
@@ -84,7 +88,12 @@ Result<nlohmann::json> spec_from_args(const JobArgs& a, JobKind kind) {
     }
   }
   if (opt && !a.constraint.empty()) spec["constraint"] = a.constraint;
+  if (opt && a.random_n > 0 && a.tpe_n > 0)
+    return Status::BadRequest("--random and --tpe: give one search method");
   if (opt && a.random_n > 0) spec["method"] = {{"random", {{"n", a.random_n}, {"seed", a.seed}}}};
+  if (opt && a.tpe_n > 0)
+    spec["method"] = {
+        {"tpe", {{"n", a.tpe_n}, {"seed", a.seed}, {"startup", a.startup}, {"batch", a.batch}}}};
   return spec;
 }
 

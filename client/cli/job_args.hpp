@@ -19,6 +19,7 @@ struct JobArgs {
   std::vector<std::string> params, plugins;
   bool minimize = false;
   uint64_t random_n = 0, seed = 1;
+  uint64_t tpe_n = 0, startup = 10, batch = 8;
   int top_k = 10;
   double cash = 10'000, commission = 0;
 };

@@ -16,6 +16,10 @@ inline constexpr size_t kMaxParamNameLength = 64;   // parameter names (also con
 inline constexpr size_t kMaxParams = 64;            // parameters per spec (params + space)
 inline constexpr size_t kMaxAxisValues = 100'000;   // values in one listed space axis
 inline constexpr uint64_t kMaxTrials = 10'000'000;  // trials of one optimization job
+// Trials of a tpe search: a suggestion costs O(history) (docs/SEARCH.md), so a whole search is
+// quadratic in n; this bounds it to minutes. Its batch, the trials of one generation.
+inline constexpr uint64_t kMaxTpeTrials = 20'000;
+inline constexpr uint64_t kMaxTpeBatch = 10'000;
 inline constexpr int kMaxTopK = 1000;
 inline constexpr int kMaxAttempts = 100;
 inline constexpr double kMaxTrialTimeoutS = 7 * 24 * 3600.0;

@@ -217,13 +217,39 @@ Result<ParamSpace> parse_space(const json& v, const ParamSet& fixed) {
   return out;
 }
 
+Result<uint64_t> parse_method_uint(const json& m, const std::string& where, const char* key,
+                                   uint64_t lo, uint64_t hi, uint64_t fallback) {
+  if (!m.contains(key)) return fallback;
+  return parse_uint(m[key], where + "." + key, lo, hi);
+}
+
+Result<SearchMethod> parse_tpe(const json& t) {
+  const std::string expected = "expected {\"n\": N, \"seed\": S, \"startup\": K, \"batch\": B}";
+  if (!t.is_object()) return bad("method.tpe", expected);
+  if (Status s = check_keys(t, "method.tpe", {"n", "seed", "startup", "batch"}); !s.ok()) return s;
+  if (!t.contains("n")) return bad("method.tpe.n", "required");
+  const uint64_t u64max = std::numeric_limits<uint64_t>::max();
+  Result<uint64_t> n = parse_uint(t["n"], "method.tpe.n", 1, kMaxTpeTrials);
+  if (!n.ok()) return n.status();
+  Result<uint64_t> seed = parse_method_uint(t, "method.tpe", "seed", 0, u64max, 0);
+  if (!seed.ok()) return seed.status();
+  Result<uint64_t> startup = parse_method_uint(t, "method.tpe", "startup", 1, kMaxTpeTrials, 10);
+  if (!startup.ok()) return startup.status();
+  Result<uint64_t> batch = parse_method_uint(t, "method.tpe", "batch", 1, kMaxTpeBatch, 8);
+  if (!batch.ok()) return batch.status();
+  return SearchMethod(TpeSearch{*n, *seed, *startup, *batch});
+}
+
 Result<SearchMethod> parse_method(const json& v) {
-  const std::string expected = "expected \"grid\" or {\"random\": {\"n\": N, \"seed\": S}}";
+  const std::string expected =
+      "expected \"grid\", {\"random\": {\"n\": N, \"seed\": S}} or {\"tpe\": {\"n\": N, ...}}";
   if (v.is_string()) {
     if (v.get_ref<const std::string&>() == "grid") return SearchMethod(GridSearch{});
     return bad("method", expected);
   }
-  if (!v.is_object() || v.size() != 1 || !v.contains("random")) return bad("method", expected);
+  if (!v.is_object() || v.size() != 1) return bad("method", expected);
+  if (v.contains("tpe")) return parse_tpe(v["tpe"]);
+  if (!v.contains("random")) return bad("method", expected);
   const json& r = v["random"];
   if (!r.is_object()) return bad("method.random", "expected {\"n\": N, \"seed\": S}");
   if (Status s = check_keys(r, "method.random", {"n", "seed"}); !s.ok()) return s;
@@ -436,6 +462,9 @@ json to_json(const JobSpec& spec) {
     if (!spec.constraint.empty()) j["constraint"] = spec.constraint;
     if (auto* r = std::get_if<RandomSearch>(&spec.method))
       j["method"] = {{"random", {{"n", r->n}, {"seed", r->seed}}}};
+    else if (auto* t = std::get_if<TpeSearch>(&spec.method))
+      j["method"] = {
+          {"tpe", {{"n", t->n}, {"seed", t->seed}, {"startup", t->startup}, {"batch", t->batch}}}};
     else
       j["method"] = "grid";
     j["objective"] = {{"metric", std::string(metric_name(spec.objective.metric))},

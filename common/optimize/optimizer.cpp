@@ -6,6 +6,8 @@
 #include <mutex>
 #include <thread>
 
+#include "sweep/optimize/tpe.hpp"
+
 namespace sweep {
 namespace {
 
@@ -30,28 +32,51 @@ struct Shared {
   uint64_t completed = 0, failed = 0;
   std::optional<uint64_t> best;  // index into records
   Status error;                  // a plan error stops everything
+  // Adaptive search: the generation being run; trials come from it instead of the plan's cursor.
+  const std::vector<Trial>* generation = nullptr;
+  std::vector<uint64_t>* grid_points = nullptr;  // [index], for the estimator's history
 };
 
 bool cancelled(const Shared& s) {
   return s.cancel && s.cancel->load(std::memory_order_relaxed);
 }
 
+// The next `kBatch` trials from position `first`: of the plan, or of the generation being run.
+class Source {
+ public:
+  Source(const Shared& s, uint64_t first) : s_(s), pos_(first) {
+    if (!s.generation) cursor_ = s.plan.cursor_at(first);
+  }
+  Status status() const { return cursor_ ? cursor_->status() : Status::Ok(); }
+  std::optional<Trial> next() {
+    if (cursor_) return (*cursor_)->next();
+    if (pos_ >= s_.generation->size()) return std::nullopt;
+    return (*s_.generation)[pos_++];
+  }
+
+ private:
+  const Shared& s_;
+  uint64_t pos_;
+  std::optional<Result<TrialCursor>> cursor_;
+};
+
 void work(Shared& s) {
   RunHooks hooks;
   hooks.cancel = s.cancel;
-  const uint64_t total = s.plan.total();
+  const uint64_t total = s.generation ? s.generation->size() : s.plan.total();
   for (;;) {
     const uint64_t first = s.next_batch.fetch_add(kBatch);
     if (first >= total || cancelled(s)) break;
-    Result<TrialCursor> cursor = s.plan.cursor_at(first);
-    if (!cursor.ok()) {
+    Source cursor(s, first);
+    if (!cursor.status().ok()) {
       std::lock_guard lock(s.mu);
       s.error = cursor.status();
       break;
     }
     for (uint64_t k = 0; k < kBatch && !cancelled(s); ++k) {
-      std::optional<Trial> t = cursor->next();
+      std::optional<Trial> t = cursor.next();
       if (!t) break;
+      if (s.grid_points) (*s.grid_points)[t->index] = t->grid_index;
       TrialOutcome out = run_trial(s.data, s.strategy, t->params, s.engine, hooks);
       if (out.status == TrialState::kCancelled) break;
       TrialRecord& r = s.records[t->index];
@@ -89,17 +114,10 @@ OptimizationProgress snapshot(Shared& s, std::chrono::steady_clock::time_point s
   return p;
 }
 
-}  // namespace
-
-Result<OptimizationResult> optimize(const MarketData& data, const StrategyInfo& strategy,
-                                    const TrialPlan& plan, const EngineOptions& engine,
-                                    const Objective& objective, size_t top_k,
-                                    const OptimizeOptions& options) {
-  const auto start = std::chrono::steady_clock::now();
-  std::vector<TrialRecord> records(plan.total());
-  std::vector<char> finished(plan.total(), 0);
-  Shared s{data, strategy, plan, engine, objective, options.cancel, {}, records, finished};
-  const unsigned n = std::max(1u, options.threads);
+// Runs the trials of `s` (the plan's, or the current generation's) on `n` threads, reporting
+// progress meanwhile.
+void run_pool(Shared& s, unsigned n, const OptimizeOptions& options,
+              std::chrono::steady_clock::time_point start) {
   s.running_threads = n;
   std::vector<std::thread> threads;
   for (unsigned i = 0; i < n; ++i) threads.emplace_back([&s] { work(s); });
@@ -116,6 +134,44 @@ Result<OptimizationResult> optimize(const MarketData& data, const StrategyInfo& 
     }
   }
   for (auto& t : threads) t.join();
+}
+
+}  // namespace
+
+Result<OptimizationResult> optimize(const MarketData& data, const StrategyInfo& strategy,
+                                    const TrialPlan& plan, const EngineOptions& engine,
+                                    const Objective& objective, size_t top_k,
+                                    const OptimizeOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<TrialRecord> records(plan.total());
+  std::vector<char> finished(plan.total(), 0);
+  Shared s{data, strategy, plan, engine, objective, options.cancel, {}, records, finished};
+  const unsigned n = std::max(1u, options.threads);
+  if (!is_adaptive(plan.method())) {
+    run_pool(s, n, options, start);
+  } else {
+    Result<TpeSuggester> tpe = TpeSuggester::create(plan, objective);
+    if (!tpe.ok()) return tpe.status();
+    std::vector<uint64_t> grid_points(plan.total());
+    s.grid_points = &grid_points;
+    std::vector<TpeObservation> history;
+    // One generation at a time: generation g needs every result of the generations before it.
+    while (history.size() < plan.total() && !cancelled(s) && s.error.ok()) {
+      Result<std::vector<Trial>> gen = tpe->next_generation(history);
+      if (!gen.ok()) return gen.status();
+      if (gen->empty()) break;
+      s.generation = &*gen;
+      s.next_batch = 0;
+      run_pool(s, n, options, start);
+      if (cancelled(s)) break;
+      for (const Trial& t : *gen) {
+        const TrialRecord& r = records[t.index];
+        history.push_back({t.grid_index, r.status == TrialState::kCompleted
+                                             ? objective.value(r.metrics)
+                                             : std::nan("")});
+      }
+    }
+  }
   if (!s.error.ok()) return s.error;
   if (options.on_progress) options.on_progress(snapshot(s, start));
 

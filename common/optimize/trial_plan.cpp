@@ -106,7 +106,16 @@ Result<TrialPlan> TrialPlan::create(ParamSpace space, std::string_view constrain
   }
   const uint64_t domain = space.grid_size();
   uint64_t wanted = domain;
-  if (auto* r = std::get_if<RandomSearch>(&method)) {
+  if (auto* t = std::get_if<TpeSearch>(&method)) {
+    if (t->startup == 0) return Status::BadRequest("method.tpe.startup: must be >= 1");
+    if (t->batch == 0) return Status::BadRequest("method.tpe.batch: must be >= 1");
+    if (t->n == 0) return Status::BadRequest("method.tpe.n: must be >= 1");
+    if (t->n > limits.max_trials)
+      return Status::TooLarge("method.tpe.n: " + std::to_string(t->n) + " is over the limit of " +
+                              std::to_string(limits.max_trials) + " trials");
+    wanted = std::min(t->n, domain);
+    s->permutation.emplace(domain, t->seed);
+  } else if (auto* r = std::get_if<RandomSearch>(&method)) {
     if (r->n == 0) return Status::BadRequest("method.random.n: must be >= 1");
     if (r->n > limits.max_trials)
       return Status::TooLarge("method.random.n: " + std::to_string(r->n) +
@@ -142,6 +151,12 @@ const ParamSpace& TrialPlan::space() const {
 }
 const SearchMethod& TrialPlan::method() const {
   return s_->method;
+}
+
+bool TrialPlan::admits(uint64_t grid_index) const {
+  if (!s_->constraint) return true;
+  PointValues buf(s_->space);
+  return s_->test(grid_index, buf);
 }
 
 TrialCursor TrialPlan::cursor() const {

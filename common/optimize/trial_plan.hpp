@@ -40,7 +40,22 @@ struct RandomSearch {
   uint64_t seed = 0;
   bool operator==(const RandomSearch&) const = default;
 };
-using SearchMethod = std::variant<GridSearch, RandomSearch>;
+// Adaptive search (docs/SEARCH.md): trials are suggested in generations by a Tree-structured
+// Parzen Estimator, so a plan knows only the first `startup` trials in advance (those of
+// RandomSearch{n, seed}); the rest come from TpeSuggester (tpe.hpp). total() is that of
+// RandomSearch{n, seed}: min(n, admissible points), since the search never repeats a point.
+struct TpeSearch {
+  uint64_t n = 0;
+  uint64_t seed = 0;
+  uint64_t startup = 10;  // >= 1
+  uint64_t batch = 8;     // >= 1
+  bool operator==(const TpeSearch&) const = default;
+};
+using SearchMethod = std::variant<GridSearch, RandomSearch, TpeSearch>;
+
+inline bool is_adaptive(const SearchMethod& m) {
+  return std::holds_alternative<TpeSearch>(m);
+}
 
 struct Trial {
   uint64_t index = 0;       // 0 .. total()-1, dense, in dispatch order
@@ -71,8 +86,14 @@ class TrialPlan {
   const ParamSpace& space() const;
   const SearchMethod& method() const;
 
-  // Trial `index` (< total(), else kNotFound). O(1) without a constraint, otherwise a count of
-  // the admissibility bits since the nearest checkpoint (no constraint evaluation).
+  // Whether the constraint admits grid point `grid_index` (true without a constraint). Evaluates
+  // the constraint; used by adaptive methods, whose points are not known in advance.
+  bool admits(uint64_t grid_index) const;
+
+  // Trial `index` (< total(), else kNotFound). For TpeSearch this is the random draw order the
+  // startup generation and the memoisation fallback use, not the suggested trial `index`. O(1)
+  // without a constraint, otherwise a count of the admissibility bits since the nearest checkpoint
+  // (no constraint evaluation).
   Result<Trial> trial_at(uint64_t index) const;
   // A cursor whose next() returns trial `index` first (index == total() gives an exhausted
   // cursor). Same cost as trial_at().

@@ -139,6 +139,40 @@ TEST(Cli, OptimizeRandomSearchIsReproducible) {
   EXPECT_EQ(ja["top"], jb["top"]);
 }
 
+TEST(Cli, OptimizeTpeIsReproducibleAndRunsEachPointOnce) {
+  std::vector<std::string> args = {"optimize",
+                                   "--data",
+                                   "synthetic:20000:3",
+                                   "--strategy",
+                                   "sma_cross",
+                                   "--param",
+                                   "fast=2:20:1",
+                                   "--param",
+                                   "slow=10:60:5",
+                                   "--constraint",
+                                   "fast < slow",
+                                   "--tpe",
+                                   "30",
+                                   "--seed",
+                                   "9",
+                                   "--startup",
+                                   "6",
+                                   "--batch",
+                                   "4",
+                                   "--json"};
+  Outcome a = sweep(args), b = sweep(args);
+  ASSERT_EQ(a.status, 0) << a.err;
+  auto ja = nlohmann::json::parse(a.out), jb = nlohmann::json::parse(b.out);
+  EXPECT_EQ(ja["total"], 30);
+  EXPECT_EQ(ja["completed"], 30);
+  EXPECT_EQ(ja["top"], jb["top"]);
+  Outcome both = sweep({"optimize", "--data", "synthetic:2000:3", "--strategy", "sma_cross",
+                        "--param", "fast=2:20:1", "--random", "5", "--tpe", "5"});
+  EXPECT_EQ(both.status, 2);
+  EXPECT_NE(both.err.find("--random and --tpe: give one search method"), std::string::npos)
+      << both.err;
+}
+
 TEST(Cli, OptimizeBadSpecNamesTheField) {
   Outcome r =
       sweep({"optimize", "--data", kGoog, "--strategy", "sma_cross", "--param", "fast=5:50:0"});

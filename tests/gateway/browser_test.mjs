@@ -156,6 +156,9 @@ try {
 
   await page.locator('#equity-chart').waitFor();
   await page.locator('#metrics-table').waitFor();
+  // The history chart: every trial in index order with the best so far.
+  await page.locator('#history-chart[data-points="784"]').waitFor({ timeout: ms(30000) });
+  check((await page.locator('#history-note').textContent()).includes('784 trials'), 'history of 784 trials');
   check(await page.locator('#cancel-btn').isHidden(), 'no cancel button on a finished job');
   await shot(page, 'optimization-completed');
 
@@ -265,6 +268,39 @@ try {
   await failedRows.first().locator('details.trace pre').waitFor();
   check((await page.locator('[data-stat="failed"] .v').textContent()).trim() === '2', 'failed count 2');
   await shot(page, 'optimization-failed-trials');
+
+  // --- An adaptive (tpe) optimization from the form, and its history ----------------------------
+  await page.goto(`${base}/#/new`);
+  await page.locator('#job-form').waitFor();
+  await page.selectOption('#strategy', 'sma_cross');
+  await page.selectOption('#dataset', { label: 'GOOG.csv' });
+  await page.selectOption('select[name="mode-fast"]', 'range');
+  await page.fill('input[name="start-fast"]', '2');
+  await page.fill('input[name="stop-fast"]', '50');
+  await page.fill('input[name="step-fast"]', '1');
+  await page.selectOption('select[name="mode-slow"]', 'range');
+  await page.fill('input[name="start-slow"]', '20');
+  await page.fill('input[name="stop-slow"]', '200');
+  await page.fill('input[name="step-slow"]', '5');
+  await page.fill('input[name="constraint"]', 'fast < slow');
+  await page.selectOption('select[name="method"]', 'tpe');
+  await page.fill('input[name="random-n"]', '30');
+  await page.fill('input[name="tpe-startup"]', '6');
+  await page.fill('input[name="tpe-batch"]', '4');
+  await page.locator('#trial-count', { hasText: 'adaptive search of 30' }).waitFor();
+  await shot(page, 'new-tpe-form');
+  await page.click('#submit-btn');
+  await page.waitForURL(/#\/optimizations\//);
+  const tpeId = page.url().split('/').pop();
+  await page.locator('#job-status .badge[data-status="completed"]').waitFor({ timeout: ms(60000) });
+  await page.locator('#history-chart[data-points="30"]').waitFor({ timeout: ms(30000) });
+  check((await page.locator('[data-stat="completed"] .v').textContent()).trim() === '30', 'tpe completed count 30');
+  const tpeJob = await (await fetch(`${base}/api/optimizations/${tpeId}`)).json();
+  const method = tpeJob.spec && tpeJob.spec.method && tpeJob.spec.method.tpe;
+  check(method && method.n === 30 && method.startup === 6 && method.batch === 4,
+    `the form sent method tpe n 30 startup 6 batch 4 (got ${JSON.stringify(tpeJob.spec && tpeJob.spec.method)})`);
+  await page.locator('#history-panel').scrollIntoViewIfNeeded();
+  await shot(page, 'optimization-tpe-history');
 
   // --- The jobs list with all of them --------------------------------------------------------
   await page.click('a[data-nav="jobs"]');

@@ -333,11 +333,21 @@ async function newJobView(root) {
     h('option', { value: 'minimize' }, 'minimize'));
   const constraint = h('input', { type: 'text', name: 'constraint', placeholder: 'e.g. fast < slow', style: 'width:100%' });
   const methodSel = h('select', { name: 'method' }, h('option', { value: 'grid' }, 'grid (every combination)'),
-    h('option', { value: 'random' }, 'random sample'));
+    h('option', { value: 'random' }, 'random sample'),
+    h('option', { value: 'tpe' }, 'adaptive (TPE)'));
+  // n and seed serve both random and tpe; startup and batch are tpe's (docs/SEARCH.md).
   const randomN = h('input', { type: 'number', name: 'random-n', value: 200, min: 1 });
   const randomSeed = h('input', { type: 'number', name: 'random-seed', value: 1, min: 0 });
-  const randomBox = h('span', { class: 'inline', hidden: true }, 'n', randomN, 'seed', randomSeed);
-  methodSel.addEventListener('change', () => { randomBox.hidden = methodSel.value !== 'random'; updateCount(); });
+  const tpeStartup = h('input', { type: 'number', name: 'tpe-startup', value: 10, min: 1 });
+  const tpeBatch = h('input', { type: 'number', name: 'tpe-batch', value: 8, min: 1 });
+  const tpeBox = h('span', { class: 'inline', hidden: true }, 'startup', tpeStartup, 'batch', tpeBatch);
+  const randomBox = h('span', { class: 'inline', hidden: true }, 'n', randomN, 'seed', randomSeed, tpeBox);
+  randomN.addEventListener('input', () => updateCount());
+  methodSel.addEventListener('change', () => {
+    randomBox.hidden = methodSel.value === 'grid';
+    tpeBox.hidden = methodSel.value !== 'tpe';
+    updateCount();
+  });
   const cash = h('input', { type: 'number', name: 'cash', value: 10000, min: 0, step: 'any' });
   const commission = h('input', { type: 'number', name: 'commission', value: 0, min: 0, step: 'any' });
   const topK = h('input', { type: 'number', name: 'top_k', value: 10, min: 1 });
@@ -424,8 +434,9 @@ async function newJobView(root) {
   function updateCount() {
     if (kind !== 'optimization') { trialCount.textContent = ''; return; }
     const n = rows.reduce((a, r) => a * r.count(), 1);
-    trialCount.textContent = methodSel.value === 'random'
-      ? `random sample of ${int(Number(randomN.value))} from a grid of ${int(n)} combinations (before the constraint)`
+    const sampled = { random: 'random sample', tpe: 'adaptive search' }[methodSel.value];
+    trialCount.textContent = sampled
+      ? `${sampled} of ${int(Number(randomN.value))} from a grid of ${int(n)} combinations (before the constraint)`
       : `${int(n)} combinations before the constraint`;
   }
   function setKind(k) {
@@ -458,9 +469,15 @@ async function newJobView(root) {
     }
     s.space = values;
     if (constraint.value.trim()) s.constraint = constraint.value.trim();
-    s.method = methodSel.value === 'grid' ? 'grid'
-      : { random: { n: parseValue({ name: 'n', type: 'int' }, randomN.value, 'spec.method'),
-        seed: parseValue({ name: 'seed', type: 'int' }, randomSeed.value, 'spec.method') } };
+    const sample = () => ({ n: parseValue({ name: 'n', type: 'int' }, randomN.value, 'spec.method'),
+      seed: parseValue({ name: 'seed', type: 'int' }, randomSeed.value, 'spec.method') });
+    if (methodSel.value === 'grid') s.method = 'grid';
+    else if (methodSel.value === 'random') s.method = { random: sample() };
+    else {
+      s.method = { tpe: { ...sample(),
+        startup: parseValue({ name: 'startup', type: 'int' }, tpeStartup.value, 'spec.method'),
+        batch: parseValue({ name: 'batch', type: 'int' }, tpeBatch.value, 'spec.method') } };
+    }
     s.objective = { metric: metricSel.value, goal: goalSel.value };
     s.top_k = parseValue({ name: 'top_k', type: 'int' }, topK.value, 'spec.top_k');
     return s;
@@ -713,7 +730,8 @@ async function jobView(root, coll, id) {
       if (top && top.equity) equityChart(canvas, top.equity, spec.cash || 10000);
     }
     if (s.completed + s.failed > 0) {
-      results.append(trialsPanel(base, objective, s), heatmapPanel(base, objective, goal, r && r.heatmap));
+      results.append(historyPanel(base, objective, goal), trialsPanel(base, objective, s),
+        heatmapPanel(base, objective, goal, r && r.heatmap));
     }
   }
 }
@@ -766,6 +784,58 @@ function trialsPanel(base, objective, status) {
 
 // The objective over two parameters: for each pair of values, the best objective among the
 // trials that have them (the other parameters vary freely). Computed from the trial records.
+// The objective of every trial in index order (for grid: grid order; random and tpe: the order
+// they were drawn or suggested in), with the best so far: how fast a search found its best.
+// Failed trials and undefined values are gaps, as the ranking puts them behind every number.
+function historyPanel(base, objective, goal) {
+  const canvas = h('canvas', { id: 'history-chart' });
+  const note = h('div', { class: 'muted', id: 'history-note' }, 'Loading trials…');
+  const view = state.view;
+  const label = (METRIC_INFO[objective] || { label: objective }).label;
+  (async () => {
+    const trials = [];
+    for (let offset = 0; offset < HEATMAP_MAX_TRIALS; offset += 1000) {
+      const page = await api(`${base}/trials?sort=index&limit=1000&offset=${offset}`);
+      if (view !== state.view) return;
+      trials.push(...page.trials);
+      if (trials.length >= page.total || !page.trials.length) break;
+    }
+    const value = (t) => (t.status === 'completed' && isNum(t.metrics[objective]) ? t.metrics[objective] : null);
+    const points = trials.map((t) => ({ x: t.index, y: value(t) }));
+    let best = null;
+    let bestAt = null;
+    const bestLine = points.map((p) => {
+      if (p.y !== null && (best === null || (goal === 'minimize' ? p.y < best : p.y > best))) {
+        best = p.y;
+        bestAt = p.x;
+      }
+      return { x: p.x, y: best };
+    });
+    canvas.dataset.points = String(points.length);
+    canvas.dataset.bestIndex = bestAt === null ? '' : String(bestAt);
+    note.textContent = bestAt === null ? 'No completed trial yet.'
+      : `${int(points.length)} trials; the best (${fmtMetric(objective, best)}) came at trial #${bestAt}.`;
+    const chart = new window.Chart(canvas, {
+      type: 'scatter',
+      data: {
+        datasets: [
+          { label, data: points, borderColor: '#2457d6', backgroundColor: 'rgba(36,87,214,.45)', pointRadius: 2 },
+          { label: 'Best so far', data: bestLine, type: 'line', borderColor: '#1a7f37', borderWidth: 1.5,
+            pointRadius: 0, stepped: true, fill: false },
+        ],
+      },
+      options: {
+        animation: false, responsive: true, maintainAspectRatio: false,
+        scales: { x: { title: { display: true, text: 'trial index →' } }, y: { title: { display: true, text: label } } },
+        plugins: { legend: { display: true, position: 'bottom' } },
+      },
+    });
+    state.charts.push(chart);
+  })().catch((e) => showBanner(e.message, true));
+  return h('div', { class: 'panel', id: 'history-panel' }, h('h2', {}, `History of ${label}`),
+    note, h('div', { class: 'chart-box' }, canvas));
+}
+
 function heatmapPanel(base, objective, goal, serverHeatmap) {
   const xSel = h('select', { id: 'heatmap-x', name: 'heatmap-x' });
   const ySel = h('select', { id: 'heatmap-y', name: 'heatmap-y' });

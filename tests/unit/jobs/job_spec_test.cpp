@@ -70,6 +70,16 @@ TEST(JobSpecParse, Optimization) {
   EXPECT_EQ(s.max_attempts, 2);
 }
 
+TEST(JobSpecParse, TpeMethodDefaultsAndRoundTrip) {
+  Result<JobSpec> s =
+      parse_job_spec(with("method", {{"tpe", {{"n", 200}, {"seed", 3}}}}), JobKind::kOptimization);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(std::get<TpeSearch>(s->method), (TpeSearch{200, 3, 10, 8}));
+  EXPECT_EQ(to_json(*s)["method"],
+            json({{"tpe", {{"n", 200}, {"seed", 3}, {"startup", 10}, {"batch", 8}}}}));
+  EXPECT_EQ(parse_job_spec(to_json(*s), JobKind::kOptimization).value(), *s);
+}
+
 TEST(JobSpecParse, DefaultsAndValueTypes) {
   json j = {
       {"dataset", {{"id", "ab12cd"}}},
@@ -159,7 +169,17 @@ TEST(JobSpecParse, OptimizationFieldErrors) {
             "constraint: unexpected end of expression at column 31");
   EXPECT_EQ(error(with("constraint", 1)), "constraint: expected a string");
   EXPECT_EQ(error(with("method", "grdi")),
-            "method: expected \"grid\" or {\"random\": {\"n\": N, \"seed\": S}}");
+            "method: expected \"grid\", {\"random\": {\"n\": N, \"seed\": S}} or {\"tpe\": "
+            "{\"n\": N, ...}}");
+  EXPECT_EQ(error(with("method", {{"tpe", {{"seed", 1}}}})), "method.tpe.n: required");
+  EXPECT_EQ(error(with("method", {{"tpe", {{"n", 20001}}}})),
+            "method.tpe.n: must be an integer in 1..20000");
+  EXPECT_EQ(error(with("method", {{"tpe", {{"n", 50}, {"batch", 0}}}})),
+            "method.tpe.batch: must be an integer in 1..10000");
+  EXPECT_EQ(error(with("method", {{"tpe", {{"n", 50}, {"startup", 0}}}})),
+            "method.tpe.startup: must be an integer in 1..20000");
+  EXPECT_EQ(error(with("method", {{"tpe", {{"n", 50}, {"gamma", 1}}}})),
+            "method.tpe.gamma: unknown key (expected n, seed, startup, batch)");
   EXPECT_EQ(error(with("method", {{"random", {{"n", 0}}}})),
             "method.random.n: must be an integer in 1..10000000");
   EXPECT_EQ(error(with("method", {{"random", {{"seed", 1}}}})), "method.random.n: required");

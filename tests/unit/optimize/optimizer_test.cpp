@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <set>
 
 #include "sweep/data/csv_loader.hpp"
 #include "sweep/engine/strategy_registry.hpp"
@@ -124,6 +125,39 @@ TEST(Optimizer, HeatmapOverTwoVaryingAxes) {
   // fast=30 >= slow=20 was never run: that cell is undefined.
   EXPECT_TRUE(std::isnan(h.z[0][5]));
   EXPECT_EQ(h.z[1][0], r->trials[1].metrics[Metric::kSharpe]);  // fast=5, slow=40
+}
+
+}  // namespace
+}  // namespace sweep
+
+namespace sweep {
+namespace {
+
+constexpr const char* kTpe = R"({"dataset": {"path": "GOOG.csv"}, "strategy": "sma_cross",
+  "space": {"fast": {"start": 5, "stop": 40, "step": 1}, "slow": {"start": 20, "stop": 120,
+  "step": 5}}, "constraint": "fast < slow", "top_k": 3,
+  "method": {"tpe": {"n": 40, "seed": 2, "startup": 8, "batch": 5}}})";
+
+TEST(OptimizerTpe, SameTrialsAndResultsOnAnyThreadCountAndNoRepeats) {
+  JobSpec s = spec(kTpe);
+  Result<OptimizationResult> one = run(s, 1), three = run(s, 3);
+  ASSERT_TRUE(one.ok() && three.ok()) << one.status().ToString();
+  EXPECT_EQ(one->total, 40u);
+  ASSERT_EQ(one->trials.size(), 40u);
+  ASSERT_EQ(three->trials.size(), 40u);
+  std::set<std::pair<int64_t, int64_t>> seen;
+  for (size_t i = 0; i < 40; ++i) {
+    const TrialRecord &a = one->trials[i], &b = three->trials[i];
+    EXPECT_EQ(a.index, i);
+    EXPECT_EQ(a.params, b.params) << "trial " << i;
+    EXPECT_TRUE(a.metrics == b.metrics) << "trial " << i;
+    const int64_t fast = std::get<int64_t>(*a.params.find("fast"));
+    const int64_t slow = std::get<int64_t>(*a.params.find("slow"));
+    EXPECT_LT(fast, slow);
+    EXPECT_TRUE(seen.insert({fast, slow}).second) << "trial " << i << " repeats a point";
+  }
+  ASSERT_EQ(one->top.size(), 3u);
+  EXPECT_EQ(one->top[0].record.index, three->top[0].record.index);
 }
 
 }  // namespace

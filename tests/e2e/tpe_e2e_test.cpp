@@ -1,0 +1,216 @@
+// End-to-end: method tpe on real sweep-broker and sweep-worker processes gives the in-process
+// optimizer's trials bit for bit, on one worker and on two, after a broker SIGKILL mid-run (the
+// search state is rebuilt from the recorded trials) and after a worker SIGKILL; cancel stops it.
+// Waits are conditions with deadlines.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include "cluster.hpp"
+#include "sweep/client.hpp"
+#include "sweep/data/csv_loader.hpp"
+#include "sweep/data/synthetic.hpp"
+#include "sweep/engine/strategy_registry.hpp"
+#include "sweep/jobs/job_spec.hpp"
+#include "sweep/optimize/optimizer.hpp"
+#include "wait.hpp"
+
+namespace sweep {
+namespace {
+
+using namespace std::chrono_literals;
+using sweep::testing::LocalCluster;
+using sweep::testing::wait_until;
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+const StrategyRegistry& registry() {
+  static const StrategyRegistry reg = StrategyRegistry::WithBuiltins();
+  return reg;
+}
+
+nlohmann::json tpe_spec(nlohmann::json dataset, int n, int startup, int batch) {
+  return {{"dataset", std::move(dataset)},
+          {"strategy", "sma_cross"},
+          {"space",
+           {{"fast", {{"start", 5}, {"stop", 40}, {"step", 1}}},
+            {"slow", {{"start", 20}, {"stop", 120}, {"step", 5}}}}},
+          {"constraint", "fast < slow"},
+          {"commission", 0.0002},
+          {"method", {{"tpe", {{"n", n}, {"seed", 4}, {"startup", startup}, {"batch", batch}}}}}};
+}
+
+// The in-process reference: `sweep optimize` on the same spec and data.
+OptimizationResult reference(const nlohmann::json& text, TimeSeries series) {
+  JobSpec spec = parse_job_spec(text, JobKind::kOptimization).value();
+  const StrategyInfo* info = registry().find(spec.strategy);
+  spec = conform_to_schema(spec, info->params).value();
+  const auto md = MarketData::Build(std::make_shared<const TimeSeries>(std::move(series)));
+  OptimizeOptions opt;
+  opt.threads = 2;
+  return optimize(*md, *info, make_trial_plan(spec).value(), {spec.cash, spec.commission},
+                  spec.objective, 1, opt)
+      .value();
+}
+
+std::vector<protocol::TrialRecord> all_trials(client::Client& c, const std::string& id) {
+  client::TrialsQuery q;
+  q.limit = 1000;
+  auto page = c.trials(id, q);
+  EXPECT_TRUE(page.ok()) << page.status().ToString();
+  return page.ok() ? page->trials : std::vector<protocol::TrialRecord>{};
+}
+
+void expect_same_trials(const OptimizationResult& ref,
+                        const std::vector<protocol::TrialRecord>& got) {
+  ASSERT_EQ(got.size(), ref.trials.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].index, ref.trials[i].index);
+    EXPECT_EQ(got[i].params, ref.trials[i].params) << "trial " << i;
+    EXPECT_EQ(got[i].status, ref.trials[i].status) << "trial " << i;
+    EXPECT_TRUE(got[i].metrics == ref.trials[i].metrics) << "trial " << i;
+  }
+}
+
+class TpeE2E : public ::testing::Test {
+ protected:
+  void start(unsigned workers) {
+    cluster_.start_broker();
+    for (unsigned i = 0; i < workers; ++i) cluster_.add_worker(1);
+    client_ = std::make_unique<client::Client>(cluster_.endpoints().frontend);
+    wait_workers(workers);
+  }
+  void wait_workers(unsigned workers) {
+    ASSERT_TRUE(wait_until(
+        [&] {
+          auto h = client_->health();
+          return h.ok() && h->workers.size() >= workers;
+        },
+        20s))
+        << cluster_.broker_stderr();
+  }
+  protocol::StatusReply wait_terminal(const std::string& id, std::chrono::seconds timeout) {
+    protocol::StatusReply last;
+    EXPECT_TRUE(wait_until(
+        [&] {
+          auto st = client_->status(id);
+          if (st.ok()) last = *st;
+          return st.ok() && is_terminal(st->status);
+        },
+        timeout))
+        << "job " << id << " not terminal\n"
+        << cluster_.broker_stderr();
+    return last;
+  }
+
+  LocalCluster cluster_;
+  std::unique_ptr<client::Client> client_;
+};
+
+TEST_F(TpeE2E, OneAndTwoWorkersGiveTheInProcessTrialsBitForBit) {
+  const nlohmann::json spec = tpe_spec({{"path", "GOOG.csv"}}, 40, 8, 5);
+  auto t0 = Clock::now();
+  const OptimizationResult ref =
+      reference(spec, load_csv(std::string(SWEEP_DATA_DIR) + "/GOOG.csv").value());
+  const double in_process_s = seconds_since(t0);
+  ASSERT_EQ(ref.trials.size(), 40u);
+  start(1);
+  t0 = Clock::now();
+  auto one = client_->submit(JobKind::kOptimization, spec);
+  ASSERT_TRUE(one.ok()) << one.status().ToString();
+  EXPECT_EQ(one->total, 40u);
+  const auto final_one = wait_terminal(one->id, 60s);
+  const double one_s = seconds_since(t0);
+  EXPECT_EQ(final_one.status, JobState::kCompleted);
+  expect_same_trials(ref, all_trials(*client_, one->id));
+
+  cluster_.add_worker(1);
+  wait_workers(2);
+  t0 = Clock::now();
+  auto two = client_->submit(JobKind::kOptimization, spec);
+  ASSERT_TRUE(two.ok()) << two.status().ToString();
+  const auto final_two = wait_terminal(two->id, 60s);
+  std::printf(
+      "[ figure ] tpe, 40 GOOG trials in 8 generations: in process (2 threads) %.3f s, "
+      "1 worker %.3f s, 2 workers %.3f s (submit to terminal, status polled)\n",
+      in_process_s, one_s, seconds_since(t0));
+  EXPECT_EQ(final_two.status, JobState::kCompleted);
+  EXPECT_EQ(final_two.completed, 40u);
+  expect_same_trials(ref, all_trials(*client_, two->id));
+  ASSERT_TRUE(final_two.result.contains("best"));
+  EXPECT_EQ(final_two.result["best"]["index"], final_one.result["best"]["index"]);
+}
+
+TEST_F(TpeE2E, BrokerKilledMidSearchResumesWithTheSameSuggestions) {
+  // Trials of ~8 ms (400,000 bars), so that the kill lands mid-search.
+  const nlohmann::json spec = tpe_spec({{"synthetic", {{"bars", 400000}, {"seed", 5}}}}, 60, 6, 3);
+  const OptimizationResult ref = reference(spec, make_synthetic(400000, 5));
+  start(2);
+  auto acc = client_->submit(JobKind::kOptimization, spec);
+  ASSERT_TRUE(acc.ok()) << acc.status().ToString();
+  uint64_t at_kill = 0;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto st = client_->status(acc->id);
+        if (st.ok()) at_kill = st->completed;
+        return st.ok() && st->completed >= 10;
+      },
+      30s));
+  cluster_.kill_broker(SIGKILL);
+  EXPECT_LT(at_kill, 50u) << "the kill should land mid-search";
+  cluster_.start_broker();
+  const auto final = wait_terminal(acc->id, 60s);
+  EXPECT_EQ(final.status, JobState::kCompleted);
+  EXPECT_EQ(final.completed, 60u);
+  EXPECT_EQ(final.failed, 0u);
+  expect_same_trials(ref, all_trials(*client_, acc->id));
+}
+
+TEST_F(TpeE2E, AWorkerKilledMidSearchChangesNoSuggestionNorResult) {
+  const nlohmann::json spec = tpe_spec({{"synthetic", {{"bars", 400000}, {"seed", 5}}}}, 40, 6, 4);
+  const OptimizationResult ref = reference(spec, make_synthetic(400000, 5));
+  start(2);
+  auto acc = client_->submit(JobKind::kOptimization, spec);
+  ASSERT_TRUE(acc.ok()) << acc.status().ToString();
+  uint64_t at_kill = 0;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto st = client_->status(acc->id);
+        if (st.ok()) at_kill = st->completed;
+        return st.ok() && st->completed >= 8;
+      },
+      30s));
+  cluster_.workers()[0]->signal(SIGKILL);  // its leased trials go back to the queue when missed
+  const auto final = wait_terminal(acc->id, 60s);
+  EXPECT_LT(at_kill, 36u) << "the kill should land mid-search";
+  EXPECT_EQ(final.status, JobState::kCompleted);
+  EXPECT_EQ(final.completed, 40u);
+  EXPECT_EQ(final.failed, 0u);
+  expect_same_trials(ref, all_trials(*client_, acc->id));
+}
+
+TEST_F(TpeE2E, CancelMidSearchEndsTheJobAndSuggestsNoMore) {
+  const nlohmann::json spec = tpe_spec({{"synthetic", {{"bars", 400000}, {"seed", 5}}}}, 200, 4, 2);
+  start(1);
+  auto acc = client_->submit(JobKind::kOptimization, spec);
+  ASSERT_TRUE(acc.ok()) << acc.status().ToString();
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto st = client_->status(acc->id);
+        return st.ok() && st->completed >= 6;
+      },
+      30s));
+  ASSERT_TRUE(client_->cancel(acc->id).ok());
+  const auto final = wait_terminal(acc->id, 30s);
+  EXPECT_EQ(final.status, JobState::kCancelled);
+  EXPECT_LT(final.completed, 200u);
+  EXPECT_EQ(all_trials(*client_, acc->id).size() < 200, true);
+}
+
+}  // namespace
+}  // namespace sweep
