@@ -223,6 +223,11 @@ struct Bool {
     return true;
   }
 };
+// A bool whose false is "empty": for omit<> fields, so that false leaves no key on the wire.
+struct Flag : Bool {
+  static bool empty(bool b) { return !b; }
+  static void clear(bool& b) { b = false; }
+};
 
 // An enum written as its name. D: {T, what, from(string_view) -> optional<T>, name(T)}.
 template <class D>
@@ -480,6 +485,14 @@ struct Elements {
 // An array of values of codec C, at most Max of them (too_large: "more than Max <unit>").
 template <class C, size_t Max = SIZE_MAX, class Unit = Elements>
 struct List {
+  template <class T>
+  static bool empty(const std::vector<T>& v) {
+    return v.empty();
+  }
+  template <class T>
+  static void clear(std::vector<T>& v) {
+    v.clear();
+  }
   template <class T>
   static void put(W& w, const std::vector<T>& v) {
     w.pk.pack_array(static_cast<uint32_t>(v.size()));
