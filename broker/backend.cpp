@@ -85,9 +85,12 @@ void Broker::on_worker_message(const std::string& identity, protocol::WorkerMess
           auto& waiting = dataset_requests_[m.hash];
           if (waiting.empty()) datasets_->serve(m.hash);
           waiting.insert(identity);
+        } else if constexpr (std::is_same_v<T, protocol::Draining>) {
+          on_draining(*session, m);
         } else if constexpr (std::is_same_v<T, protocol::Bye>) {
+          // A worker leaving on purpose hands back what it still holds: not the trials' fault.
           drop_worker(identity, m.reason.empty() ? "said bye" : "said bye: " + m.reason,
-                      SessionState::kGone);
+                      SessionState::kGone, /*count_attempts=*/false);
         } else if constexpr (std::is_same_v<T, protocol::Crashed>) {
           on_crashed(identity, m);
         }
@@ -136,6 +139,19 @@ void Broker::on_result(WorkerSession& session, const protocol::TrialResult& r) {
   }
   record(*job, std::move(row), r.equity, r.trade_list.value_or(std::vector<TradeRecord>{}));
   if (std::exchange(dispatch_due_, false)) dispatch();
+}
+
+void Broker::on_draining(WorkerSession& session, const protocol::Draining& d) {
+  if (!session.leaving) {
+    spdlog::info("worker {} is draining: no more trials for it", session.hello.worker);
+  }
+  session.leaving = true;
+  for (const protocol::TrialRef& t : d.trials) {
+    auto lease = leases_.release(t.job, t.index, session.identity, t.attempt);
+    if (!lease) continue;  // stale: already ended, or not this worker's
+    requeue_or_fail(*lease, "handed back by the draining worker " + session.hello.worker,
+                    /*count_attempt=*/false);
+  }
 }
 
 void Broker::on_crashed(const std::string& identity, const protocol::Crashed& c) {

@@ -21,6 +21,10 @@ constexpr auto kDbCheckPeriod = std::chrono::seconds(1);
 constexpr auto kHousekeepingPeriod =
     std::chrono::milliseconds(20);  // per poll round, so no socket starves the others
 
+// How long run() waits for the writer at exit: what it has not written then is lost (trials run
+// again after a restart).
+constexpr auto kFinalFlush = std::chrono::seconds(5);
+
 }  // namespace
 
 Broker::Broker(BrokerConfig config, zmq::context_t& ctx)
@@ -96,8 +100,13 @@ Status Broker::init() {
 }
 
 void Broker::run() {
-  while (!stop_.load()) poll_once(std::chrono::milliseconds(50));
-  (void)writer_->flush(std::chrono::seconds(5));
+  while (stops_.load() == 0) poll_once(std::chrono::milliseconds(50));
+  begin_drain();
+  const SteadyTime until = now() + config_.drain_grace;
+  while (stops_.load() < 2 && now() < until) poll_once(std::chrono::milliseconds(20));
+  if (!writer_->flush(kFinalFlush).ok()) spdlog::error("store: writes still pending at exit");
+  spdlog::info("drained: {} trial leases held by workers run again after a restart",
+               leases_.size());
 }
 
 void Broker::poll_once(std::chrono::milliseconds timeout) {

@@ -28,6 +28,7 @@
 #include "job_table.hpp"
 #include "lease_table.hpp"
 #include "live_job.hpp"
+#include "rate_window.hpp"
 #include "scheduler.hpp"
 #include "sweep/base/clock.hpp"
 #include "sweep/base/limits.hpp"
@@ -58,6 +59,10 @@ struct BrokerConfig {
   std::optional<curve::KeyPair> curve;
   // Checked by a ZAP handler when CURVE is on and a list is given.
   AllowLists allow;
+  // After stop(): how long the broker drains (submits answered `unavailable`, nothing dispatched,
+  // results of running trials still recorded) before it flushes its writes and run() returns. A
+  // second stop() ends it at once.
+  std::chrono::milliseconds drain_grace{0};
   // Every read of the time (leases, heartbeats, timeouts, ETA, record stamps); tests pass a
   // FakeClock.
   std::shared_ptr<const Clock> clock = system_clock();
@@ -71,9 +76,9 @@ class Broker {
 
   // The endpoints actually bound (ephemeral ports resolved).
   const protocol::Endpoints& endpoints() const { return transport_->bound(); }
-  // Serves until stop() is called.
+  // Serves until stop() is called, then drains for config.drain_grace and flushes every write.
   void run();
-  void stop() { stop_.store(true); }
+  void stop() { stops_.fetch_add(1); }
 
  private:
   Broker(BrokerConfig config, zmq::context_t& ctx);
@@ -81,6 +86,8 @@ class Broker {
   void poll_once(std::chrono::milliseconds timeout);
   void on_timer();
   void housekeeping(SteadyTime now);
+  // stop() was called: refuse submits, answer the ones waiting for a dataset, dispatch nothing.
+  void begin_drain();
   // Once a second: whether the database file is still the one opened (db_guard.hpp).
   void check_db_file();
 
@@ -131,6 +138,9 @@ class Broker {
   // next attempt unless `count_attempts` is false).
   void drop_worker(const std::string& identity, const std::string& why, SessionState end,
                    bool count_attempts = true);
+  // The worker is leaving: it takes no more trials; the leases it hands back run elsewhere as the
+  // same attempt.
+  void on_draining(WorkerSession& session, const protocol::Draining& d);
   // The worker is dying by a signal: ack, drop it, and charge the attempt to the trial it ran.
   void on_crashed(const std::string& identity, const protocol::Crashed& c);
   // A lease ended without a result: run the trial again, or record it failed ("REASON after N
@@ -177,7 +187,8 @@ class Broker {
   zmq::context_t& ctx_;
   std::unique_ptr<ZapHandler> zap_;       // before the sockets: they are closed first
   std::unique_ptr<Transport> transport_;  // every socket
-  std::atomic<bool> stop_{false};
+  std::atomic<int> stops_{0};
+  bool draining_ = false;  // stop() was called: run() is draining
 
   std::optional<DbLock> db_lock_;  // before the store: released after its connections close
   std::optional<DbFileWatch> db_watch_;
@@ -209,6 +220,7 @@ class Broker {
   LeaseTable leases_;
   Scheduler scheduler_;
   WorkerRegistry workers_;
+  RateWindow rate_;  // trials recorded in every job, per second (health reply)
   std::mt19937_64 rng_;
   SteadyTime next_heartbeat_{}, next_progress_{}, next_full_progress_{}, next_housekeeping_{};
   SteadyTime next_db_check_{};

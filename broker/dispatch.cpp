@@ -38,7 +38,7 @@ void Broker::dispatch() {
 }
 
 bool Broker::dispatch_to(WorkerSession& session) {
-  if (writer_->pending() >= kMaxPendingWrites) return false;
+  if (draining_ || writer_->pending() >= kMaxPendingWrites) return false;
   // The database file is gone (store_error_): results could not be kept, so trials are not
   // handed out; those already running finish and are counted.
   if (!store_error_.empty()) return false;

@@ -7,6 +7,7 @@
 #include "dataset_resolver.hpp"
 #include "records.hpp"
 #include "spec_limits.hpp"
+#include "sweep/base/log.hpp"
 #include "sweep/protocol/topics.hpp"
 
 namespace sweep::broker {
@@ -31,6 +32,10 @@ ErrorReply error(const std::string& req, const Status& s, std::string field = {}
 // job in a file that vanishes when the broker exits.
 Status store_gone(const std::string& why) {
   return Status::Unavailable("store: " + why + "; submits are refused until the broker restarts");
+}
+
+Status shutting_down() {
+  return Status::Unavailable("the broker is shutting down; submit again once it is back");
 }
 
 // Spec errors from common/ name the spec field without the "spec." prefix.
@@ -88,6 +93,7 @@ std::optional<FrontendReply> Broker::handle(const std::string& identity,
 
 std::optional<FrontendReply> Broker::on_submit(const std::string& identity,
                                                const protocol::SubmitRequest& r) {
+  if (draining_) return error(r.req, shutting_down());
   if (!store_error_.empty()) return error(r.req, store_gone(store_error_));
   const Limits& limits = config_.limits;
   if (Status s = check_spec_size(r.spec, limits); !s.ok()) return error(r.req, s);
@@ -389,6 +395,16 @@ FrontendReply Broker::on_list(const protocol::ListRequest& r) {
   return page;
 }
 
+void Broker::begin_drain() {
+  draining_ = true;
+  spdlog::info("draining: submits are refused, nothing more is dispatched");
+  // Submits waiting for their dataset never go live now: answer them.
+  for (auto& [ticket, p] : pending_submits_) {
+    for (const auto& [identity, req] : p.waiters) reply(identity, error(req, shutting_down()));
+  }
+  pending_submits_.clear();
+}
+
 FrontendReply Broker::on_health(const protocol::HealthRequest& r) {
   protocol::HealthReply h;
   h.req = r.req;
@@ -396,12 +412,25 @@ FrontendReply Broker::on_health(const protocol::HealthRequest& r) {
   h.endpoints = transport_->bound();
   for (const auto& [id, s] : workers_.all()) {
     h.workers.push_back({s.hello.worker, s.hello.pid, s.hello.host, s.hello.slots,
-                         static_cast<uint32_t>(leases_.count_for_worker(id))});
+                         static_cast<uint32_t>(leases_.count_for_worker(id)), s.leaving});
   }
+  const auto now = this->now();
   for (const auto& [id, job] : jobs_.all()) {
-    h.queue += job->queued_count(leases_.count_for_job(id));
+    const size_t running = leases_.count_for_job(id);
+    protocol::LiveJobInfo info;
+    info.id = id;
+    info.running = running;
+    info.queued = job->queued_count(running);
+    // In trials: a backtest's `completed` counts bars.
+    info.completed = job->is_backtest() ? (job->completed > 0 ? 1 : 0) : job->completed;
+    info.failed = job->is_backtest() ? (job->failed > 0 ? 1 : 0) : job->failed;
+    info.trials_per_s = job->rate.per_second(now);
+    h.queue += info.queued;
+    h.live_jobs.push_back(std::move(info));
     if (std::string why = waiting_for(*job); !why.empty()) h.waiting.push_back({id, why});
   }
+  h.running = leases_.size();
+  h.trials_per_s = rate_.per_second(now);
   h.jobs = jobs_.size();
   h.store_error = store_error_;
   return h;

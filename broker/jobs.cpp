@@ -190,6 +190,8 @@ void Broker::record(LiveJob& job, TrialRow row, std::vector<double> equity,
     return *rec;
   };
   ++job.trials_done;
+  job.rate.add(now());
+  rate_.add(now());
   if (row.status == TrialState::kCompleted) {
     job.completed += job.is_backtest() ? job.total : 1;
     if (!job.is_backtest()) {

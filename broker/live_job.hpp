@@ -14,6 +14,7 @@
 
 #include "heatmap_grid.hpp"
 #include "lease_table.hpp"
+#include "rate_window.hpp"
 #include "sweep/jobs/job_spec.hpp"
 #include "sweep/jobs/job_state.hpp"
 #include "sweep/jobs/result_json.hpp"
@@ -59,6 +60,7 @@ struct LiveJob {
   bool dirty = true;             // a progress event is due
   SteadyTime next_row_update{};  // of the job row's counts
   std::string last_error;        // the last failed trial's message
+  RateWindow rate;               // trials recorded, per second (health reply)
 
   std::optional<TrialPlan> plan;      // optimizations
   std::optional<TrialCursor> cursor;  // next never-dispatched trial

@@ -86,6 +86,12 @@ int main(int argc, char** argv) {
                  "File of worker public keys allowed on the backend (default: any key)");
   app.add_flag("!--no-trial-rows", config.record_trial_rows,
                "benchmarks only: count trials but write no trial rows to SQLite");
+  uint32_t drain_ms = 500;
+  app.add_option("--drain-ms", drain_ms,
+                 "after SIGTERM/SIGINT: how long submits are refused and results of running "
+                 "trials still recorded before the broker exits (a second signal: at once)")
+      ->capture_default_str()
+      ->check(CLI::Range(0u, 600'000u));
   // Hidden (no group): the fault tests' stand-in for a full disk.
   app.add_option("--max-db-pages", config.max_db_pages,
                  "tests only: PRAGMA max_page_count on every connection")
@@ -104,6 +110,7 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  config.drain_grace = std::chrono::milliseconds(drain_ms);
   if (sweep::Status s = load_curve(curve, config); !s.ok()) {
     spdlog::error("{}", s.ToString());
     return 2;

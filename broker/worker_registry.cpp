@@ -60,18 +60,25 @@ std::optional<std::string> WorkerRegistry::identity_of(const std::string& worker
 
 std::string WorkerRegistry::why_none_runs(const std::string& strategy) const {
   if (sessions_.empty()) return "no worker is connected";
-  size_t runs = 0;
+  size_t drained = 0, leaving = 0;
   for (const auto& [identity, s] : sessions_) {
     if (!s.can_run(strategy)) continue;
-    if (!s.drained) return "";
-    ++runs;
+    if (s.leaving) {
+      ++leaving;
+    } else if (s.drained) {
+      ++drained;
+    } else {
+      return "";
+    }
   }
-  if (runs == 0) {
+  if (drained + leaving == 0) {
     return "no connected worker runs strategy '" + strategy + "' (" +
            std::to_string(sessions_.size()) + " connected)";
   }
+  if (drained == 0)
+    return "every connected worker that runs strategy '" + strategy + "' is leaving";
   return "every connected worker that runs strategy '" + strategy +
-         "' is drained: it held trials past their timeout";
+         "' is drained (it held trials past their timeout) or leaving";
 }
 
 }  // namespace sweep::broker

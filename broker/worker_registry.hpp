@@ -43,9 +43,13 @@ struct WorkerSession {
   double lease_timeout_s = 0;
   // Drained: a trial of it timed out, so it gets no trials until it sends a result again.
   bool drained = false;
+  // Leaving: it said `draining` (SIGTERM), so it gets no trials again in this session.
+  bool leaving = false;
 
   bool can_run(const std::string& strategy) const;
-  bool takes_trials() const { return state == SessionState::kReady && credit > 0 && !drained; }
+  bool takes_trials() const {
+    return state == SessionState::kReady && credit > 0 && !drained && !leaving;
+  }
 };
 
 class WorkerRegistry {

@@ -1,6 +1,9 @@
 // sweep-worker --broker BACKEND-EP [--slots N] [--plugin PATH]... [--name NAME] [--heartbeat-ms N]
-//   [--curve-server-key BROKER.pub --curve-key WORKER.key]
-// Connects to the broker's backend and runs the trials it is given until SIGINT/SIGTERM.
+//   [--drain-timeout S] [--health-file PATH] [--curve-server-key BROKER.pub --curve-key WORKER.key]
+// Connects to the broker's backend and runs the trials it is given until SIGINT/SIGTERM, then
+// drains (docs/RELIABILITY.md "Drain and probes"); a second signal exits at once.
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 #include <thread>
@@ -17,8 +20,10 @@ namespace {
 
 std::atomic<bool> g_stop{false};
 
-extern "C" void on_signal(int) {
-  g_stop.store(true);
+extern "C" void on_signal(int sig) {
+  // The second signal: no drain. The broker hears no bye and charges the trials this worker held
+  // an attempt when its heartbeats stop, as for a crash.
+  if (g_stop.exchange(true)) _exit(128 + sig);
 }
 
 void install_signal_handlers() {
@@ -45,6 +50,18 @@ int main(int argc, char** argv) {
   app.add_option("--heartbeat-ms", options.heartbeat_ms,
                  "Heartbeat interval until the broker's welcome sets it")
       ->check(CLI::Range(1u, 3'600'000u));
+  double drain_timeout_s = 20;
+  app.add_option("--drain-timeout", drain_timeout_s,
+                 "On SIGTERM/SIGINT: seconds running trials may take to finish before they are "
+                 "handed back to the broker (queued ones are at once; 0: all at once). A second "
+                 "signal exits at once with status 128+signal")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 86'400.0));
+  app.add_option("--health-file", options.health_file,
+                 "Readiness/liveness file for orchestrators: written once the broker's welcome "
+                 "comes, its mtime refreshed every half heartbeat interval while connected, "
+                 "removed on drain, on losing the broker and at exit. Ready = it exists; live = "
+                 "its mtime is under 3 heartbeat intervals old");
   std::string curve_server_key, curve_key;
   app.add_option("--curve-server-key", curve_server_key,
                  "The broker's CURVE public key file (its .pub); needs --curve-key");
@@ -69,6 +86,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   options.curve = std::move(keys).value();
+  options.drain_timeout = std::chrono::milliseconds(static_cast<int64_t>(drain_timeout_s * 1000));
 
   sweep::StrategyRegistry registry = sweep::StrategyRegistry::WithBuiltins();
   for (const std::string& path : plugins) {

@@ -24,6 +24,7 @@ namespace sweep::worker {
 struct Finished {
   uint64_t task = 0;  // the session's id of the trial
   protocol::TrialResult result;
+  bool ran = true;  // false: dropped from the pool's queue before it started
 };
 // A dataset the loader thread made (dataset_loader.hpp): nullptr when it cannot be made here.
 struct Loaded {

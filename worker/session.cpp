@@ -60,6 +60,7 @@ WorkerSession::WorkerSession(WorkerOptions options, const StrategyRegistry& regi
       loader_(outbox_),
       heartbeat_ms_(std::max<uint32_t>(options_.heartbeat_ms, 1)),
       liveness_(std::max<uint32_t>(options_.heartbeat_liveness, 1)),
+      health_(options_.health_file),
       pool_(hello_.slots) {
   if (!options_.clock) options_.clock = system_clock();
 }
@@ -89,6 +90,7 @@ void WorkerSession::connect_backend() {
   dealer_->connect(options_.broker);
   handshake_failed_ = false;
   state_ = State::kGreeting;
+  update_health();  // not ready until the welcome
   last_heard_ = this->now();
   send(hello_);
 }
@@ -152,13 +154,22 @@ void WorkerSession::flush_results() {
 
 int WorkerSession::run(const std::atomic<bool>& stop) {
   connect_backend();
-  SteadyTime stop_deadline{};
+  SteadyTime drain_deadline{}, stop_deadline{};
+  bool cancelled = false;
   for (;;) {
     if (stop.load() && state_ != State::kStopping) {
       begin_stop();
-      stop_deadline = this->now() + options_.shutdown_grace;
+      drain_deadline = this->now() + options_.drain_timeout;
     }
-    if (state_ == State::kStopping && (tasks_.empty() || this->now() >= stop_deadline)) break;
+    if (state_ == State::kStopping) {
+      if (tasks_.empty()) break;
+      if (!cancelled && this->now() >= drain_deadline) {
+        cancel_running();
+        cancelled = true;
+        stop_deadline = this->now() + options_.shutdown_grace;
+      }
+      if (cancelled && this->now() >= stop_deadline) break;
+    }
 
     std::vector<zmq::pollitem_t> items;
     items.push_back({outbox_.wake_socket().handle(), 0, ZMQ_POLLIN, 0});
@@ -185,9 +196,12 @@ int WorkerSession::run(const std::atomic<bool>& stop) {
     watchdog();
     keepalive();
     flush_results();
+    if (state_ == State::kStopping && !hand_back_.empty()) send_hand_back();
   }
   on_outbox();  // results that ended during the last wait
   flush_results();
+  if (!hand_back_.empty()) send_hand_back();
+  // Whatever it still holds (trials cancelled at the deadline) goes back with the bye.
   send(protocol::Bye{"shutting down"});
   // Give the bye (and the last results) a moment to leave.
   dealer_->set(zmq::sockopt::linger, 1000);
@@ -301,6 +315,7 @@ void WorkerSession::on_welcome(const protocol::Welcome& w) {
   liveness_ = std::max<uint32_t>(w.heartbeat_liveness, 1);
   connect_side_sockets(w);
   state_ = State::kReady;
+  update_health();
   send_credit();
   flush_results();
   // Datasets asked for on a dead connection: ask again.
@@ -310,7 +325,12 @@ void WorkerSession::on_welcome(const protocol::Welcome& w) {
 }
 
 void WorkerSession::on_batch(protocol::TrialsBatch b) {
-  if (state_ == State::kStopping) return;  // bye hands these leases back
+  if (state_ == State::kStopping) {
+    // Sent before the broker read our `draining`: hand it straight back (the loop sends it).
+    for (const protocol::BatchTrial& t : b.trials)
+      hand_back_.push_back({b.job, t.index, t.attempt});
+    return;
+  }
   held_ += static_cast<uint32_t>(b.trials.size());
   if (job_cancelled(b.job)) return report_unrun(b, TrialState::kCancelled, "");
   if (!registry_.find(b.strategy)) {
@@ -382,8 +402,8 @@ void WorkerSession::start_trials(const protocol::TrialsBatch& b,
     pool_.submit(b.job, [this, id, job = std::move(job), control](bool run) {
       Outbox& out = outbox_;
       if (!run) {
-        out.push(
-            Finished{id, unrun_result(*job.clock, job.job, job.trial, TrialState::kCancelled)});
+        out.push(Finished{id, unrun_result(*job.clock, job.job, job.trial, TrialState::kCancelled),
+                          false});
         return;
       }
       TickSink ticks = [&out](protocol::Tick t) { out.push(std::move(t)); };
@@ -429,6 +449,13 @@ void WorkerSession::on_finished(Finished f) {
   auto it = tasks_.find(f.task);
   if (it == tasks_.end()) return;
   const bool by_shutdown = it->second.control->shutdown.load();
+  if (!f.ran && state_ == State::kStopping) {
+    // Dropped from the queue by the drain: never started, so the lease is handed back.
+    hand_back_.push_back({it->second.job, it->second.trial.index, it->second.trial.attempt});
+    tasks_.erase(it);
+    if (held_ > 0) --held_;
+    return;
+  }
   tasks_.erase(it);
   if (by_shutdown && f.result.status == TrialState::kCancelled) {
     // Stopped because this worker is leaving, not because its job was cancelled: no result,
@@ -519,18 +546,64 @@ void WorkerSession::keepalive() {
     connect_backend();
     return;
   }
-  if (state_ == State::kReady && now - last_sent_ >= interval) send(protocol::Heartbeat{});
+  // Draining too: the running trials may take the whole drain_timeout, and a silent worker
+  // would be given up (and its trials charged an attempt).
+  if (state_ != State::kGreeting && now - last_sent_ >= interval) send(protocol::Heartbeat{});
+  if (state_ == State::kReady && now - last_health_ >= interval / 2) update_health();
 }
 
 void WorkerSession::begin_stop() {
+  const bool welcomed = state_ == State::kReady;
   state_ = State::kStopping;
+  update_health();  // not ready: orchestrators stop counting on it
+  // Queued trials (and batches waiting for their dataset) never start: their leases go back at
+  // once, so that other workers run them while the running ones finish.
+  pool_.drop_all();  // each comes back through the outbox as not run
+  on_outbox();
+  for (const auto& [hash, batches] : awaiting_) {
+    for (const protocol::TrialsBatch& b : batches) {
+      for (const protocol::BatchTrial& t : b.trials) {
+        hand_back_.push_back({b.job, t.index, t.attempt});
+        if (held_ > 0) --held_;
+      }
+    }
+  }
+  awaiting_.clear();
+  spdlog::info("draining: {} trials handed back, {} running (drain timeout {} ms)",
+               hand_back_.size(), tasks_.size(), options_.drain_timeout.count());
+  if (welcomed) send_hand_back();
+}
+
+void WorkerSession::cancel_running() {
+  if (!tasks_.empty()) {
+    spdlog::warn("drain timeout: {} trials still running are cancelled and handed back",
+                 tasks_.size());
+  }
   for (auto& [id, task] : tasks_) {
     task.control->shutdown.store(true);
     task.control->cancel.store(true);
   }
-  // Queued trials are not reported either: the bye returns their leases.
-  pool_.drop_all();
-  awaiting_.clear();
+}
+
+void WorkerSession::send_hand_back() {
+  size_t first = 0;
+  do {
+    const size_t last = std::min(hand_back_.size(), first + kMaxBatchTrials);
+    protocol::Draining m;
+    m.trials.assign(hand_back_.begin() + static_cast<ptrdiff_t>(first),
+                    hand_back_.begin() + static_cast<ptrdiff_t>(last));
+    send(m);
+    first = last;
+  } while (first < hand_back_.size());
+  hand_back_.clear();
+}
+
+void WorkerSession::update_health() {
+  if (!health_.enabled()) return;
+  if (state_ != State::kReady) return health_.remove();
+  last_health_ = this->now();
+  const std::string content = "worker " + hello_.worker + "\nbroker " + options_.broker + "\n";
+  if (Status s = health_.write(content); !s.ok()) log(s.message());
 }
 
 }  // namespace sweep::worker

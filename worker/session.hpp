@@ -3,12 +3,15 @@
 //
 //   kGreeting --welcome--> kReady --silence (liveness x heartbeat)--> kGreeting (new DEALER, hello)
 //   kGreeting --silence--> kGreeting (new DEALER, hello again)
-//   any state --stop flag--> kStopping --running trials ended or grace over--> bye, exit
+//   any state --stop flag--> kStopping (`draining`: queued trials handed back, running ones go on)
+//     --running trials ended, or drain_timeout over (they are cancelled; grace) --> bye, exit
 //
 // A fatal signal on a slot thread (crash_signals.hpp) is reported as `crashed` in kReady (the
 // handler waits for the broker's crash_ack), and only logged otherwise.
 //
-// In every state: batches are accepted (kStopping ignores them: bye re-queues), cancel events
+// The health file (health_file.hpp) exists exactly while the state is kReady.
+//
+// In every state: batches are accepted (kStopping hands them back at once), cancel events
 // stop a job's trials, finished trials are reported (buffered while greeting), the watchdog
 // enforces per-trial timeouts.
 #pragma once
@@ -29,6 +32,7 @@
 #include "dataset_cache.hpp"
 #include "dataset_loader.hpp"
 #include "equity_filter.hpp"
+#include "health_file.hpp"
 #include "outbox.hpp"
 #include "slot_pool.hpp"
 #include "sweep/base/clock.hpp"
@@ -50,7 +54,11 @@ struct WorkerOptions {
   uint32_t heartbeat_ms = 1000;  // until the welcome says otherwise
   uint32_t heartbeat_liveness = 3;
   size_t dataset_cache_entries = 4;
-  std::chrono::milliseconds shutdown_grace{10'000};  // wait for cancelled trials to end
+  // After the stop flag: how long running trials may go on before they are cancelled and handed
+  // back (0: at once).
+  std::chrono::milliseconds drain_timeout{20'000};
+  std::chrono::milliseconds shutdown_grace{10'000};  // then: wait for cancelled trials to end
+  std::string health_file;                           // "" = none (health_file.hpp)
   // CURVE on the backend, events and telemetry connections (docs/SECURITY.md); nullopt: plain.
   std::optional<curve::ClientKeys> curve;
   // Every read of the time (heartbeats, the watchdog, result stamps); tests pass a FakeClock.
@@ -65,7 +73,7 @@ class WorkerSession {
   WorkerSession(const WorkerSession&) = delete;
   WorkerSession& operator=(const WorkerSession&) = delete;
 
-  // Runs until `stop` is set; then cancels running trials, says bye and returns 0.
+  // Runs until `stop` is set; then drains (the class comment), says bye and returns 0.
   int run(const std::atomic<bool>& stop);
 
   const std::string& worker_id() const { return hello_.worker; }
@@ -109,6 +117,12 @@ class WorkerSession {
   void watchdog();
   void keepalive();
   void begin_stop();
+  // Cancels the trials still running at the drain deadline; their leases go back with the bye.
+  void cancel_running();
+  // Sends `draining` with the leases collected in hand_back_ (at least one message per call).
+  void send_hand_back();
+  // Writes or refreshes the health file while kReady; removes it otherwise.
+  void update_health();
   bool job_cancelled(const std::string& job) const;
 
   WorkerOptions options_;
@@ -140,6 +154,9 @@ class WorkerSession {
   std::deque<std::string> cancelled_jobs_;     // most recent last
   std::vector<protocol::TrialResult> unsent_;  // reported, not yet sent (kept while greeting)
   uint32_t credit_owed_ = 0;                   // trials freed since the last credit sent
+  std::vector<protocol::TrialRef> hand_back_;  // kStopping: leases not run, for `draining`
+  HealthFile health_;
+  SteadyTime last_health_{};
   EquityFilter equity_filter_;
   // Declared last: destroyed first, so no slot thread outlives the members it reports to.
   SlotPool pool_;

@@ -297,8 +297,10 @@ class Supervisor {
   }
 
   void start_worker(size_t i) {
-    std::vector<std::string> args = {"--broker", endpoints_["backend"], "--log-level",
-                                     a_.log_level};
+    // Ctrl-C stops the broker too: finishing running trials would only delay the exit, so they
+    // are handed back at once and run again when the jobs resume (docs/RELIABILITY.md).
+    std::vector<std::string> args = {"--broker",   endpoints_["backend"], "--log-level",
+                                     a_.log_level, "--drain-timeout",     "0"};
     if (a_.slots > 0) args.insert(args.end(), {"--slots", std::to_string(a_.slots)});
     for (const std::string& p : a_.plugins) args.insert(args.end(), {"--plugin", p});
     Result<pid_t> pid = spawn(worker_path_, args, -1);

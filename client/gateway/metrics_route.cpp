@@ -68,8 +68,31 @@ bool broker_metrics(client::Client& c, std::ostringstream& out) {
   out << "sweep_trials_total{status=\"failed\"} " << failed << '\n';
   family(out, "sweep_queue_depth", "gauge", "Trials waiting for a worker.");
   out << "sweep_queue_depth " << h->queue << '\n';
-  family(out, "sweep_workers", "gauge", "Workers registered with the broker.");
+  uint64_t ready = 0;
+  for (const protocol::WorkerInfo& w : h->workers) ready += w.draining ? 0 : 1;
+  family(out, "sweep_workers", "gauge", "Workers connected to the broker (draining ones too).");
   out << "sweep_workers " << h->workers.size() << '\n';
+  family(out, "sweep_workers_ready", "gauge", "Connected workers that take trials (not draining).");
+  out << "sweep_workers_ready " << ready << '\n';
+  family(out, "sweep_trials_running", "gauge", "Trials leased to workers now.");
+  out << "sweep_trials_running " << h->running.value_or(0) << '\n';
+  const std::string window = "over the last " + std::to_string(protocol::kRateWindowS) + " s";
+  family(out, "sweep_trials_per_second", "gauge",
+         ("Trials recorded per second, every job, " + window + ".").c_str());
+  out << "sweep_trials_per_second " << number(h->trials_per_s.value_or(0)) << '\n';
+  family(out, "sweep_job_trials", "gauge", "Trials of each job not terminal, by state.");
+  for (const protocol::LiveJobInfo& j : h->live_jobs) {
+    const std::pair<const char*, uint64_t> states[] = {{"queued", j.queued},
+                                                       {"running", j.running},
+                                                       {"completed", j.completed},
+                                                       {"failed", j.failed}};
+    for (const auto& [state, n] : states)
+      out << "sweep_job_trials{job=\"" << j.id << "\",state=\"" << state << "\"} " << n << '\n';
+  }
+  family(out, "sweep_job_trials_per_second", "gauge",
+         ("Trials recorded per second in each job not terminal, " + window + ".").c_str());
+  for (const protocol::LiveJobInfo& j : h->live_jobs)
+    out << "sweep_job_trials_per_second{job=\"" << j.id << "\"} " << number(j.trials_per_s) << '\n';
   family(out, "sweep_worker_slots", "gauge", "Trial slots of all workers.");
   out << "sweep_worker_slots " << slots << '\n';
   family(out, "sweep_worker_slots_busy", "gauge", "Trial slots running a trial now.");

@@ -223,6 +223,11 @@ struct Bool {
     return true;
   }
 };
+// A bool whose false is "empty": for omit<> fields, so that false leaves no key on the wire.
+struct Flag : Bool {
+  static bool empty(bool b) { return !b; }
+  static void clear(bool& b) { b = false; }
+};
 
 // An enum written as its name. D: {T, what, from(string_view) -> optional<T>, name(T)}.
 template <class D>

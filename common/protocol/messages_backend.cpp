@@ -86,6 +86,12 @@ struct Schema<Crashed> {
       opt<&Crashed::trial, Opt<Struct<TrialRef>>>("trial"),
   };
 };
+template <>
+struct Schema<Draining> {
+  static constexpr std::string_view type = "draining";
+  static constexpr auto fields =
+      std::tuple{req<&Draining::trials, List<Struct<TrialRef>, kMaxBatchTrials>>("trials")};
+};
 
 // ---- broker -> worker ----
 
@@ -147,10 +153,10 @@ struct Schema<CrashAck> {
 namespace {
 
 using WM = WorkerMessage;
-constexpr std::array<Entry<WM>, 8> kWorker = {
+constexpr std::array<Entry<WM>, 9> kWorker = {
     entry<WM, Hello>(),        entry<WM, Heartbeat>(),      entry<WM, Credit>(),
     entry<WM, TrialResult>(),  entry<WM, DatasetRequest>(), entry<WM, Bye>(),
-    entry<WM, TrialResults>(), entry<WM, Crashed>(),
+    entry<WM, TrialResults>(), entry<WM, Crashed>(),        entry<WM, Draining>(),
 };
 using BM = BrokerMessage;
 constexpr std::array<Entry<BM>, 5> kBroker = {

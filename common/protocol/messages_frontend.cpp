@@ -215,7 +215,18 @@ struct Schema<WorkerInfo> {
   static constexpr auto fields = std::tuple{
       req<&WorkerInfo::id, Id>("id"),        req<&WorkerInfo::pid, I64>("pid"),
       req<&WorkerInfo::host, Str<>>("host"), req<&WorkerInfo::slots, U32>("slots"),
-      req<&WorkerInfo::busy, U32>("busy"),
+      req<&WorkerInfo::busy, U32>("busy"),   omit<&WorkerInfo::draining, Flag>("draining"),
+  };
+};
+template <>
+struct Schema<LiveJobInfo> {
+  static constexpr auto fields = std::tuple{
+      req<&LiveJobInfo::id, Id>("id"),
+      req<&LiveJobInfo::queued, U64>("queued"),
+      req<&LiveJobInfo::running, U64>("running"),
+      req<&LiveJobInfo::completed, U64>("completed"),
+      req<&LiveJobInfo::failed, U64>("failed"),
+      req<&LiveJobInfo::trials_per_s, F64>("trials_per_s"),
   };
 };
 template <>
@@ -255,6 +266,9 @@ struct Schema<HealthReply> {
       req<&HealthReply::jobs, U64>("jobs"),
       omit<&HealthReply::store_error, Str<>>("store_error"),
       omit<&HealthReply::waiting, List<Struct<WaitingJob>>>("waiting"),
+      omit<&HealthReply::running, Opt<U64>>("running"),
+      omit<&HealthReply::trials_per_s, Opt<F64>>("trials_per_s"),
+      omit<&HealthReply::live_jobs, List<Struct<LiveJobInfo>>>("live_jobs"),
   };
 };
 

@@ -172,11 +172,21 @@ struct WorkerInfo {
   int64_t pid = 0;
   std::string host;
   uint32_t slots = 0, busy = 0;
+  bool draining = false;  // it said `draining`: it takes no more trials (no key on the wire if not)
   bool operator==(const WorkerInfo&) const = default;
 };
 struct WaitingJob {  // a job whose queued trials no connected worker can take
   std::string job, reason;
   bool operator==(const WaitingJob&) const = default;
+};
+// The window the health reply's trials_per_s figures are measured over (the broker's clock).
+inline constexpr int kRateWindowS = 10;
+// A job not terminal, as the health reply counts it (for autoscalers: the gateway's /metrics).
+struct LiveJobInfo {
+  std::string id;
+  uint64_t queued = 0, running = 0, completed = 0, failed = 0;
+  double trials_per_s = 0;  // trials recorded per second over the last kRateWindowS
+  bool operator==(const LiveJobInfo&) const = default;
 };
 struct HealthReply {  // "health"
   std::string req, version;
@@ -184,6 +194,10 @@ struct HealthReply {  // "health"
   std::vector<WorkerInfo> workers;
   uint64_t queue = 0;  // trials waiting for a worker
   uint64_t jobs = 0;   // jobs not terminal
+  // Added after the golden frames (no key on the wire when nullopt / empty).
+  std::optional<uint64_t> running;     // trials leased to workers now
+  std::optional<double> trials_per_s;  // trials recorded per second over the last kRateWindowS
+  std::vector<LiveJobInfo> live_jobs;  // every job not terminal
   // Why the broker's database cannot keep new jobs (its file deleted or replaced); "" (and no
   // key on the wire) while it can.
   std::string store_error;
@@ -267,6 +281,14 @@ struct TrialRef {
   uint32_t attempt = 1;
   bool operator==(const TrialRef&) const = default;
 };
+// "draining", worker -> broker: the worker is leaving (SIGTERM): send it no more trials. The
+// leases in `trials` (trials it holds but has not started) are handed back and re-queued as the
+// same attempt; the ones it still runs end with their results or with its bye. May be sent more
+// than once (a batch that crossed the first one is handed back by the next).
+struct Draining {
+  std::vector<TrialRef> trials;  // <= kMaxBatchTrials per message
+  bool operator==(const Draining&) const = default;
+};
 // "crashed", worker -> broker: the worker is dying by a fatal signal (it waits for crash_ack, or
 // a bounded time, and then dies by that signal). Every lease it holds ends with this message.
 struct Crashed {
@@ -276,8 +298,8 @@ struct Crashed {
   std::optional<TrialRef> trial;  // the trial running on the thread that faulted; nil: none
   bool operator==(const Crashed&) const = default;
 };
-using WorkerMessage =
-    std::variant<Hello, Heartbeat, Credit, TrialResult, DatasetRequest, Bye, TrialResults, Crashed>;
+using WorkerMessage = std::variant<Hello, Heartbeat, Credit, TrialResult, DatasetRequest, Bye,
+                                   TrialResults, Crashed, Draining>;
 
 struct Welcome {                  // "welcome", broker -> worker
   std::string events, telemetry;  // endpoints to connect SUB / PUB to

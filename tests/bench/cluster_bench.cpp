@@ -11,10 +11,13 @@
 // p99), status (status round trip p50/p99 while an optimization runs and clients poll 1,000
 // times per second), big-submit (health round trips while a submit's 1M-bar dataset is generated,
 // hashed and stored), constraint (the same trials with and without a 3 kB constraint, status
-// polled meanwhile). --scale multiplies the trial counts (and big-submit's bars).
+// polled meanwhile), drain (SIGTERM to exit of a worker running 2 GOOG trials with 1,000+ queued,
+// and the trials charged an extra attempt). --scale multiplies the trial counts (and big-submit's
+// bars).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -27,6 +30,7 @@
 #include <nlohmann/json.hpp>
 
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../support/cluster.hpp"
@@ -417,6 +421,52 @@ void big_submit(const Args& a) {
       percentile(lat, 1.0), errors);
 }
 
+// A worker with 2 slots running GOOG trials and at least 1,000 more queued with it is sent
+// SIGTERM: the time until it exits (queued leases handed back, the running trials finished, bye),
+// and, once the job is done on the other worker, how many trials were charged an extra attempt.
+void drain(const Args& a) {
+  LocalCluster cluster;
+  cluster.start_broker();
+  testing::ChildProcess& victim = cluster.add_worker(2);
+  cluster.add_worker(1);
+  client::Client c(cluster.endpoints().frontend);
+  (void)on_cluster(c, goog_spec(0.02));  // warm-up: both workers hold GOOG
+  auto acc = c.submit(JobKind::kOptimization, goog_spec(std::max(a.scale, 1.0)));
+  if (!acc.ok()) die("submit: " + acc.status().ToString());
+  uint32_t held = 0;
+  const auto deadline = Clock::now() + std::chrono::seconds(30);
+  while (held < 1002) {
+    if (Clock::now() > deadline) die("the worker never held 1,002 trials");
+    auto h = c.health();
+    if (h.ok()) {
+      for (const auto& w : h->workers)
+        if (w.pid == victim.pid()) held = w.busy;
+    }
+  }
+  const auto t0 = Clock::now();
+  victim.signal(SIGTERM);
+  const auto status = victim.wait(std::chrono::seconds(60));
+  const double ms = seconds_since(t0) * 1000;
+  if (!status || !WIFEXITED(*status) || WEXITSTATUS(*status) != 0) die("the worker did not exit 0");
+  client::WaitOptions w;
+  w.poll_interval = std::chrono::milliseconds(5);
+  auto st = c.wait(acc->id, w);
+  if (!st.ok() || st->status != JobState::kCompleted) die("the job did not complete");
+  uint64_t extra = 0, trials = 0;
+  client::TrialsQuery q;
+  q.limit = 1000;
+  for (;; q.offset += q.limit) {
+    auto page = c.trials(acc->id, q);
+    if (!page.ok()) die(page.status().ToString());
+    for (const auto& t : page->trials) extra += t.attempt > 1, ++trials;
+    if (page->trials.size() < q.limit) break;
+  }
+  std::printf(
+      "drain  SIGTERM to exit %.1f ms, the worker holding %u trials (2 running, the rest queued); "
+      "%llu trials recorded, %llu with an extra attempt\n",
+      ms, held, static_cast<unsigned long long>(trials), static_cast<unsigned long long>(extra));
+}
+
 }  // namespace
 }  // namespace sweep
 
@@ -451,5 +501,6 @@ int main(int argc, char** argv) {
   if (want("status")) sweep::status_under_load(a);
   if (want("big-submit")) sweep::big_submit(a);
   if (want("constraint")) sweep::constraint(a);
+  if (want("drain")) sweep::drain(a);
   return 0;
 }

@@ -140,7 +140,7 @@ int main(int argc, char** argv) {
       {Hello{"w-1", "hostA", "0.1.0", 4242, 8, {"sma_cross", "ema_cross"}}, Heartbeat{}, Credit{3},
        r, failed, DatasetRequest{"abcdef"}, Bye{"shutdown"}, Bye{},
        Crashed{11, "SIGSEGV", "Segmentation fault", TrialRef{"job-1", 9, 2}},
-       Crashed{6, "SIGABRT", "Aborted", std::nullopt}});
+       Crashed{6, "SIGABRT", "Aborted", std::nullopt}, Draining{{TrialRef{"job-1", 9, 1}}}});
 
   TrialsBatch b;
   b.job = "job-1";

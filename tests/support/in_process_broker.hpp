@@ -34,6 +34,8 @@ class InProcessBroker {
   InProcessBroker(const InProcessBroker&) = delete;
   InProcessBroker& operator=(const InProcessBroker&) = delete;
 
+  // Starts the broker's drain (BrokerConfig::drain_grace); the destructor's stop ends it.
+  void stop() { broker_->stop(); }
   const protocol::Endpoints& endpoints() const { return broker_->endpoints(); }
   zmq::context_t& ctx() { return ctx_; }
 

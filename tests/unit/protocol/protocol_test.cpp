@@ -244,6 +244,29 @@ TEST(ProtocolRoundTrip, WaitingReasonsAreOmittedUnlessSet) {
   EXPECT_TRUE(std::get<HealthReply>(*decode_frontend_reply(none)).waiting.empty());
 }
 
+// The autoscaling fields (running, trials_per_s, live_jobs, workers[].draining) are written only
+// when set, like store_error: the pinned frames stay valid; set, they read back whole.
+TEST(ProtocolRoundTrip, HealthAutoscalingFieldsAreOmittedUnlessSet) {
+  HealthReply h;
+  h.req = "h";
+  h.version = "0.1.0";
+  h.workers = {WorkerInfo{"w1", 7, "host", 2, 1}};
+  const std::string plain = encode(FrontendReply{h});
+  for (const char* key : {"running", "trials_per_s", "live_jobs", "draining"})
+    EXPECT_EQ(plain.find(key), std::string::npos) << key;
+  h.workers[0].draining = true;
+  h.running = 3;
+  h.trials_per_s = 12.5;
+  h.live_jobs = {LiveJobInfo{"j1", 10, 3, 5, 1, 12.5}};
+  auto back = decode_frontend_reply(encode(FrontendReply{h}));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(std::get<HealthReply>(*back), h);
+  auto old = decode_frontend_reply(plain);
+  ASSERT_TRUE(old.ok());
+  EXPECT_FALSE(std::get<HealthReply>(*old).running.has_value());
+  EXPECT_FALSE(std::get<HealthReply>(*old).workers[0].draining);
+}
+
 TEST(ProtocolRoundTrip, WorkerMessages) {
   wrk_rt(Hello{"w-1", "hostA", "0.1.0", 4242, 8, {"sma_cross", "ema_cross"}});
   wrk_rt(Heartbeat{});
@@ -269,6 +292,8 @@ TEST(ProtocolRoundTrip, WorkerMessages) {
   r.status = TrialState::kCancelled;
   wrk_rt(r);
   wrk_rt(DatasetRequest{"abcdef"});
+  wrk_rt(Draining{});
+  wrk_rt(Draining{{TrialRef{"job-1", 4, 1}, TrialRef{"job-2", 0, 3}}});
   wrk_rt(Bye{"shutdown"});
   wrk_rt(Bye{});
   wrk_rt(Crashed{11, "SIGSEGV", "Segmentation fault", TrialRef{"job-1", 7, 2}});
