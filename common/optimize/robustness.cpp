@@ -1,0 +1,226 @@
+#include "sweep/optimize/robustness.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <limits>
+#include <numbers>
+
+namespace sweep {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kEulerGamma = 0.5772156649015329;
+
+// Acklam's coefficients.
+constexpr double kA[] = {-3.969683028665376e+01, 2.209460984245205e+02,  -2.759285104469687e+02,
+                         1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
+constexpr double kB[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
+                         6.680131188771972e+01, -1.328068155288572e+01};
+constexpr double kC[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
+                         -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00};
+constexpr double kD[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
+                         3.754408661907416e+00};
+
+double tail(double q) {  // q = sqrt(-2 ln p), lower tail
+  return (((((kC[0] * q + kC[1]) * q + kC[2]) * q + kC[3]) * q + kC[4]) * q + kC[5]) /
+         ((((kD[0] * q + kD[1]) * q + kD[2]) * q + kD[3]) * q + 1);
+}
+
+// The masks of S/2 bits among the low S-1 bits (block S-1 out of sample): half the C(S, S/2)
+// splits; each one's complement is one of the other half. Gosper's hack, in increasing order.
+std::vector<uint32_t> half_masks(int blocks) {
+  std::vector<uint32_t> out;
+  const int k = blocks / 2;
+  const uint32_t limit = 1u << (blocks - 1);
+  for (uint32_t m = (1u << k) - 1; m < limit;) {
+    out.push_back(m);
+    const uint32_t c = m & (0u - m), r = m + c;
+    m = (((r ^ m) >> 2) / c) | r;
+  }
+  return out;
+}
+
+// Trials are processed in tiles small enough to stay in cache while every split visits them.
+constexpr size_t kTile = 256;
+
+}  // namespace
+
+double normal_cdf(double x) {
+  return 0.5 * std::erfc(-x / std::sqrt(2.0));
+}
+
+double normal_quantile(double p) {
+  if (!(p > 0)) return p == 0 ? -kInf : std::nan("");
+  if (!(p < 1)) return p == 1 ? kInf : std::nan("");
+  constexpr double kLow = 0.02425;
+  double x;
+  if (p < kLow) {
+    x = tail(std::sqrt(-2 * std::log(p)));
+  } else if (p > 1 - kLow) {
+    x = -tail(std::sqrt(-2 * std::log1p(-p)));
+  } else {
+    const double q = p - 0.5, r = q * q;
+    x = (((((kA[0] * r + kA[1]) * r + kA[2]) * r + kA[3]) * r + kA[4]) * r + kA[5]) * q /
+        (((((kB[0] * r + kB[1]) * r + kB[2]) * r + kB[3]) * r + kB[4]) * r + 1);
+  }
+  // One Halley step on Φ(x) - p: from about 1e-9 to full precision. In the upper tail the error
+  // is taken from the complement, where p's own rounding does not swamp it.
+  const double e = p > 0.5 ? (1 - p) - 0.5 * std::erfc(x / std::sqrt(2.0)) : normal_cdf(x) - p;
+  const double u = e * std::sqrt(2 * std::numbers::pi) * std::exp(x * x / 2);
+  return x - u / (1 + x * u / 2);
+}
+
+std::vector<double> cscv_logits(const std::vector<BlockSums>& sums, size_t trials, int blocks) {
+  std::vector<double> logits;
+  if (trials < 2) return logits;
+  const size_t nb = static_cast<size_t>(blocks);
+  const std::vector<uint32_t> masks = half_masks(blocks);
+  const size_t splits = masks.size();
+  // Every trial covers the same days, so a split's day count is one number, and the ratio's
+  // ranking needs only s|s| / (n q - s^2): (n - 1) / n is the same positive factor for all.
+  double days = 0;
+  for (size_t b = 0; b < nb; ++b) days += sums[b].count;
+  std::vector<double> n_in(splits);
+  for (size_t k = 0; k < splits; ++k)
+    for (uint32_t m = masks[k]; m; m &= m - 1) n_in[k] += sums[std::countr_zero(m)].count;
+  // Per split: the in-sample winner of the mask (a) and of its complement (b), with its
+  // out-of-sample key; filled tile by tile (trials ascend, so a strict > keeps the lowest index).
+  struct Best {
+    double is = -kInf, oos = -kInf;
+    size_t trial = SIZE_MAX;
+  };
+  std::vector<Best> best_a(splits), best_b(splits);
+  std::vector<uint64_t> below_a(splits), below_b(splits);
+  // The tile's block sums block-major (bs[b * kTile + t]), so the loops below run over trials.
+  std::vector<double> bs(nb * kTile), bq(nb * kTile), ts(kTile), tq(kTile);
+  std::vector<double> s(kTile), q(kTile), ka(kTile), kb(kTile);
+  // Whole tiles (the last padded with zeros, whose keys are never read): fixed trip counts that
+  // the compiler vectorises.
+  auto keys = [&](size_t k) {
+    std::fill(s.begin(), s.end(), 0.0);
+    std::fill(q.begin(), q.end(), 0.0);
+    for (uint32_t m = masks[k]; m; m &= m - 1) {
+      const double* xs = &bs[static_cast<size_t>(std::countr_zero(m)) * kTile];
+      const double* xq = &bq[static_cast<size_t>(std::countr_zero(m)) * kTile];
+      for (size_t t = 0; t < kTile; ++t) {
+        s[t] += xs[t];
+        q[t] += xq[t];
+      }
+    }
+    const double ni = n_in[k], no = days - ni;
+    for (size_t t = 0; t < kTile; ++t) {
+      const double si = s[t], so = ts[t] - s[t], qo = tq[t] - q[t];
+      const double vi = ni * q[t] - si * si, vo = no * qo - so * so;
+      ka[t] = vi > 0 && ni >= 2 ? si * std::fabs(si) / vi : -kInf;
+      kb[t] = vo > 0 && no >= 2 ? so * std::fabs(so) / vo : -kInf;
+    }
+  };
+  for (int pass = 0; pass < 2; ++pass) {
+    for (size_t from = 0; from < trials; from += kTile) {
+      const size_t len = std::min(trials - from, kTile);
+      std::fill(bs.begin(), bs.end(), 0.0);
+      std::fill(bq.begin(), bq.end(), 0.0);
+      for (size_t t = 0; t < len; ++t) {
+        ts[t] = tq[t] = 0;
+        for (size_t b = 0; b < nb; ++b) {
+          const BlockSums& x = sums[(from + t) * nb + b];
+          bs[b * kTile + t] = x.sum;
+          bq[b * kTile + t] = x.sum_sq;
+          ts[t] += x.sum;
+          tq[t] += x.sum_sq;
+        }
+      }
+      for (size_t k = 0; k < splits; ++k) {
+        keys(k);
+        if (pass == 0) {
+          Best& a = best_a[k];
+          Best& b = best_b[k];
+          for (size_t t = 0; t < len; ++t) {
+            if (ka[t] > a.is || a.trial == SIZE_MAX) a = {ka[t], kb[t], from + t};
+            if (kb[t] > b.is || b.trial == SIZE_MAX) b = {kb[t], ka[t], from + t};
+          }
+        } else {
+          // ω - 1: trials ranking below n* out of sample (ties by index).
+          const Best& a = best_a[k];
+          const Best& b = best_b[k];
+          uint64_t na = 0, nb2 = 0;
+          for (size_t t = 0; t < len; ++t) {
+            na += kb[t] < a.oos || (kb[t] == a.oos && from + t < a.trial);
+            nb2 += ka[t] < b.oos || (ka[t] == b.oos && from + t < b.trial);
+          }
+          below_a[k] += na;
+          below_b[k] += nb2;
+        }
+      }
+    }
+  }
+  const double m = static_cast<double>(trials);
+  auto logit = [m](uint64_t below) {
+    const double omega = static_cast<double>(below + 1);
+    return std::log(omega / (m + 1 - omega));
+  };
+  logits.reserve(2 * splits);
+  for (size_t k = 0; k < splits; ++k) logits.push_back(logit(below_a[k]));
+  for (size_t k = 0; k < splits; ++k) logits.push_back(logit(below_b[k]));
+  return logits;
+}
+
+Robustness assess_robustness(const std::vector<RobustnessInput>& trials, std::optional<size_t> best,
+                             int blocks) {
+  Robustness r;
+  r.pbo_blocks = blocks;
+  std::vector<double> srs;
+  srs.reserve(trials.size());
+  for (const auto& t : trials)
+    if (auto sr = sharpe_of(t.stats)) srs.push_back(*sr);
+  r.n_trials = srs.size();
+  if (srs.size() < 2 || !best) return r;
+  const double n = static_cast<double>(srs.size());
+  double mean = 0;
+  for (double x : srs) mean += x;
+  mean /= n;
+  double ss = 0;
+  for (double x : srs) ss += (x - mean) * (x - mean);
+  const double v = ss / (n - 1);
+  r.sr_variance = v;
+  r.expected_max_sr = std::sqrt(v) * ((1 - kEulerGamma) * normal_quantile(1 - 1 / n) +
+                                      kEulerGamma * normal_quantile(1 - 1 / (n * std::numbers::e)));
+
+  const ReturnStats& bs = trials[*best].stats;
+  if (auto sr = sharpe_of(bs)) {
+    r.best_sr = *sr;
+    r.skew = bs.m3 / std::pow(bs.m2, 1.5);
+    r.kurtosis = bs.m4 / (bs.m2 * bs.m2);
+    const double radicand = 1 - *r.skew * *sr + (*r.kurtosis - 1) / 4 * *sr * *sr;
+    if (radicand > 0) {
+      const double scale = std::sqrt(static_cast<double>(bs.days) - 1) / std::sqrt(radicand);
+      r.psr = normal_cdf(*sr * scale);
+      r.dsr = normal_cdf((*sr - *r.expected_max_sr) * scale);
+    }
+  }
+
+  // PBO over every completed trial (undefined Sharpe ratios rank lowest).
+  const size_t nb = static_cast<size_t>(blocks);
+  for (const auto& t : trials)
+    if (t.stats.days != bs.days || t.stats.blocks.size() != nb) return r;
+  std::vector<BlockSums> sums;
+  sums.reserve(trials.size() * nb);
+  for (const auto& t : trials)
+    sums.insert(sums.end(), t.stats.blocks.begin(), t.stats.blocks.end());
+  const std::vector<double> logits = cscv_logits(sums, trials.size(), blocks);
+  r.pbo_trials = trials.size();
+  r.logit_limit = std::log(static_cast<double>(trials.size()));
+  r.logit_counts.assign(kLogitBins, 0);
+  uint64_t overfit = 0;
+  for (double l : logits) {
+    overfit += l <= 0;
+    const double pos = (l + r.logit_limit) / (2 * r.logit_limit) * kLogitBins;
+    const int bin = std::clamp(static_cast<int>(std::floor(pos)), 0, kLogitBins - 1);
+    ++r.logit_counts[static_cast<size_t>(bin)];
+  }
+  r.pbo = static_cast<double>(overfit) / static_cast<double>(logits.size());
+  return r;
+}
+
+}  // namespace sweep
