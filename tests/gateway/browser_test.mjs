@@ -104,7 +104,8 @@ try {
   await page.locator('#job-form').waitFor();
   await page.selectOption('#strategy', 'sma_cross');
   await page.selectOption('#dataset', { label: 'Synthetic random walk…' });
-  await page.fill('input[name="synthetic-bars"]', '300000');
+  // Long enough (~5 s) for the bar to be seen between 0 and 100 (a sanitized cluster is slower).
+  await page.fill('input[name="synthetic-bars"]', slow > 1 ? '300000' : '1500000');
   await page.selectOption('select[name="mode-fast"]', 'range');
   await page.fill('input[name="start-fast"]', '2');
   await page.fill('input[name="stop-fast"]', '50');
