@@ -25,11 +25,6 @@ SYSTEMD = os.path.join(ROOT, "deploy", "systemd")
 SLURM = os.path.join(ROOT, "deploy", "slurm")
 BINARIES = ("sweep-broker", "sweep-worker", "sweep-gateway", "sweep")
 
-# The drain interface (docs/DEPLOY.md): flags the deployment files use that a sweep-worker built
-# before the drain work lacks. Accepted as missing from --help only here, and reported.
-EXPECTED_BY_INTERFACE = {"sweep-worker": {"--drain-timeout", "--health-file"}}
-
-
 def help_flags(binary):
     out = subprocess.run([os.path.join(BIN, binary), "--help"], capture_output=True, text=True,
                          check=True).stdout
@@ -40,15 +35,11 @@ FLAGS = {}
 
 
 def unknown_flags(binary, args):
-    """The flags in args that `binary --help` does not list (interface flags excepted)."""
+    """The flags in args that `binary --help` does not list."""
     if binary not in FLAGS:
         FLAGS[binary] = help_flags(binary)
     used = {a.split("=", 1)[0] for a in args if a.startswith("--")}
-    missing = used - FLAGS[binary]
-    pending = missing & EXPECTED_BY_INTERFACE.get(binary, set())
-    if pending:
-        print(f"PENDING {binary}: {sorted(pending)} not in --help yet (the drain interface)")
-    return missing - pending
+    return used - FLAGS[binary]
 
 
 def flag_values(args):

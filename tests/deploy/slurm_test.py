@@ -36,13 +36,6 @@ SPEC = {
 }
 
 
-def worker_has(flag):
-    """Whether sweep-worker --help lists `flag` (the drain interface, docs/DEPLOY.md)."""
-    out = subprocess.run([os.path.join(BIN, "sweep-worker"), "--help"], capture_output=True,
-                         text=True, check=True).stdout
-    return flag in out
-
-
 def run(args, env, **kw):
     return subprocess.run(args, env=env, capture_output=True, text=True, check=True, **kw).stdout
 
@@ -119,9 +112,7 @@ def run_cluster(tmp, slurm_dir):
     env = dict(os.environ, SLURM_CONF=os.path.join(slurm_dir, "slurm.conf"),
                SWEEP_CLUSTER_DIR=cluster, SWEEP_BIN=BIN, SWEEP_DB=db, SWEEP_DATA_DIR=DATA,
                SWEEP_HOST="127.0.0.1")
-    drain = worker_has("--drain-timeout")
-    if drain:
-        env["SWEEP_DRAIN_TIMEOUT"] = "20"
+    env["SWEEP_DRAIN_TIMEOUT"] = "20"
     plugin = ["--plugin", TEST_PLUGIN]
     broker_job = sbatch(env, tmp, "--time=10", os.path.join(SLURM, "sweep-broker.sbatch"),
                         "--heartbeat-ms", "200", *plugin)
@@ -171,13 +162,7 @@ def run_cluster(tmp, slurm_dir):
     assert [r[0] for r in rows] == list(range(TRIALS)), f"not every trial exactly once: {rows}"
     assert all(r[2] == "completed" for r in rows), rows
     extra = [r for r in rows if r[1] != 1]
-    if drain:
-        assert not extra, f"trials with an extra attempt after a drain: {extra}"
-    else:
-        # Waits for the drain branch (--drain-timeout): without it a SIGTERM'ed worker abandons
-        # its running trial, which the broker counts as an attempt.
-        print(f"PENDING (no --drain-timeout in sweep-worker): {len(extra)} trial(s) with an "
-              f"extra attempt, not checked: {extra}")
+    assert not extra, f"trials with an extra attempt after a drain: {extra}"
 
     # The time limit's early signal (--signal=B:TERM@120 in the script): with 2 minutes as its
     # limit, task 0 is already inside the lead; slurmctld signals it on its next time-limit
