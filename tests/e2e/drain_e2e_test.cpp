@@ -21,7 +21,6 @@ namespace sweep {
 namespace {
 
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
 using e2e::all_trials;
 using e2e::wait_until;
 using testing::ChildProcess;
@@ -170,11 +169,9 @@ TEST_F(DrainE2E, AtTheDrainDeadlineRunningTrialsGoBackAndRunElsewhereAsTheSameAt
   cluster_.add_worker(1);
   wait_registered("w2");
 
-  const auto t0 = Clock::now();
   a.signal(SIGTERM);
   EXPECT_TRUE(exited_with(a.wait(10s), 0)) << a.stderr_text();
-  // The deadline (300 ms) and the cancelled trial's end: well before the 1.5 s trial would.
-  EXPECT_LT(std::chrono::duration<double>(Clock::now() - t0).count(), 1.4);
+  // It left at the 300 ms deadline, not after its 1.5 s trial: no trial is recorded by it (below).
 
   EXPECT_EQ(wait_terminal(id).status, JobState::kCompleted);
   for (const auto& [index, t] : expect_each_trial_once(id, kTrials)) {
@@ -196,10 +193,10 @@ TEST_F(DrainE2E, ASecondSignalExitsAtOnce) {
       },
       5s));
   EXPECT_TRUE(a.running());  // draining: its 5 s trial goes on
-  const auto t0 = Clock::now();
   a.signal(SIGTERM);
+  // 128 + SIGTERM, not the drain's 0, and well before its 5 s trial could have ended: it did not
+  // wait for the trial (no timing asserted beyond that; sanitizer builds are slow).
   EXPECT_TRUE(exited_with(a.wait(3s), 128 + SIGTERM)) << a.stderr_text();
-  EXPECT_LT(std::chrono::duration<double>(Clock::now() - t0).count(), 1.0);
 }
 
 bool exists(const std::string& path) {
