@@ -17,6 +17,7 @@ namespace {
 using namespace std::chrono_literals;
 using e2e::OtherConnection;
 using e2e::slow_spec;
+using e2e::wait_terminal;
 using e2e::wait_until;
 
 // Every trial of the job recorded exactly once, completed.
@@ -30,19 +31,6 @@ void expect_every_trial_once(client::Client& c, const std::string& id, uint64_t 
   EXPECT_EQ(trials.size(), total) << "job " << id;
   EXPECT_EQ(seen.size(), total) << "job " << id;
   for (const auto& [index, n] : seen) EXPECT_EQ(n, 1) << "job " << id << " trial " << index;
-}
-
-protocol::StatusReply wait_terminal(client::Client& c, const std::string& id,
-                                    std::chrono::milliseconds timeout) {
-  protocol::StatusReply last;
-  wait_until(
-      [&] {
-        auto st = c.status(id);
-        if (st.ok()) last = *st;
-        return st.ok() && is_terminal(st->status);
-      },
-      timeout);
-  return last;
 }
 
 TEST(DiskTroubleE2E, ADatabaseLockedByAnotherProcessRefusesSubmitsAndLosesNoTrialRow) {

@@ -50,6 +50,21 @@ inline std::vector<protocol::TrialRecord> all_trials(client::Client& c, const st
   return out;
 }
 
+// The job's status once terminal, or the last one read when `timeout` passed first (callers
+// check `is_terminal(status)`).
+inline protocol::StatusReply wait_terminal(client::Client& c, const std::string& id,
+                                           std::chrono::milliseconds timeout) {
+  protocol::StatusReply last;
+  wait_until(
+      [&] {
+        auto st = c.status(id);
+        if (st.ok()) last = *st;
+        return st.ok() && is_terminal(st->status);
+      },
+      timeout);
+  return last;
+}
+
 // A second SQLite connection to the broker's database, from this (another) process.
 class OtherConnection {
  public:

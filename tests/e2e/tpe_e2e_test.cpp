@@ -9,6 +9,7 @@
 #include <cstdio>
 
 #include "cluster.hpp"
+#include "e2e_helpers.hpp"
 #include "sweep/client.hpp"
 #include "sweep/data/csv_loader.hpp"
 #include "sweep/data/synthetic.hpp"
@@ -21,6 +22,7 @@ namespace sweep {
 namespace {
 
 using namespace std::chrono_literals;
+using e2e::all_trials;
 using sweep::testing::LocalCluster;
 using sweep::testing::wait_until;
 using Clock = std::chrono::steady_clock;
@@ -58,14 +60,6 @@ OptimizationResult reference(const nlohmann::json& text, TimeSeries series) {
       .value();
 }
 
-std::vector<protocol::TrialRecord> all_trials(client::Client& c, const std::string& id) {
-  client::TrialsQuery q;
-  q.limit = 1000;
-  auto page = c.trials(id, q);
-  EXPECT_TRUE(page.ok()) << page.status().ToString();
-  return page.ok() ? page->trials : std::vector<protocol::TrialRecord>{};
-}
-
 void expect_same_trials(const OptimizationResult& ref,
                         const std::vector<protocol::TrialRecord>& got) {
   ASSERT_EQ(got.size(), ref.trials.size());
@@ -95,16 +89,9 @@ class TpeE2E : public ::testing::Test {
         << cluster_.broker_stderr();
   }
   protocol::StatusReply wait_terminal(const std::string& id, std::chrono::seconds timeout) {
-    protocol::StatusReply last;
-    EXPECT_TRUE(wait_until(
-        [&] {
-          auto st = client_->status(id);
-          if (st.ok()) last = *st;
-          return st.ok() && is_terminal(st->status);
-        },
-        timeout))
-        << "job " << id << " not terminal\n"
-        << cluster_.broker_stderr();
+    const protocol::StatusReply last = e2e::wait_terminal(*client_, id, timeout);
+    EXPECT_TRUE(is_terminal(last.status)) << "job " << id << " not terminal\n"
+                                          << cluster_.broker_stderr();
     return last;
   }
 
