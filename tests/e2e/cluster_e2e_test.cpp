@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "cluster.hpp"
+#include "e2e_helpers.hpp"
 #include "sweep/client.hpp"
 #include "wait.hpp"
 
@@ -68,14 +69,8 @@ class ClusterE2E : public ::testing::Test {
         << cluster_.broker_stderr();
   }
   protocol::StatusReply wait_terminal(const std::string& id, std::chrono::milliseconds timeout) {
-    protocol::StatusReply last;
-    EXPECT_TRUE(wait_until(
-        [&] {
-          auto st = client_->status(id);
-          if (st.ok()) last = *st;
-          return st.ok() && is_terminal(st->status);
-        },
-        timeout))
+    const protocol::StatusReply last = e2e::wait_terminal(*client_, id, timeout);
+    EXPECT_TRUE(is_terminal(last.status))
         << "job " << id << " not terminal; last status " << job_state_name(last.status) << "\n"
         << cluster_.broker_stderr();
     return last;

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "cluster.hpp"
+#include "e2e_helpers.hpp"
 #include "sweep/client.hpp"
 #include "wait.hpp"
 
@@ -81,16 +82,9 @@ class WorkerFaultsE2E : public ::testing::Test {
   }
 
   protocol::StatusReply wait_terminal(const std::string& id) {
-    protocol::StatusReply last;
-    EXPECT_TRUE(wait_until(
-        [&] {
-          auto st = client_->status(id);
-          if (st.ok()) last = *st;
-          return st.ok() && is_terminal(st->status);
-        },
-        60s))
-        << "last status " << job_state_name(last.status) << "\n"
-        << cluster_.broker_stderr();
+    const protocol::StatusReply last = e2e::wait_terminal(*client_, id, 60s);
+    EXPECT_TRUE(is_terminal(last.status)) << "last status " << job_state_name(last.status) << "\n"
+                                          << cluster_.broker_stderr();
     return last;
   }
 
