@@ -181,7 +181,7 @@ void Broker::on_crashed(const std::string& identity, const protocol::Crashed& c)
 void Broker::requeue_or_fail(const Lease& lease, const std::string& reason, bool count_attempt) {
   LiveJob* job = find_live(lease.job);
   if (!job) return;
-  if (!job->dispatchable()) {
+  if (!job->dispatchable() || job->past_stop(lease.index)) {
     maybe_finish(*job);
     return;
   }

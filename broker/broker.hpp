@@ -168,6 +168,10 @@ class Broker {
   Status resume_jobs();
   void set_state(LiveJob& job, JobState state, const std::string& error = {});
   void maybe_finish(LiveJob& job);
+  // Counts, best trials and heatmap from the store (a resume; a stop on target, jobs.cpp).
+  void load_records(LiveJob& j, uint64_t failed_fallback);
+  Result<std::optional<uint64_t>> first_on_target(const LiveJob& j);
+  Status settle_stop(LiveJob& j);
   Status replay_search(LiveJob& job);
   bool finalize(LiveJob& job, JobState state, const std::string& error = {});
   void push_update(LiveJob& job);

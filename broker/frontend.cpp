@@ -244,6 +244,8 @@ protocol::StatusReply stored_status(const JobRow& row, Store& store) {
   s.failed = row.failed;
   s.progress =
       row.total ? std::min(1.0, double(row.completed + row.failed) / double(row.total)) : 0;
+  // A job stopped on target is done with trials not run (result.stopped says so).
+  if (row.status == JobState::kCompleted) s.progress = 1;
   if (row.started_at_ms && row.finished_at_ms) {
     s.elapsed_s = double(*row.finished_at_ms - *row.started_at_ms) / 1000.0;
   }

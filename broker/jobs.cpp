@@ -63,43 +63,7 @@ Status Broker::resume_jobs() {
     if (!recorded.ok()) return recorded.status();
     j.recorded = std::move(recorded).value();
     j.trials_done = j.done_at_start = j.recorded.size();
-    // Counts: failed trials are few, so count them; the rest recorded succeeded (or were
-    // cancelled, which only a cancelling job has, and that one ends below).
-    TrialQuery fq;
-    fq.status = TrialState::kFailed;
-    fq.limit = 1'000'000'000;
-    auto failed = store_->list_trials(row.id, fq);
-    j.failed = failed.ok() ? failed->size() : row.failed;
-    j.completed = j.trials_done - std::min(j.trials_done, j.failed);
-    if (j.is_backtest() && j.completed > 0) j.completed = j.total;
-    // The best trials so far (a backtest: its one trial, once recorded).
-    if (j.is_backtest() && j.completed > 0) {
-      if (auto t = store_->get_trial(row.id, 0); t.ok()) {
-        j.top.offer(0, 0,
-                    TopPayload{to_record(*t), t->equity, trades_from_json_text(t->trades_json)});
-      }
-    } else if (!j.is_backtest()) {
-      if (j.heatmap) {
-        TrialQuery hq;
-        hq.status = TrialState::kCompleted;
-        hq.limit = 1'000'000'000;
-        if (auto rows = store_->list_trials(row.id, hq); rows.ok()) {
-          for (const auto& t : *rows) j.heatmap->set(t.params, j.spec.objective.value(t.metrics));
-        }
-      }
-      TrialQuery tq;
-      tq.sort = std::string(metric_name(j.spec.objective.metric));
-      tq.ascending = !j.spec.objective.maximize;
-      tq.limit = static_cast<size_t>(std::max(1, j.spec.top_k));
-      tq.status = TrialState::kCompleted;
-      tq.with_equity = true;
-      if (auto best = store_->list_trials(row.id, tq); best.ok()) {
-        for (auto& t : *best) {
-          j.top.offer(t.trial_index, j.spec.objective.value(t.metrics),
-                      TopPayload{to_record(t), t.equity});
-        }
-      }
-    }
+    load_records(j, row.failed);
     if (j.state() == JobState::kCancelling) {
       finalize(j, JobState::kCancelled);
       continue;
@@ -126,9 +90,88 @@ Status Broker::resume_jobs() {
       }
       j.cursor = std::move(cursor);
     }
+    // After the trials to run again are known: those past the stop are dropped from them.
+    if (j.spec.stop_value) {
+      auto at = first_on_target(j);
+      if (!at.ok()) return at.status();
+      if (*at) j.stop_on_target(**at);
+    }
     spdlog::info("resumed job {} ({} of {} trials recorded)", row.id, j.trials_done, j.trial_count);
     maybe_finish(j);
   }
+  return Status::Ok();
+}
+
+// Counts, the best trials and the heatmap from the recorded trials (a resume, a stop on target).
+void Broker::load_records(LiveJob& j, uint64_t failed_fallback) {
+  // Counts: failed trials are few, so count them; the rest recorded succeeded (or were
+  // cancelled, which only a cancelling job has, and that one ends below).
+  TrialQuery fq;
+  fq.status = TrialState::kFailed;
+  fq.limit = 1'000'000'000;
+  auto failed = store_->list_trials(j.id, fq);
+  j.failed = failed.ok() ? failed->size() : failed_fallback;
+  j.completed = j.trials_done - std::min(j.trials_done, j.failed);
+  if (j.is_backtest() && j.completed > 0) j.completed = j.total;
+  // The best trials so far (a backtest: its one trial, once recorded).
+  if (j.is_backtest() && j.completed > 0) {
+    if (auto t = store_->get_trial(j.id, 0); t.ok()) {
+      j.top.offer(0, 0,
+                  TopPayload{to_record(*t), t->equity, trades_from_json_text(t->trades_json)});
+    }
+  } else if (!j.is_backtest()) {
+    if (j.heatmap) {
+      TrialQuery hq;
+      hq.status = TrialState::kCompleted;
+      hq.limit = 1'000'000'000;
+      if (auto rows = store_->list_trials(j.id, hq); rows.ok()) {
+        for (const auto& t : *rows) j.heatmap->set(t.params, j.spec.objective.value(t.metrics));
+      }
+    }
+    TrialQuery tq;
+    tq.sort = std::string(metric_name(j.spec.objective.metric));
+    tq.ascending = !j.spec.objective.maximize;
+    tq.limit = static_cast<size_t>(std::max(1, j.spec.top_k));
+    tq.status = TrialState::kCompleted;
+    tq.with_equity = true;
+    if (auto best = store_->list_trials(j.id, tq); best.ok()) {
+      for (auto& t : *best) {
+        j.top.offer(t.trial_index, j.spec.objective.value(t.metrics),
+                    TopPayload{to_record(t), t.equity});
+      }
+    }
+  }
+}
+
+// Stop on target after a restart: the lowest recorded trial index whose value reaches it.
+Result<std::optional<uint64_t>> Broker::first_on_target(const LiveJob& j) {
+  TrialQuery q;
+  q.status = TrialState::kCompleted;
+  q.limit = 1'000'000'000;
+  auto rows = store_->list_trials(j.id, q);
+  if (!rows.ok()) return rows.status();
+  for (const TrialRow& t : *rows) {  // by trial index
+    if (j.spec.objective.reaches(j.spec.objective.value(t.metrics), *j.spec.stop_value))
+      return std::optional<uint64_t>(t.trial_index);
+  }
+  return std::optional<uint64_t>();
+}
+
+// A job stopped on target keeps the trials up to the stop: those after it that were recorded
+// before the stop was known (they ran alongside it) are deleted, and what was counted from them
+// is counted again from the store, so the record is the same on any number of workers.
+Status Broker::settle_stop(LiveJob& j) {
+  auto deleted = store_->delete_trials_after(j.id, *j.stop_at);
+  if (!deleted.ok()) return deleted.status();
+  spdlog::info("job {} stopped on target at trial {}; {} trials recorded past it are dropped", j.id,
+               *j.stop_at, *deleted);
+  if (*deleted == 0) return Status::Ok();
+  auto done = store_->count_trials(j.id);
+  if (!done.ok()) return done.status();
+  j.trials_done = *done;
+  j.top = TopK<TopPayload>(j.spec.objective, static_cast<size_t>(j.spec.top_k));
+  j.heatmap = HeatmapGrid::for_spec(j.spec);
+  load_records(j, j.failed);
   return Status::Ok();
 }
 
@@ -173,6 +216,10 @@ void Broker::set_state(LiveJob& job, JobState state, const std::string& error) {
 
 void Broker::record(LiveJob& job, TrialRow row, std::vector<double> equity,
                     std::vector<TradeRecord> trades) {
+  if (job.past_stop(row.trial_index)) {  // it ran alongside the trial that stopped the job
+    maybe_finish(job);
+    return;
+  }
   const bool cancelled_job = !job.dispatchable();
   if (cancelled_job) row.status = TrialState::kCancelled;
   if (row.status != TrialState::kCompleted) {
@@ -196,6 +243,9 @@ void Broker::record(LiveJob& job, TrialRow row, std::vector<double> equity,
     job.completed += job.is_backtest() ? job.total : 1;
     if (!job.is_backtest()) {
       const double v = job.spec.objective.value(row.metrics);
+      // Before the search observes it: no generation is suggested after the stop.
+      if (job.spec.stop_value && job.spec.objective.reaches(v, *job.spec.stop_value))
+        job.stop_on_target(row.trial_index);
       if (job.heatmap) job.heatmap->set(row.params, v);
       if (job.top.would_keep(v, row.trial_index)) {
         job.top.offer(row.trial_index, v, TopPayload{record_of(), equity});
@@ -234,6 +284,14 @@ void Broker::maybe_finish(LiveJob& job) {
     finalize(job, job.state());
     return;
   }
+  if (job.stop_at && job.state() != JobState::kCancelling) {
+    if (job.has_pending() || leases_.count_for_job_through(job.id, *job.stop_at) > 0) return;
+    // Every trial up to the stop is recorded; what still runs is past it and is not waited for.
+    if (leases_.count_for_job(job.id) > 0)
+      publish(cancel_topic(job.id), protocol::CancelEvent{job.id});
+    finalize(job, JobState::kCompleted);
+    return;
+  }
   if (leases_.count_for_job(job.id) > 0) return;
   if (job.state() == JobState::kCancelling) {
     finalize(job, JobState::kCancelled);
@@ -265,6 +323,12 @@ bool Broker::finalize(LiveJob& job, JobState state, const std::string& error) {
   if (Status s = writer_->flush(short_queue ? kFinalFlushWait : std::chrono::milliseconds(0));
       !s.ok()) {
     return false;
+  }
+  if (state == JobState::kCompleted && job.stop_at) {
+    if (Status s = settle_stop(job); !s.ok()) {
+      spdlog::error("job {}: cannot drop the trials after its stop: {}", job.id, s.ToString());
+      return false;
+    }
   }
   nlohmann::json result;
   if (state == JobState::kCompleted || state == JobState::kCancelled) {

@@ -73,6 +73,14 @@ std::vector<Lease> LeaseTable::release_expired(SteadyTime now) {
   return out;
 }
 
+size_t LeaseTable::count_for_job_through(const std::string& job, uint64_t last) const {
+  size_t n = 0;
+  for (auto it = leases_.lower_bound({job, 0});
+       it != leases_.end() && it->first.first == job && it->first.second <= last; ++it)
+    ++n;
+  return n;
+}
+
 size_t LeaseTable::count_for_job(const std::string& job) const {
   return count(per_job_, job);
 }

@@ -43,6 +43,8 @@ class LeaseTable {
   // O(1): kept as counters, since the broker asks after every result.
   size_t count_for_job(const std::string& job) const;
   size_t count_for_worker(const std::string& worker) const;
+  // Leases of `job` on trials 0..last: a walk over them (a stopped job asks; few are held).
+  size_t count_for_job_through(const std::string& job, uint64_t last) const;
   size_t size() const { return leases_.size(); }
 
  private:

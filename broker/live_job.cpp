@@ -49,7 +49,9 @@ bool LiveJob::has_pending() const {
   if (!retry.empty()) return true;
   if (is_backtest()) return false;
   if (tpe) return !generation.empty();
-  return cursor && cursor->position() < trial_count;
+  // The cursor hands out trials in index order: once stopped, every trial up to the stop has
+  // left it. It stays where it is, so that a resume knows what was dispatched.
+  return cursor && cursor->position() < trial_count && !stop_at;
 }
 
 std::optional<PendingTrial> LiveJob::take_next() {
@@ -63,7 +65,7 @@ std::optional<PendingTrial> LiveJob::take_next() {
     generation.pop_front();
     return t;
   }
-  if (is_backtest() || !cursor) return std::nullopt;
+  if (is_backtest() || !cursor || stop_at) return std::nullopt;
   while (auto t = cursor->next()) {
     if (std::binary_search(recorded.begin(), recorded.end(), t->index)) continue;
     return PendingTrial{t->index, 1, std::move(t->params)};
@@ -78,6 +80,15 @@ void LiveJob::drop_pending() {
   if (plan && !tpe) cursor = *plan->cursor_at(trial_count);
 }
 
+void LiveJob::stop_on_target(uint64_t index) {
+  if (stop_at && *stop_at <= index) return;
+  stop_at = index;
+  auto past = [&](const PendingTrial& p) { return p.index > index; };
+  std::erase_if(retry, past);
+  std::erase_if(generation, past);
+  searching = false;
+}
+
 uint64_t LiveJob::next_trial_position() const {
   if (tpe) return history.size() - generation.size();
   return cursor ? cursor->position() : (is_backtest() ? 1 : 0);
@@ -85,6 +96,7 @@ uint64_t LiveJob::next_trial_position() const {
 
 uint64_t LiveJob::queued_count(size_t running) const {
   if (!dispatchable()) return 0;
+  if (stop_at) return retry.size() + generation.size();
   const uint64_t busy = trials_done + running;
   return trial_count > busy ? trial_count - busy : 0;
 }

@@ -77,6 +77,10 @@ struct LiveJob {
   uint64_t unobserved = 0;              // suggested trials not observed yet
   bool searching = true;                // false once cancelled: no more generations
   std::optional<HeatmapGrid> heatmap;   // optimizations over exactly two varying parameters
+  // Stop on target: the lowest trial index known to reach spec.stop_value. The job's trials are
+  // those up to it: later ones are not dispatched, their results are dropped, and those recorded
+  // before it was known are deleted when the job completes (docs/SEARCH.md "Stop on target").
+  std::optional<uint64_t> stop_at;
 
   bool is_backtest() const { return spec.kind == JobKind::kBacktest; }
   // The state clients are told. A live job in a terminal state is one whose final write has not
@@ -91,6 +95,11 @@ struct LiveJob {
   std::optional<PendingTrial> take_next();
   // Drops every undispatched trial (cancel).
   void drop_pending();
+  // Trial `index` reached the stop value: drops the undispatched trials after it (a tpe search
+  // suggests no more generations). Ignored when an earlier trial already stopped the job.
+  void stop_on_target(uint64_t index);
+  // Whether trial `index` is past the stop (its result is not the job's).
+  bool past_stop(uint64_t index) const { return stop_at && index > *stop_at; }
   uint64_t next_trial_position() const;
   // Trials not yet dispatched (an estimate after a resume).
   uint64_t queued_count(size_t running) const;

@@ -67,6 +67,9 @@ nlohmann::json optimization_result(const LiveJob& job) {
   nlohmann::json best = job.top.best() ? trial_to_json(job.top.best()->payload.record) : nullptr;
   nlohmann::json out = {{"best", std::move(best)}, {"top", std::move(top)}};
   out["heatmap"] = job.heatmap ? job.heatmap->to_json(job.top.objective()) : nlohmann::json();
+  out["stopped"] = job.stop_at && job.state() == JobState::kCompleted
+                       ? stopped_to_json(*job.spec.stop_value, *job.stop_at)
+                       : nlohmann::json();
   return out;
 }
 

@@ -24,6 +24,9 @@ void add_job_options(CLI::App* cmd, JobArgs& a, JobKind kind) {
         ->capture_default_str();
     cmd->add_option("--batch", a.batch, "TPE: trials per generation")->capture_default_str();
     cmd->add_option("--top", a.top_k, "How many best trials to keep")->capture_default_str();
+    cmd->add_option("--stop-value", a.stop_value,
+                    "Stop on target: end with the first trial (by index) whose objective "
+                    "reaches this value");
   }
   cmd->add_option("--cash", a.cash, "Starting cash")->capture_default_str();
   cmd->add_option("--commission", a.commission, "Commission, fraction of notional")
@@ -94,6 +97,7 @@ Result<nlohmann::json> spec_from_args(const JobArgs& a, JobKind kind) {
   if (opt && a.tpe_n > 0)
     spec["method"] = {
         {"tpe", {{"n", a.tpe_n}, {"seed", a.seed}, {"startup", a.startup}, {"batch", a.batch}}}};
+  if (opt && a.stop_value) spec["stop"] = {{"value", *a.stop_value}};
   return spec;
 }
 

@@ -103,6 +103,7 @@ int run(const OptimizeArgs& args) {
   OptimizeOptions opt;
   opt.threads = args.threads;
   opt.cancel = &g_interrupted;
+  opt.stop_value = spec->stop_value;
   opt.on_progress = [&](const OptimizationProgress& p) {
     bar.update(p.completed + p.failed, p.failed, objective_text(spec->objective, p.best));
   };
@@ -122,6 +123,7 @@ int run(const OptimizeArgs& args) {
         {"completed", r->completed},
         {"failed", r->failed},
         {"cancelled", r->cancelled},
+        {"stopped", r->stopped_at ? stopped_to_json(*spec->stop_value, *r->stopped_at) : nullptr},
         {"objective",
          {{"metric", metric_name(spec->objective.metric)},
           {"goal", goal_name(spec->objective.maximize)}}},
@@ -134,6 +136,12 @@ int run(const OptimizeArgs& args) {
                 (*data)->series->name.c_str(), static_cast<unsigned long long>(r->total),
                 static_cast<unsigned long long>(r->completed),
                 static_cast<unsigned long long>(r->failed), r->cancelled ? " (cancelled)" : "");
+    if (r->stopped_at) {
+      std::printf("stopped on target: trial %llu reached %s %s\n\n",
+                  static_cast<unsigned long long>(*r->stopped_at),
+                  std::string(metric_name(spec->objective.metric)).c_str(),
+                  format_metric(spec->objective.metric, *spec->stop_value).c_str());
+    }
     print_top(*r, spec->objective);
   }
   return r->cancelled ? kExitFailed : kExitOk;

@@ -33,6 +33,15 @@ void print_json(const nlohmann::json& j) {
   std::printf("%s\n", j.dump().c_str());
 }
 
+// An optimization's result.stopped ({"value", "trial"}), when it stopped on target.
+void print_stopped(const nlohmann::json& result, const std::string& metric) {
+  if (!result.is_object() || !result.contains("stopped") || !result["stopped"].is_object()) return;
+  const nlohmann::json& st = result["stopped"];
+  std::printf("stopped on target: trial %s reached %s %s; later trials were not run\n",
+              st["trial"].dump().c_str(), metric.empty() ? "the objective" : metric.c_str(),
+              st["value"].dump().c_str());
+}
+
 void print_status(const pr::StatusReply& s, const std::string& metric) {
   std::printf("job %s (%s): %s\n", s.id.c_str(), name(s.kind).c_str(), name(s.status).c_str());
   std::printf("progress: %llu/%llu %s (%.1f%%), %llu failed, %llu running, %llu queued\n",
@@ -43,6 +52,7 @@ void print_status(const pr::StatusReply& s, const std::string& metric) {
               human_duration(s.eta_s.value_or(-1)).c_str());
   if (s.best) std::printf("best: %s\n", format_best(*s.best, metric).c_str());
   if (!s.waiting_for.empty()) std::printf("waiting: %s\n", s.waiting_for.c_str());
+  print_stopped(s.result, metric);
 }
 
 // The metrics of a result map ({"metrics": {...}}), as the local backtest prints them.
@@ -102,6 +112,7 @@ int run_show(const IdArgs& a) {
               static_cast<ull>(j->completed), static_cast<ull>(j->failed));
   std::printf("spec: %s\n", j->spec.dump().c_str());
   if (!j->error_message.empty()) std::printf("error: %s\n", j->error_message.c_str());
+  print_stopped(j->result, objective_metric(j->spec));
   if (j->best) {
     std::printf("best: trial %llu %s\n\n", static_cast<ull>(j->best->index),
                 format_best(*j->best, objective_metric(j->spec)).c_str());

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -50,6 +51,10 @@ struct JobSpec {
   SearchMethod method;     // default grid
   Objective objective;
   int top_k = 10;
+  // Stop on target (`"stop": {"value": X}`): the job ends with the first trial, in index order,
+  // whose objective value reaches X (>= when maximising, <= when minimising); its trials are
+  // those up to it (docs/SEARCH.md "Stop on target"). nullopt: every trial runs.
+  std::optional<double> stop_value;
   // Engine and scheduling options, both kinds.
   double cash = 10000;
   double commission = 0;

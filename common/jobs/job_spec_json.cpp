@@ -358,13 +358,22 @@ Status parse_optimization(const json& j, JobSpec& spec) {
     if (!k.ok()) return k.status();
     spec.top_k = static_cast<int>(*k);
   }
+  if (j.contains("stop")) {
+    const json& st = j["stop"];
+    if (!st.is_object()) return bad("stop", "expected {\"value\": X}");
+    if (Status s = check_keys(st, "stop", {"value"}); !s.ok()) return s;
+    if (!st.contains("value")) return bad("stop.value", "required");
+    Result<double> v = parse_double(st["value"], "stop.value");
+    if (!v.ok()) return v.status();
+    spec.stop_value = *v;
+  }
   return Status::Ok();
 }
 
 constexpr std::string_view kCommonKeys[] = {"dataset",    "strategy",        "params",      "cash",
                                             "commission", "trial_timeout_s", "max_attempts"};
-constexpr std::string_view kOptimizationKeys[] = {"space", "constraint", "method", "objective",
-                                                  "top_k"};
+constexpr std::string_view kOptimizationKeys[] = {"space",     "constraint", "method",
+                                                  "objective", "top_k",      "stop"};
 
 json value_json(const ParamValue& v) {
   if (auto* i = std::get_if<int64_t>(&v)) return *i;
@@ -470,6 +479,7 @@ json to_json(const JobSpec& spec) {
     j["objective"] = {{"metric", std::string(metric_name(spec.objective.metric))},
                       {"goal", std::string(goal_name(spec.objective.maximize))}};
     j["top_k"] = spec.top_k;
+    if (spec.stop_value) j["stop"] = {{"value", *spec.stop_value}};
   }
   j["cash"] = spec.cash;
   j["commission"] = spec.commission;

@@ -20,6 +20,10 @@ nlohmann::json number_or_null(double v) {
   return v;
 }
 
+nlohmann::json stopped_to_json(double value, uint64_t trial) {
+  return {{"value", value}, {"trial", trial}};
+}
+
 nlohmann::json to_json(const Metrics& m) {
   nlohmann::json j = nlohmann::json::object();
   for (int i = 0; i < kMetricCount; ++i) {

@@ -19,6 +19,11 @@ nlohmann::json to_json(const Metrics& m);
 nlohmann::json to_json(const ParamValue& v);
 nlohmann::json to_json(const ParamSet& p);
 
+// How an optimization stopped on target (JobSpec::stop_value): {"value": X, "trial": K}, K the
+// first trial (by index) whose objective reached X. The `stopped` key of every optimization
+// result; null when it ran to its end.
+nlohmann::json stopped_to_json(double value, uint64_t trial);
+
 // A closed trade as the CLI prints it and a worker sends it: times formatted for the data's
 // resolution (dates for daily bars, date-times otherwise), return in percent.
 struct TradeRecord {

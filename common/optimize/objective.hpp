@@ -33,6 +33,12 @@ struct Objective {
     return ia < ib;
   }
 
+  // Whether `v` reaches the stop-on-target value `target`: at or beyond it in the goal's
+  // direction. NaN (undefined) never does.
+  bool reaches(double v, double target) const {
+    return !std::isnan(v) && (maximize ? v >= target : v <= target);
+  }
+
   bool operator==(const Objective&) const = default;
 };
 

@@ -21,6 +21,7 @@ struct Shared {
   const EngineOptions& engine;
   const Objective& objective;
   const std::atomic<bool>* cancel;
+  std::optional<double> stop_value;
 
   std::atomic<uint64_t> next_batch{0};
   std::vector<TrialRecord>& records;
@@ -35,7 +36,15 @@ struct Shared {
   // Adaptive search: the generation being run; trials come from it instead of the plan's cursor.
   const std::vector<Trial>* generation = nullptr;
   std::vector<uint64_t>* grid_points = nullptr;  // [index], for the estimator's history
+  // The lowest trial index known to reach the stop value: no later trial is started.
+  std::atomic<uint64_t> stop_at{UINT64_MAX};
 };
+
+void lower_stop(Shared& s, uint64_t index) {
+  uint64_t at = s.stop_at.load();
+  while (index < at && !s.stop_at.compare_exchange_weak(at, index)) {
+  }
+}
 
 bool cancelled(const Shared& s) {
   return s.cancel && s.cancel->load(std::memory_order_relaxed);
@@ -75,7 +84,7 @@ void work(Shared& s) {
     }
     for (uint64_t k = 0; k < kBatch && !cancelled(s); ++k) {
       std::optional<Trial> t = cursor.next();
-      if (!t) break;
+      if (!t || t->index > s.stop_at.load()) break;  // a batch's indexes ascend
       if (s.grid_points) (*s.grid_points)[t->index] = t->grid_index;
       TrialOutcome out = run_trial(s.data, s.strategy, t->params, s.engine, hooks);
       if (out.status == TrialState::kCancelled) break;
@@ -91,6 +100,7 @@ void work(Shared& s) {
       if (r.status == TrialState::kCompleted) {
         ++s.completed;
         const double v = s.objective.value(r.metrics);
+        if (s.stop_value && s.objective.reaches(v, *s.stop_value)) lower_stop(s, r.index);
         if (!s.best ||
             s.objective.better(v, r.index, s.objective.value(s.records[*s.best].metrics), *s.best))
           s.best = r.index;
@@ -136,6 +146,29 @@ void run_pool(Shared& s, unsigned n, const OptimizeOptions& options,
   for (auto& t : threads) t.join();
 }
 
+// Stopped on target: the trials after the stop ran only because they ran alongside it, so they
+// are dropped, and the counts and the best are those of the trials up to it, as on any cluster.
+void drop_after_stop(Shared& s) {
+  s.completed = s.failed = 0;
+  s.best.reset();
+  for (uint64_t i = 0; i < s.records.size(); ++i) {
+    if (!s.finished[i]) continue;
+    if (i > s.stop_at) {
+      s.finished[i] = 0;
+      continue;
+    }
+    const TrialRecord& r = s.records[i];
+    if (r.status != TrialState::kCompleted) {
+      ++s.failed;
+      continue;
+    }
+    ++s.completed;
+    if (!s.best || s.objective.better(s.objective.value(r.metrics), i,
+                                      s.objective.value(s.records[*s.best].metrics), *s.best))
+      s.best = i;
+  }
+}
+
 }  // namespace
 
 Result<OptimizationResult> optimize(const MarketData& data, const StrategyInfo& strategy,
@@ -145,7 +178,8 @@ Result<OptimizationResult> optimize(const MarketData& data, const StrategyInfo& 
   const auto start = std::chrono::steady_clock::now();
   std::vector<TrialRecord> records(plan.total());
   std::vector<char> finished(plan.total(), 0);
-  Shared s{data, strategy, plan, engine, objective, options.cancel, {}, records, finished};
+  Shared s{data,           strategy,           plan, engine,  objective,
+           options.cancel, options.stop_value, {},   records, finished};
   const unsigned n = std::max(1u, options.threads);
   if (!is_adaptive(plan.method())) {
     run_pool(s, n, options, start);
@@ -156,7 +190,8 @@ Result<OptimizationResult> optimize(const MarketData& data, const StrategyInfo& 
     s.grid_points = &grid_points;
     std::vector<TpeObservation> history;
     // One generation at a time: generation g needs every result of the generations before it.
-    while (history.size() < plan.total() && !cancelled(s) && s.error.ok()) {
+    while (history.size() < plan.total() && !cancelled(s) && s.error.ok() &&
+           s.stop_at == UINT64_MAX) {
       Result<std::vector<Trial>> gen = tpe->next_generation(history);
       if (!gen.ok()) return gen.status();
       if (gen->empty()) break;
@@ -173,13 +208,16 @@ Result<OptimizationResult> optimize(const MarketData& data, const StrategyInfo& 
     }
   }
   if (!s.error.ok()) return s.error;
+  if (s.stop_at != UINT64_MAX) drop_after_stop(s);
   if (options.on_progress) options.on_progress(snapshot(s, start));
 
   OptimizationResult result;
   result.total = plan.total();
   result.completed = s.completed;
   result.failed = s.failed;
-  result.cancelled = cancelled(s) && s.completed + s.failed < plan.total();
+  const uint64_t planned = s.stop_at != UINT64_MAX ? s.stop_at + 1 : plan.total();
+  result.cancelled = cancelled(s) && s.completed + s.failed < planned;
+  if (s.stop_at != UINT64_MAX && !result.cancelled) result.stopped_at = s.stop_at.load();
   result.trials.reserve(s.completed + s.failed);
   for (uint64_t i = 0; i < plan.total(); ++i)
     if (finished[i]) result.trials.push_back(std::move(records[i]));

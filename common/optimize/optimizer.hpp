@@ -33,6 +33,9 @@ struct OptimizeOptions {
   // Called on the calling thread about every `progress_interval_ms`, and once at the end.
   std::function<void(const OptimizationProgress&)> on_progress;
   int progress_interval_ms = 100;
+  // Stop on target (JobSpec::stop_value): the trials are those up to the first, in index order,
+  // whose objective value reaches it; later ones are not run, or dropped when they ran alongside.
+  std::optional<double> stop_value;
 };
 
 // Objective values over two parameters: for each (x, y), the best value over any other axes.
@@ -45,7 +48,8 @@ struct Heatmap {
 struct OptimizationResult {
   uint64_t total = 0, completed = 0, failed = 0;
   bool cancelled = false;
-  std::vector<TrialRecord> trials;  // every finished trial, by index
+  std::optional<uint64_t> stopped_at;  // the trial that reached the stop value
+  std::vector<TrialRecord> trials;     // every finished trial, by index
   // The top_k completed trials, best first, re-run in full (trades and equity).
   struct Top {
     TrialRecord record;

@@ -177,6 +177,9 @@ class Store {
   Result<uint64_t> count_trials(const std::string& job_id);
   // Sorted ascending; for resume.
   Result<std::vector<uint64_t>> recorded_trial_indexes(const std::string& job_id);
+  // Deletes the job's trials with an index above `last` and says how many there were: a job
+  // stopped on target keeps the trials up to the one that reached the target.
+  Result<uint64_t> delete_trials_after(const std::string& job_id, uint64_t last);
   // kBadRequest for a sort that is neither "trial_index" nor a metric name.
   Result<std::vector<TrialRow>> list_trials(const std::string& job_id, const TrialQuery& query);
   // With equity and trades; kNotFound when not recorded.

@@ -189,6 +189,17 @@ Result<uint64_t> Store::count_trials(const std::string& job_id) {
   return static_cast<uint64_t>((*s)->column_int(0));
 }
 
+Result<uint64_t> Store::delete_trials_after(const std::string& job_id, uint64_t last) {
+  std::lock_guard lock(impl_->mu);
+  auto s = impl_->stmt("DELETE FROM backtest_runs WHERE job_id = ?1 AND trial_index > ?2");
+  if (!s.ok()) return s.status();
+  (*s)->bind_text(1, job_id);
+  (*s)->bind_int(2, static_cast<int64_t>(last));
+  auto row = (*s)->step("delete trials after the stop");
+  if (!row.ok()) return row.status();
+  return static_cast<uint64_t>(impl_->db.changes());
+}
+
 Result<std::vector<uint64_t>> Store::recorded_trial_indexes(const std::string& job_id) {
   std::lock_guard lock(impl_->mu);
   auto s =

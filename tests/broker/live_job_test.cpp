@@ -92,5 +92,44 @@ TEST(LeaseTable, AStaleResultDoesNotReleaseTheLease) {
   EXPECT_TRUE(leases.release("j", 0, "w1", 2));
 }
 
+TEST(LeaseTable, CountsAJobsLeasesUpToAnIndex) {
+  FakeClock clock;
+  LeaseTable leases;
+  for (uint64_t i : {2, 5, 9}) leases.add({"j", i, 1, "w1", "worker-1", clock.steady(), 0});
+  leases.add({"k", 1, 1, "w1", "worker-1", clock.steady(), 0});
+  EXPECT_EQ(leases.count_for_job_through("j", 1), 0u);
+  EXPECT_EQ(leases.count_for_job_through("j", 5), 2u);
+  EXPECT_EQ(leases.count_for_job_through("j", 100), 3u);
+  EXPECT_EQ(leases.count_for_job_through("k", 1), 1u);
+}
+
+LiveJob grid_job(uint64_t trials) {
+  JobSpec spec{JobKind::kOptimization};
+  const auto last = static_cast<int64_t>(trials) - 1;
+  EXPECT_TRUE(
+      spec.space.add("x", Axis::range(int64_t{0}, last, int64_t{1}, "space.x").value()).ok());
+  return LiveJob("j", spec, make_trial_plan(spec).value(), Objective{});
+}
+
+TEST(LiveJobStop, DropsWhatIsPastTheStopAndDispatchesNothingNew) {
+  LiveJob job = grid_job(20);
+  for (int i = 0; i < 8; ++i) ASSERT_TRUE(job.take_next());  // trials 0..7 are out
+  job.retry.push_back({6, 2, {}});                           // a lost worker's trials
+  job.retry.push_back({2, 2, {}});
+  job.stop_on_target(5);
+  EXPECT_TRUE(job.past_stop(6));
+  EXPECT_FALSE(job.past_stop(5));
+  ASSERT_EQ(job.retry.size(), 1u);
+  EXPECT_EQ(job.retry.front().index, 2u);
+  EXPECT_EQ(job.take_next()->index, 2u);
+  EXPECT_FALSE(job.has_pending()) << "trials 8.. are past the stop";
+  EXPECT_FALSE(job.take_next());
+  EXPECT_EQ(job.next_trial_position(), 8u) << "the cursor stays where dispatch stopped";
+  job.stop_on_target(7);
+  EXPECT_EQ(*job.stop_at, 5u) << "a later trial reaching the target changes nothing";
+  job.stop_on_target(3);
+  EXPECT_EQ(*job.stop_at, 3u);
+}
+
 }  // namespace
 }  // namespace sweep::broker

@@ -125,6 +125,35 @@ TEST(Cli, OptimizeGridWithConstraintJson) {
             j["top"][1]["metrics"]["sharpe"].get<double>());
 }
 
+TEST(Cli, OptimizeStopsOnTarget) {
+  const std::vector<std::string> grid = {"optimize",    "--data",    kGoog,
+                                         "--strategy",  "sma_cross", "--param",
+                                         "fast=5:30:5", "--param",   "slow=20,40,60,80",
+                                         "--threads",   "2",         "--json"};
+  Outcome full = sweep(grid);
+  ASSERT_EQ(full.status, 0) << full.err;
+  const auto all = nlohmann::json::parse(full.out);
+  EXPECT_TRUE(all["stopped"].is_null());
+  // The best's value as target: the run ends with the best (the first trial reaching it).
+  const double target = all["best"]["metrics"]["sharpe"].get<double>();
+  const uint64_t best = all["best"]["trial"].get<uint64_t>();
+  std::vector<std::string> args = grid;
+  args.insert(args.end(), {"--stop-value", nlohmann::json(target).dump()});
+  Outcome r = sweep(args);
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["stopped"], nlohmann::json({{"value", target}, {"trial", best}}));
+  EXPECT_EQ(j["completed"].get<uint64_t>() + j["failed"].get<uint64_t>(), best + 1);
+  EXPECT_EQ(j["total"], all["total"]);
+  EXPECT_EQ(j["best"], all["best"]);
+  std::vector<std::string> plain(grid.begin(), grid.end() - 1);  // the table says it too
+  plain.push_back("--stop-value=" + nlohmann::json(target).dump());
+  Outcome table = sweep(plain);
+  ASSERT_EQ(table.status, 0) << table.err;
+  EXPECT_NE(table.out.find("stopped on target: trial " + std::to_string(best)), std::string::npos)
+      << table.out;
+}
+
 TEST(Cli, OptimizeRandomSearchIsReproducible) {
   std::vector<std::string> args = {"optimize",     "--data",      "synthetic:20000:3",
                                    "--strategy",   "sma_cross",   "--param",

@@ -1,7 +1,8 @@
 // End-to-end: method tpe on real sweep-broker and sweep-worker processes gives the in-process
 // optimizer's trials bit for bit, on one worker and on two, after a broker SIGKILL mid-run (the
 // search state is rebuilt from the recorded trials) and after a worker SIGKILL; cancel stops it.
-// Waits are conditions with deadlines.
+// Stop on target (any method) gives the in-process trials too, through a broker SIGKILL. Waits
+// are conditions with deadlines.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -55,6 +56,7 @@ OptimizationResult reference(const nlohmann::json& text, TimeSeries series) {
   const auto md = MarketData::Build(std::make_shared<const TimeSeries>(std::move(series)));
   OptimizeOptions opt;
   opt.threads = 2;
+  opt.stop_value = spec.stop_value;
   return optimize(*md, *info, make_trial_plan(spec).value(), {spec.cash, spec.commission},
                   spec.objective, 1, opt)
       .value();
@@ -197,6 +199,96 @@ TEST_F(TpeE2E, CancelMidSearchEndsTheJobAndSuggestsNoMore) {
   EXPECT_EQ(final.status, JobState::kCancelled);
   EXPECT_LT(final.completed, 200u);
   EXPECT_EQ(all_trials(*client_, acc->id).size() < 200, true);
+}
+
+// Stop on target: the same fixture, any method.
+using StopE2E = TpeE2E;
+
+// The objective value of `ref`'s trial `index`, and the first trial (by index) reaching it.
+std::pair<double, uint64_t> target_at(const OptimizationResult& ref, size_t index) {
+  const double target = ref.trials.at(index).metrics[Metric::kSharpe];
+  uint64_t first = 0;
+  while (!(ref.trials[first].status == TrialState::kCompleted &&
+           ref.trials[first].metrics[Metric::kSharpe] >= target))
+    ++first;
+  return {target, first};
+}
+
+void expect_stopped(const protocol::StatusReply& st, double target, uint64_t at) {
+  EXPECT_EQ(st.status, JobState::kCompleted);
+  EXPECT_EQ(st.completed + st.failed, at + 1) << "the trials up to the stop, no more";
+  ASSERT_TRUE(st.result.contains("stopped"));
+  EXPECT_EQ(st.result["stopped"], nlohmann::json({{"value", target}, {"trial", at}}));
+  EXPECT_EQ(st.result["best"]["index"], at) << "it reached the target first: none beat it";
+}
+
+TEST_F(StopE2E, AGridStopsAtTheFirstTrialReachingTheTargetBitForBitAsInProcess) {
+  nlohmann::json spec = {{"dataset", {{"path", "GOOG.csv"}}},
+                         {"strategy", "sma_cross"},
+                         {"space",
+                          {{"fast", {{"start", 2}, {"stop", 40}, {"step", 1}}},
+                           {"slow", {{"start", 41}, {"stop", 120}, {"step", 1}}}}},
+                         {"top_k", 3}};
+  const TimeSeries goog = load_csv(std::string(SWEEP_DATA_DIR) + "/GOOG.csv").value();
+  const OptimizationResult full = reference(spec, goog);
+  // The last trial before two thirds of the grid that beats every trial before it: the stop is
+  // there, with trials after it for the workers to run alongside.
+  size_t record = 0;
+  for (size_t i = 1; i < full.trials.size() * 2 / 3; ++i)
+    if (full.trials[i].metrics[Metric::kSharpe] > full.trials[record].metrics[Metric::kSharpe])
+      record = i;
+  const auto [target, at] = target_at(full, record);
+  ASSERT_EQ(at, record);
+  EXPECT_GT(at, 100u) << "GOOG's best sma_cross pairs are not among the first";
+  spec["stop"] = {{"value", target}};
+  const OptimizationResult ref = reference(spec, goog);
+  ASSERT_TRUE(ref.stopped_at);
+  ASSERT_EQ(*ref.stopped_at, at);
+  cluster_.start_broker();
+  cluster_.add_worker(2);
+  cluster_.add_worker(2);
+  client_ = std::make_unique<client::Client>(cluster_.endpoints().frontend);
+  wait_workers(2);
+  auto acc = client_->submit(JobKind::kOptimization, spec);
+  ASSERT_TRUE(acc.ok()) << acc.status().ToString();
+  EXPECT_EQ(acc->total, full.total);
+  const auto final = wait_terminal(acc->id, 60s);
+  // How many trials ran alongside the stop and were dropped (the broker logs it).
+  const std::string log = cluster_.broker_stderr();
+  const size_t line = log.find("stopped on target at trial");
+  std::printf("[ figure ] %s\n", line == std::string::npos
+                                     ? "(no stop logged)"
+                                     : log.substr(line, log.find('\n', line) - line).c_str());
+  expect_stopped(final, target, at);
+  EXPECT_EQ(final.total, full.total);
+  expect_same_trials(ref, all_trials(*client_, acc->id));
+}
+
+TEST_F(StopE2E, ATpeSearchStopsAsInProcessThroughABrokerKill) {
+  nlohmann::json spec = tpe_spec({{"synthetic", {{"bars", 400000}, {"seed", 5}}}}, 60, 6, 3);
+  const TimeSeries series = make_synthetic(400000, 5);
+  const OptimizationResult full = reference(spec, series);
+  // The search's best: the first trial reaching it is that one.
+  const auto [target, at] = target_at(full, full.top.front().record.index);
+  spec["stop"] = {{"value", target}};
+  const OptimizationResult ref = reference(spec, series);
+  ASSERT_TRUE(ref.stopped_at);
+  ASSERT_EQ(ref.trials.size(), at + 1);
+  start(2);
+  auto acc = client_->submit(JobKind::kOptimization, spec);
+  ASSERT_TRUE(acc.ok()) << acc.status().ToString();
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto st = client_->status(acc->id);
+        return st.ok() &&
+               (st->completed >= std::max<uint64_t>(1, at / 2) || is_terminal(st->status));
+      },
+      30s));
+  cluster_.kill_broker(SIGKILL);
+  cluster_.start_broker();
+  const auto final = wait_terminal(acc->id, 60s);
+  expect_stopped(final, target, at);
+  expect_same_trials(ref, all_trials(*client_, acc->id));
 }
 
 }  // namespace

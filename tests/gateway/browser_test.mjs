@@ -303,6 +303,36 @@ try {
   await page.locator('#history-panel').scrollIntoViewIfNeeded();
   await shot(page, 'optimization-tpe-history');
 
+  // --- The same space as a grid that stops on the tpe search's best value ----------------------
+  const target = tpeJob.best.metrics.sharpe;
+  await page.goto(`${base}/#/new`);
+  await page.locator('#job-form').waitFor();
+  await page.selectOption('#strategy', 'sma_cross');
+  await page.selectOption('#dataset', { label: 'GOOG.csv' });
+  await page.selectOption('select[name="mode-fast"]', 'range');
+  await page.fill('input[name="start-fast"]', '2');
+  await page.fill('input[name="stop-fast"]', '50');
+  await page.fill('input[name="step-fast"]', '1');
+  await page.selectOption('select[name="mode-slow"]', 'range');
+  await page.fill('input[name="start-slow"]', '20');
+  await page.fill('input[name="stop-slow"]', '200');
+  await page.fill('input[name="step-slow"]', '5');
+  await page.fill('input[name="constraint"]', 'fast < slow');
+  await page.fill('input[name="target-value"]', String(target));
+  await page.click('#submit-btn');
+  await page.waitForURL(/#\/optimizations\//);
+  const stopId = page.url().split('/').pop();
+  await page.locator('#job-status .badge[data-status="completed"]').waitFor({ timeout: ms(60000) });
+  await page.locator('#job-stopped', { hasText: 'Stopped on target: trial #' }).waitFor();
+  const stopJob = await (await fetch(`${base}/api/optimizations/${stopId}`)).json();
+  check(stopJob.spec.stop && stopJob.spec.stop.value === target,
+    `the form sent stop.value ${target} (got ${JSON.stringify(stopJob.spec.stop)})`);
+  const stoppedAt = stopJob.result.stopped.trial;
+  check(stopJob.completed + stopJob.failed === stoppedAt + 1 && stoppedAt + 1 < stopJob.total,
+    `a stopped grid has the trials up to trial ${stoppedAt} of ${stopJob.total} (got ${stopJob.completed} + ${stopJob.failed})`);
+  check(stopJob.result.best.metrics.sharpe >= target, 'the stopped grid reached the target');
+  await shot(page, 'optimization-stopped-on-target');
+
   // --- The jobs list with all of them --------------------------------------------------------
   await page.click('a[data-nav="jobs"]');
   await page.locator('#jobs-table tbody tr[data-id]').nth(2).waitFor();

@@ -351,6 +351,8 @@ async function newJobView(root) {
   const cash = h('input', { type: 'number', name: 'cash', value: 10000, min: 0, step: 'any' });
   const commission = h('input', { type: 'number', name: 'commission', value: 0, min: 0, step: 'any' });
   const topK = h('input', { type: 'number', name: 'top_k', value: 10, min: 1 });
+  // Stop on target (docs/SEARCH.md): empty runs every trial.
+  const stopValue = h('input', { type: 'number', name: 'target-value', step: 'any', placeholder: 'run every trial' });
   const trialCount = h('div', { class: 'hint', id: 'trial-count' });
   const submitBtn = h('button', { class: 'primary', type: 'submit', id: 'submit-btn' }, 'Start optimization');
 
@@ -480,6 +482,9 @@ async function newJobView(root) {
     }
     s.objective = { metric: metricSel.value, goal: goalSel.value };
     s.top_k = parseValue({ name: 'top_k', type: 'int' }, topK.value, 'spec.top_k');
+    if (stopValue.value.trim() !== '') {
+      s.stop = { value: parseValue({ name: 'stop value', type: 'float' }, stopValue.value, 'spec.stop') };
+    }
     return s;
   }
   function markField(field) {
@@ -543,7 +548,9 @@ async function newJobView(root) {
           optField(h('div', { class: 'panel' }, h('h2', {}, 'Search'),
             h('div', { class: 'field', 'data-field': 'spec.objective' }, h('label', {}, 'Objective'), h('div', { class: 'inline' }, goalSel, metricSel)),
             h('div', { class: 'field', 'data-field': 'spec.method' }, h('label', {}, 'Method'), h('div', { class: 'inline' }, methodSel, randomBox)),
-            h('div', { class: 'field', 'data-field': 'spec.top_k' }, h('label', {}, 'Keep full results of the top'), topK))),
+            h('div', { class: 'field', 'data-field': 'spec.top_k' }, h('label', {}, 'Keep full results of the top'), topK),
+            h('div', { class: 'field', 'data-field': 'spec.stop' }, h('label', {}, 'Stop when the objective reaches (optional)'), stopValue,
+              h('div', { class: 'hint' }, 'The job ends with the first trial, in trial order, that reaches it.')))),
           h('div', { class: 'panel' }, h('h2', {}, 'Account'),
             h('div', { class: 'row' },
               h('div', { class: 'field', 'data-field': 'spec.cash' }, h('label', {}, 'Starting cash'), cash),
@@ -632,6 +639,7 @@ async function jobView(root, coll, id) {
   const msg = h('div', { class: 'error-box', hidden: true });
   // The broker's reason when trials are queued but no worker can take them.
   const waiting = h('div', { class: 'hint', id: 'job-waiting', hidden: true });
+  const stopped = h('div', { class: 'hint', id: 'job-stopped', hidden: true });
 
   root.append(
     h('div', { class: 'row', style: 'justify-content:space-between;align-items:flex-start;margin-bottom:12px' },
@@ -640,7 +648,7 @@ async function jobView(root, coll, id) {
         h('div', { class: 'muted' }, `${spec.strategy || ''} · ${dsText} · created ${when(record.created_at)}` +
           (kind === 'optimization' ? ` · objective: ${goal} ${(METRIC_INFO[objective] || { label: objective }).label}` : ''))),
       cancelBtn),
-    h('div', { class: 'panel' }, bar, pctText, stats, waiting, msg),
+    h('div', { class: 'panel' }, bar, pctText, stats, waiting, stopped, msg),
     h('div', { class: 'panel', hidden: kind !== 'optimization', id: 'best-panel' }, h('h2', {}, 'Best so far'), best),
     results);
 
@@ -678,6 +686,11 @@ async function jobView(root, coll, id) {
       stat('ETA', terminal ? '—' : duration(s.eta_s), 'eta'));
     waiting.textContent = s.waiting_for ? `Waiting: ${s.waiting_for}` : '';
     waiting.hidden = !s.waiting_for;
+    const stop = s.result && s.result.stopped;
+    stopped.textContent = stop ? `Stopped on target: trial #${stop.trial} reached ` +
+      `${(METRIC_INFO[objective] || { label: objective }).label} ${fmtMetric(objective, stop.value)}; ` +
+      `the other ${int(s.total - s.completed - s.failed)} trials were not run.` : '';
+    stopped.hidden = !stop;
     cancelBtn.hidden = terminal;
     if (kind === 'optimization') {
       best.replaceChildren(s.best ? h('div', { class: 'kv' },

@@ -80,6 +80,25 @@ TEST(JobSpecParse, TpeMethodDefaultsAndRoundTrip) {
   EXPECT_EQ(parse_job_spec(to_json(*s), JobKind::kOptimization).value(), *s);
 }
 
+TEST(JobSpecParse, StopOnTargetValue) {
+  JobSpec none = parse_job_spec(optimization(), JobKind::kOptimization).value();
+  EXPECT_FALSE(none.stop_value);
+  EXPECT_FALSE(to_json(none).contains("stop"));
+  JobSpec s = parse_job_spec(with("stop", {{"value", 1.25}}), JobKind::kOptimization).value();
+  ASSERT_TRUE(s.stop_value);
+  EXPECT_EQ(*s.stop_value, 1.25);
+  EXPECT_EQ(to_json(s)["stop"], json({{"value", 1.25}}));
+  EXPECT_EQ(parse_job_spec(to_json(s), JobKind::kOptimization).value(), s);
+  EXPECT_EQ(error(with("stop", 1.25)), "stop: expected {\"value\": X}");
+  EXPECT_EQ(error(with("stop", json::object())), "stop.value: required");
+  EXPECT_EQ(error(with("stop", {{"value", "high"}})), "stop.value: expected a number");
+  EXPECT_EQ(error(with("stop", {{"value", 1}, {"trials", 5}})),
+            "stop.trials: unknown key (expected value)");
+  json bt = backtest();
+  bt["stop"] = {{"value", 1}};
+  EXPECT_EQ(error(bt, JobKind::kBacktest), "stop: only for optimization jobs");
+}
+
 TEST(JobSpecParse, DefaultsAndValueTypes) {
   json j = {
       {"dataset", {{"id", "ab12cd"}}},
@@ -108,7 +127,7 @@ TEST(JobSpecParse, ErrorsNameTheField) {
   EXPECT_EQ(error(json::array()), "spec: expected a JSON object");
   EXPECT_EQ(error(with("colour", "red")),
             "colour: unknown key (expected one of dataset, strategy, params, cash, commission, "
-            "trial_timeout_s, max_attempts, space, constraint, method, objective, top_k)");
+            "trial_timeout_s, max_attempts, space, constraint, method, objective, top_k, stop)");
   EXPECT_EQ(error(with("space", json::object(), backtest()), JobKind::kBacktest),
             "space: only for optimization jobs");
   EXPECT_EQ(error(with("dataset", nullptr)), "dataset: required");

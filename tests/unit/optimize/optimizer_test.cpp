@@ -36,6 +36,7 @@ Result<OptimizationResult> run(const JobSpec& s, unsigned threads,
   OptimizeOptions opt;
   opt.threads = threads;
   opt.cancel = cancel;
+  opt.stop_value = s.stop_value;
   return optimize(goog(), *registry().find(s.strategy), make_trial_plan(s).value(),
                   {s.cash, s.commission}, s.objective, static_cast<size_t>(s.top_k), opt);
 }
@@ -127,6 +128,54 @@ TEST(Optimizer, HeatmapOverTwoVaryingAxes) {
   EXPECT_EQ(h.z[1][0], r->trials[1].metrics[Metric::kSharpe]);  // fast=5, slow=40
 }
 
+// Stop on target, checked against the full run: the trials are exactly its trials up to the
+// first (by index) whose value reaches the target, on any thread count, and the best is that one.
+void expect_stops_at_first_reaching(JobSpec s, size_t reference_trial) {
+  const OptimizationResult full = run(s, 2).value();
+  ASSERT_LT(reference_trial, full.trials.size());
+  const double target = s.objective.value(full.trials[reference_trial].metrics);
+  ASSERT_FALSE(std::isnan(target));
+  size_t first = 0;
+  while (!(full.trials[first].status == TrialState::kCompleted &&
+           s.objective.value(full.trials[first].metrics) >= target))
+    ++first;
+  s.stop_value = target;
+  for (unsigned threads : {1u, 3u}) {
+    const OptimizationResult r = run(s, threads).value();
+    ASSERT_TRUE(r.stopped_at) << threads << " threads";
+    EXPECT_EQ(*r.stopped_at, first);
+    EXPECT_FALSE(r.cancelled);
+    EXPECT_EQ(r.total, full.total);
+    ASSERT_EQ(r.trials.size(), first + 1) << threads << " threads";
+    EXPECT_EQ(r.completed + r.failed, first + 1);
+    for (size_t i = 0; i <= first; ++i) {
+      EXPECT_EQ(r.trials[i].index, i);
+      EXPECT_EQ(r.trials[i].params, full.trials[i].params) << "trial " << i;
+      EXPECT_TRUE(r.trials[i].metrics == full.trials[i].metrics) << "trial " << i;
+    }
+    ASSERT_FALSE(r.top.empty());
+    EXPECT_EQ(r.top.front().record.index, first);  // it reached the target first: none beat it
+    for (const auto& t : r.top) EXPECT_LE(t.record.index, first);
+  }
+}
+
+TEST(Optimizer, StopOnTargetEndsWithTheFirstTrialReachingIt) {
+  JobSpec s = spec(R"({"dataset": {"path": "GOOG.csv"}, "strategy": "sma_cross",
+    "space": {"fast": {"start": 2, "stop": 40, "step": 1}, "slow": {"start": 41, "stop": 120,
+    "step": 1}}, "top_k": 5})");
+  // The grid's best is deep in it (3,120 trials), so that trials after it run alongside.
+  const OptimizationResult full = run(s, 2).value();
+  expect_stops_at_first_reaching(s, full.top.front().record.index);
+}
+
+TEST(Optimizer, StopOnTargetUnreachedRunsEveryTrial) {
+  JobSpec s = spec(kGrid);
+  s.stop_value = 1e9;
+  const OptimizationResult r = run(s, 2).value();
+  EXPECT_FALSE(r.stopped_at);
+  EXPECT_EQ(r.trials.size(), r.total);
+}
+
 }  // namespace
 }  // namespace sweep
 
@@ -158,6 +207,12 @@ TEST(OptimizerTpe, SameTrialsAndResultsOnAnyThreadCountAndNoRepeats) {
   }
   ASSERT_EQ(one->top.size(), 3u);
   EXPECT_EQ(one->top[0].record.index, three->top[0].record.index);
+}
+
+TEST(OptimizerTpe, StopOnTargetKeepsTheSuggestionsUpToTheStop) {
+  // Trial 27 is in the fifth generation (8 startup, then 5 a generation): the stop lands
+  // mid-search.
+  expect_stops_at_first_reaching(spec(kTpe), 27);
 }
 
 }  // namespace

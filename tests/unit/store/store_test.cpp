@@ -238,6 +238,20 @@ TEST_F(StoreTest, StoreTrialsRecordedExactlyOnce) {
   EXPECT_EQ(t.finished_at_ms, 5100);
 }
 
+TEST_F(StoreTest, StoreDeletesTheTrialsAfterAStop) {
+  Store store = open();
+  ASSERT_TRUE(store.insert_job(job("a")).ok());
+  ASSERT_TRUE(store.insert_job(job("b")).ok());
+  ASSERT_TRUE(
+      store.record_trials("a", std::vector{trial(0, 1), trial(3, 2), trial(4, 3), trial(9, 4)})
+          .ok());
+  ASSERT_TRUE(store.record_trials("b", std::vector{trial(7, 1)}).ok());
+  EXPECT_EQ(*store.delete_trials_after("a", 3), 2u);
+  EXPECT_EQ(*store.recorded_trial_indexes("a"), (std::vector<uint64_t>{0, 3}));
+  EXPECT_EQ(*store.recorded_trial_indexes("b"), (std::vector<uint64_t>{7})) << "another job's";
+  EXPECT_EQ(*store.delete_trials_after("a", 3), 0u);
+}
+
 // The params column holds the parameter set as JSON, the same text as to_json(params).dump()
 // (sorted keys), whatever the names and values; it reads back to the same set.
 TEST_F(StoreTest, StoreParamsColumnIsTheJsonOfTheParams) {
