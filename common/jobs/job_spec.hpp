@@ -13,6 +13,7 @@
 
 #include "sweep/base/status.hpp"
 #include "sweep/engine/params.hpp"
+#include "sweep/engine/return_stats.hpp"
 #include "sweep/optimize/objective.hpp"
 #include "sweep/optimize/param_space.hpp"
 #include "sweep/optimize/trial_plan.hpp"
@@ -50,6 +51,9 @@ struct JobSpec {
   SearchMethod method;     // default grid
   Objective objective;
   int top_k = 10;
+  // S of the PBO's cross-validation (docs/ROBUSTNESS.md): even, in [kMinReturnBlocks,
+  // kMaxReturnBlocks].
+  int pbo_blocks = kDefaultReturnBlocks;
   // Engine and scheduling options, both kinds.
   double cash = 10000;
   double commission = 0;
@@ -75,7 +79,7 @@ Result<JobSpec> parse_job_spec(const nlohmann::json& j, JobKind kind);
 Result<JobSpec> parse_job_spec_text(std::string_view text, JobKind kind);
 
 // Canonical JSON: parse_job_spec(to_json(s), s.kind) == s. Optimization-only keys are omitted for
-// a backtest; every default is written out.
+// a backtest; every default is written out but pbo_blocks', which appears only when it differs.
 nlohmann::json to_json(const JobSpec& spec);
 
 // Parameter names, types, bounds and choices against a strategy's schema: params, and for an
