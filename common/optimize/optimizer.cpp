@@ -139,7 +139,7 @@ void run_pool(Shared& s, unsigned n, const OptimizeOptions& options,
 
 // The robustness statistics of the completed trials, in index order, and of the best one.
 Robustness robustness_of(const std::vector<TrialRecord>& trials, std::optional<uint64_t> best,
-                         int blocks) {
+                         int blocks, unsigned threads) {
   std::vector<RobustnessInput> in;
   std::optional<size_t> best_pos;
   for (const TrialRecord& r : trials) {
@@ -147,7 +147,7 @@ Robustness robustness_of(const std::vector<TrialRecord>& trials, std::optional<u
     if (r.index == best) best_pos = in.size();
     in.push_back({r.index, *r.return_stats});
   }
-  return assess_robustness(in, best_pos, blocks);
+  return assess_robustness(in, best_pos, blocks, threads);
 }
 
 }  // namespace
@@ -215,7 +215,7 @@ Result<OptimizationResult> optimize(const MarketData& data, const StrategyInfo& 
   }
   result.heatmap = make_heatmap(plan.space(), objective, result.trials);
   if (options.return_blocks > 0 && result.completed > 0)
-    result.robustness = robustness_of(result.trials, s.best, options.return_blocks);
+    result.robustness = robustness_of(result.trials, s.best, options.return_blocks, n);
   return result;
 }
 
