@@ -24,6 +24,9 @@ void add_job_options(CLI::App* cmd, JobArgs& a, JobKind kind) {
         ->capture_default_str();
     cmd->add_option("--batch", a.batch, "TPE: trials per generation")->capture_default_str();
     cmd->add_option("--top", a.top_k, "How many best trials to keep")->capture_default_str();
+    cmd->add_option("--pbo-blocks", a.pbo_blocks,
+                    "Blocks of days for the PBO's cross-validation (even, 4..24)")
+        ->capture_default_str();
     cmd->add_option("--stop-value", a.stop_value,
                     "Stop on target: end with the first trial (by index) whose objective "
                     "reaches this value");
@@ -63,6 +66,8 @@ Result<nlohmann::json> spec_from_args(const JobArgs& a, JobKind kind) {
   spec["params"] = nlohmann::json::object();
   if (opt) {
     spec["top_k"] = a.top_k;
+    // Only when given, so that the specs of jobs without it stay as they were.
+    if (a.pbo_blocks != kDefaultReturnBlocks) spec["pbo_blocks"] = a.pbo_blocks;
     spec["objective"] = {{"metric", a.objective}, {"goal", a.minimize ? "minimize" : "maximize"}};
     spec["space"] = nlohmann::json::object();
   }

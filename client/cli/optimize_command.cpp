@@ -11,6 +11,7 @@
 #include "metric_format.hpp"
 #include "sweep/jobs/job_spec.hpp"
 #include "sweep/jobs/result_json.hpp"
+#include "sweep/jobs/robustness_json.hpp"
 #include "sweep/optimize/optimizer.hpp"
 #include "terminal.hpp"
 
@@ -54,6 +55,26 @@ nlohmann::json heatmap_json(const Heatmap& h) {
     z.push_back(std::move(r));
   }
   return {{"x", h.x}, {"y", h.y}, {"xs", xs}, {"ys", ys}, {"z", z}};
+}
+
+std::string number_text(const std::optional<double>& v, const char* format = "%.3f") {
+  if (!v) return "n/a";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, format, *v);
+  return buf;
+}
+
+// One paragraph for people; the definitions are in docs/ROBUSTNESS.md.
+void print_robustness(const Robustness& r) {
+  std::string text = "robustness: N=" + std::to_string(r.n_trials) + " trials, best sr " +
+                     number_text(r.best_sr) + " (PSR " + number_text(r.psr, "%.2f") +
+                     "), expected max sr " + number_text(r.expected_max_sr) + ", DSR " +
+                     number_text(r.dsr, "%.2f") + ", PBO " + number_text(r.pbo, "%.2f") +
+                     " (S=" + std::to_string(r.pbo_blocks) + ")";
+  if (r.pbo)
+    text += ": in " + number_text(*r.pbo * 100, "%.0f") +
+            "% of splits the in-sample winner ranked at or below the median out of sample";
+  std::printf("\n%s\n", text.c_str());
 }
 
 void print_top(const OptimizationResult& r, const Objective& o) {
@@ -103,6 +124,7 @@ int run(const OptimizeArgs& args) {
   OptimizeOptions opt;
   opt.threads = args.threads;
   opt.cancel = &g_interrupted;
+  opt.return_blocks = spec->pbo_blocks;
   opt.stop_value = spec->stop_value;
   opt.on_progress = [&](const OptimizationProgress& p) {
     bar.update(p.completed + p.failed, p.failed, objective_text(spec->objective, p.best));
@@ -129,7 +151,8 @@ int run(const OptimizeArgs& args) {
           {"goal", goal_name(spec->objective.maximize)}}},
         {"best", r->top.empty() ? nlohmann::json(nullptr) : record_json(r->top.front().record)},
         {"top", std::move(top)},
-        {"heatmap", r->heatmap ? heatmap_json(*r->heatmap) : nullptr}};
+        {"heatmap", r->heatmap ? heatmap_json(*r->heatmap) : nullptr},
+        {"robustness", r->robustness ? robustness_to_json(*r->robustness) : nullptr}};
     std::printf("%s\n", out.dump().c_str());
   } else {
     std::printf("%s on %s: %llu trials, %llu completed, %llu failed%s\n\n", info->name.c_str(),
@@ -143,6 +166,7 @@ int run(const OptimizeArgs& args) {
                   format_metric(spec->objective.metric, *spec->stop_value).c_str());
     }
     print_top(*r, spec->objective);
+    if (r->robustness) print_robustness(*r->robustness);
   }
   return r->cancelled ? kExitFailed : kExitOk;
 }

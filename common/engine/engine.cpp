@@ -19,11 +19,15 @@ Status run_backtest_into(const MarketData& data, Strategy& strategy, const Param
   result.metrics = Metrics();
   result.bars_done = 0;
   result.cancelled = false;
+  result.return_stats.reset();
   result.trades.clear();
   result.equity.clear();
   if (!(options.cash > 0)) return Status::BadRequest("cash must be > 0");
   if (!(options.commission >= 0 && options.commission < 1))
     return Status::BadRequest("commission must be in [0, 1)");
+  if (options.return_blocks < 0 || options.return_blocks > kMaxReturnBlocks)
+    return Status::BadRequest("return_blocks must be in [0, " + std::to_string(kMaxReturnBlocks) +
+                              "]");
   if (Status s = strategy.prepare(data, params); !s.ok()) return s;
   const size_t n = data.size();
   const size_t warmup = strategy.warmup();
@@ -54,7 +58,10 @@ Status run_backtest_into(const MarketData& data, Strategy& strategy, const Param
   account.finish(n - 1);
   result.trades = account.take_closed_trades();
   result.equity = account.take_equity();
-  result.metrics = compute_metrics(data, result.equity, result.trades, warmup);
+  ReturnStats* stats = nullptr;
+  if (options.return_blocks > 0) stats = &result.return_stats.emplace();
+  result.metrics =
+      compute_metrics(data, result.equity, result.trades, warmup, options.return_blocks, stats);
   return Status::Ok();
 }
 

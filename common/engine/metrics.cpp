@@ -164,7 +164,7 @@ void exposure_metric(size_t bars, const std::vector<Trade>& trades, Metrics& m) 
 }
 
 void annualised_metrics(const MarketData& data, const std::vector<double>& equity, double max_dd,
-                        Metrics& m) {
+                        int return_blocks, ReturnStats* stats, Metrics& m) {
   // Period ("daily") returns from the last equity of each period with bars; the first period
   // has no return and counts nowhere (as in the reference backtesting.py version).
   std::vector<double> r;
@@ -174,7 +174,15 @@ void annualised_metrics(const MarketData& data, const std::vector<double>& equit
   const double g = geometric_mean(r.data(), r.size());
   const double d = data.annual_periods;
   const double annual = std::pow(1 + g, d) - 1;
-  const double var = sample_variance(r);
+  // The return statistics' passes add the same returns in the same order as sample_variance's,
+  // so one set of passes gives both: what the statistics add is a few multiplications a day.
+  double var;
+  if (stats) {
+    const double ss = accumulate_return_stats(r.data(), r.size(), return_blocks, *stats);
+    var = r.size() < 2 ? kNaN : ss / static_cast<double>(r.size() - 1);
+  } else {
+    var = sample_variance(r);
+  }
   const double vol = std::sqrt(std::pow(var + (1 + g) * (1 + g), d) - std::pow(1 + g, 2 * d));
   m[Metric::kReturnAnnPct] = annual * 100;
   m[Metric::kVolatilityAnnPct] = vol * 100;
@@ -189,7 +197,8 @@ void annualised_metrics(const MarketData& data, const std::vector<double>& equit
 }  // namespace
 
 Metrics compute_metrics(const MarketData& data, const std::vector<double>& equity,
-                        const std::vector<Trade>& trades, size_t warmup) {
+                        const std::vector<Trade>& trades, size_t warmup, int return_blocks,
+                        ReturnStats* stats) {
   Metrics m;
   const size_t n = equity.size();
   m[Metric::kFinalEquity] = equity[n - 1];
@@ -200,7 +209,8 @@ Metrics compute_metrics(const MarketData& data, const std::vector<double>& equit
   exposure_metric(n, trades, m);
   const double max_dd = drawdown_metrics(data, equity, m);
   trade_metrics(data, trades, m);
-  annualised_metrics(data, equity, max_dd, m);
+  if (return_blocks <= 0) stats = nullptr;
+  annualised_metrics(data, equity, max_dd, return_blocks, stats, m);
   return m;
 }
 

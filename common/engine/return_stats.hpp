@@ -4,6 +4,7 @@
 // squares) (for the Sharpe ratio of any union of blocks: CSCV's PBO, and later walk-forward).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -40,6 +41,13 @@ std::vector<double> daily_returns(const MarketData& data, const std::vector<doub
 
 // The statistics of `returns` cut into `blocks` blocks (>= 1).
 ReturnStats return_stats(const std::vector<double>& returns, int blocks);
+
+// return_stats over r[0, t) into `out` (bit for bit the same: return_stats is this function),
+// returning the sum of squared deviations from the mean, m2 before its division by T. The
+// engine's Sharpe metric needs that very sum for its sample variance, so its pass over the daily
+// returns computes both at once (compute_metrics).
+double accumulate_return_stats(const double* r, size_t t, int blocks,
+                               ReturnStats& out);  // blocks >= 1
 
 // mean / sample deviation (n - 1); nullopt when n < 2 or the deviation is 0.
 std::optional<double> sharpe_of(double count, double sum, double sum_sq);

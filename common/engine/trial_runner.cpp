@@ -30,6 +30,7 @@ TrialOutcome run_trial(const MarketData& data, const StrategyInfo& strategy, con
     out.metrics = r->metrics;
     out.trades = std::move(r->trades);
     out.equity = std::move(r->equity);
+    out.return_stats = std::move(r->return_stats);
   } catch (const std::exception& e) {
     out = TrialOutcome{};
     out.error_message = e.what();

@@ -18,6 +18,8 @@ struct TrialOutcome {
   Metrics metrics = Metrics::Zero();        // zero unless completed
   std::vector<Trade> trades;
   std::vector<double> equity;  // empty unless completed
+  // Completed trials run with EngineOptions::return_blocks > 0: their daily-return statistics.
+  std::optional<ReturnStats> return_stats;
   uint64_t bars_done = 0;
   std::string error_message;      // failed only
   std::string error_stack_trace;  // failed by an exception, where one could be captured

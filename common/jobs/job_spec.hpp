@@ -14,6 +14,7 @@
 
 #include "sweep/base/status.hpp"
 #include "sweep/engine/params.hpp"
+#include "sweep/engine/return_stats.hpp"
 #include "sweep/optimize/objective.hpp"
 #include "sweep/optimize/param_space.hpp"
 #include "sweep/optimize/trial_plan.hpp"
@@ -51,6 +52,9 @@ struct JobSpec {
   SearchMethod method;     // default grid
   Objective objective;
   int top_k = 10;
+  // S of the PBO's cross-validation (docs/ROBUSTNESS.md): even, in [kMinReturnBlocks,
+  // kMaxReturnBlocks].
+  int pbo_blocks = kDefaultReturnBlocks;
   // Stop on target (`"stop": {"value": X}`): the job ends with the first trial, in index order,
   // whose objective value reaches X (>= when maximising, <= when minimising); its trials are
   // those up to it (docs/SEARCH.md "Stop on target"). nullopt: every trial runs.
@@ -80,7 +84,7 @@ Result<JobSpec> parse_job_spec(const nlohmann::json& j, JobKind kind);
 Result<JobSpec> parse_job_spec_text(std::string_view text, JobKind kind);
 
 // Canonical JSON: parse_job_spec(to_json(s), s.kind) == s. Optimization-only keys are omitted for
-// a backtest; every default is written out.
+// a backtest; every default is written out but pbo_blocks', which appears only when it differs.
 nlohmann::json to_json(const JobSpec& spec);
 
 // Parameter names, types, bounds and choices against a strategy's schema: params, and for an

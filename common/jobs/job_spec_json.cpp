@@ -358,6 +358,15 @@ Status parse_optimization(const json& j, JobSpec& spec) {
     if (!k.ok()) return k.status();
     spec.top_k = static_cast<int>(*k);
   }
+  if (j.contains("pbo_blocks")) {
+    const json& v = j["pbo_blocks"];
+    const bool ok = v.is_number_integer() && v.get<int64_t>() >= kMinReturnBlocks &&
+                    v.get<int64_t>() <= kMaxReturnBlocks && v.get<int64_t>() % 2 == 0;
+    if (!ok)
+      return bad("pbo_blocks", "must be even and within [" + std::to_string(kMinReturnBlocks) +
+                                   ", " + std::to_string(kMaxReturnBlocks) + "]");
+    spec.pbo_blocks = static_cast<int>(v.get<int64_t>());
+  }
   if (j.contains("stop")) {
     const json& st = j["stop"];
     if (!st.is_object()) return bad("stop", "expected {\"value\": X}");
@@ -372,8 +381,8 @@ Status parse_optimization(const json& j, JobSpec& spec) {
 
 constexpr std::string_view kCommonKeys[] = {"dataset",    "strategy",        "params",      "cash",
                                             "commission", "trial_timeout_s", "max_attempts"};
-constexpr std::string_view kOptimizationKeys[] = {"space",     "constraint", "method",
-                                                  "objective", "top_k",      "stop"};
+constexpr std::string_view kOptimizationKeys[] = {"space", "constraint", "method", "objective",
+                                                  "top_k", "pbo_blocks", "stop"};
 
 json value_json(const ParamValue& v) {
   if (auto* i = std::get_if<int64_t>(&v)) return *i;
@@ -479,6 +488,9 @@ json to_json(const JobSpec& spec) {
     j["objective"] = {{"metric", std::string(metric_name(spec.objective.metric))},
                       {"goal", std::string(goal_name(spec.objective.maximize))}};
     j["top_k"] = spec.top_k;
+    // Only when not the default: specs written before the key existed (stored jobs, golden
+    // texts in tests) keep their canonical form.
+    if (spec.pbo_blocks != kDefaultReturnBlocks) j["pbo_blocks"] = spec.pbo_blocks;
     if (spec.stop_value) j["stop"] = {{"value", *spec.stop_value}};
   }
   j["cash"] = spec.cash;

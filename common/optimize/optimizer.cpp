@@ -93,6 +93,7 @@ void work(Shared& s) {
       r.params = std::move(t->params);
       r.status = out.status;
       r.metrics = out.metrics;
+      r.return_stats = std::move(out.return_stats);
       r.error_message = std::move(out.error_message);
       r.error_stack_trace = std::move(out.error_stack_trace);
       std::lock_guard lock(s.mu);
@@ -169,17 +170,35 @@ void drop_after_stop(Shared& s) {
   }
 }
 
+// The robustness statistics of the completed trials, in index order, and of the best one.
+Robustness robustness_of(const std::vector<TrialRecord>& trials, std::optional<uint64_t> best,
+                         int blocks, unsigned threads) {
+  std::vector<RobustnessInput> in;
+  std::optional<size_t> best_pos;
+  for (const TrialRecord& r : trials) {
+    if (r.status != TrialState::kCompleted || !r.return_stats) continue;
+    if (r.index == best) best_pos = in.size();
+    in.push_back({r.index, *r.return_stats});
+  }
+  return assess_robustness(in, best_pos, blocks, threads);
+}
+
 }  // namespace
 
 Result<OptimizationResult> optimize(const MarketData& data, const StrategyInfo& strategy,
                                     const TrialPlan& plan, const EngineOptions& engine,
                                     const Objective& objective, size_t top_k,
                                     const OptimizeOptions& options) {
+  if (options.return_blocks < 0 || options.return_blocks > kMaxReturnBlocks)
+    return Status::BadRequest("return_blocks must be in [0, " + std::to_string(kMaxReturnBlocks) +
+                              "]");
   const auto start = std::chrono::steady_clock::now();
   std::vector<TrialRecord> records(plan.total());
   std::vector<char> finished(plan.total(), 0);
-  Shared s{data,           strategy,           plan, engine,  objective,
-           options.cancel, options.stop_value, {},   records, finished};
+  EngineOptions trial_engine = engine;  // the trials' statistics come from the engine's own pass
+  trial_engine.return_blocks = options.return_blocks;
+  Shared s{data,           strategy,           plan, trial_engine, objective,
+           options.cancel, options.stop_value, {},   records,      finished};
   const unsigned n = std::max(1u, options.threads);
   if (!is_adaptive(plan.method())) {
     run_pool(s, n, options, start);
@@ -233,6 +252,8 @@ Result<OptimizationResult> optimize(const MarketData& data, const StrategyInfo& 
     result.top.push_back({r, run_trial(data, strategy, r.params, engine)});
   }
   result.heatmap = make_heatmap(plan.space(), objective, result.trials);
+  if (options.return_blocks > 0 && result.completed > 0)
+    result.robustness = robustness_of(result.trials, s.best, options.return_blocks, n);
   return result;
 }
 

@@ -8,6 +8,7 @@
 
 #include "sweep/engine/trial_runner.hpp"
 #include "sweep/optimize/objective.hpp"
+#include "sweep/optimize/robustness.hpp"
 #include "sweep/optimize/trial_plan.hpp"
 
 namespace sweep {
@@ -19,6 +20,7 @@ struct TrialRecord {
   Metrics metrics = Metrics::Zero();
   std::string error_message;
   std::string error_stack_trace;
+  std::optional<ReturnStats> return_stats;  // completed trials, with OptimizeOptions::return_blocks
 };
 
 struct OptimizationProgress {
@@ -33,6 +35,9 @@ struct OptimizeOptions {
   // Called on the calling thread about every `progress_interval_ms`, and once at the end.
   std::function<void(const OptimizationProgress&)> on_progress;
   int progress_interval_ms = 100;
+  // > 0: every completed trial's ReturnStats with this many blocks (the spec's pbo_blocks), and
+  // OptimizationResult::robustness from them; 0: neither.
+  int return_blocks = 0;
   // Stop on target (JobSpec::stop_value): the trials are those up to the first, in index order,
   // whose objective value reaches it; later ones are not run, or dropped when they ran alongside.
   std::optional<double> stop_value;
@@ -57,6 +62,8 @@ struct OptimizationResult {
   };
   std::vector<Top> top;
   std::optional<Heatmap> heatmap;  // when the space has exactly two varying axes
+  // With OptimizeOptions::return_blocks > 0 and at least one completed trial (docs/ROBUSTNESS.md).
+  std::optional<Robustness> robustness;
 };
 
 Result<OptimizationResult> optimize(const MarketData& data, const StrategyInfo& strategy,

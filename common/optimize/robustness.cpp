@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <numbers>
+#include <thread>
 
 namespace sweep {
 namespace {
@@ -71,7 +72,8 @@ double normal_quantile(double p) {
   return x - u / (1 + x * u / 2);
 }
 
-std::vector<double> cscv_logits(const std::vector<BlockSums>& sums, size_t trials, int blocks) {
+std::vector<double> cscv_logits(const std::vector<BlockSums>& sums, size_t trials, int blocks,
+                                unsigned threads) {
   std::vector<double> logits;
   if (trials < 2) return logits;
   const size_t nb = static_cast<size_t>(blocks);
@@ -84,77 +86,87 @@ std::vector<double> cscv_logits(const std::vector<BlockSums>& sums, size_t trial
   std::vector<double> n_in(splits);
   for (size_t k = 0; k < splits; ++k)
     for (uint32_t m = masks[k]; m; m &= m - 1) n_in[k] += sums[std::countr_zero(m)].count;
-  // Per split: the in-sample winner of the mask (a) and of its complement (b), with its
-  // out-of-sample key; filled tile by tile (trials ascend, so a strict > keeps the lowest index).
-  struct Best {
-    double is = -kInf, oos = -kInf;
-    size_t trial = SIZE_MAX;
-  };
-  std::vector<Best> best_a(splits), best_b(splits);
   std::vector<uint64_t> below_a(splits), below_b(splits);
-  // The tile's block sums block-major (bs[b * kTile + t]), so the loops below run over trials.
-  std::vector<double> bs(nb * kTile), bq(nb * kTile), ts(kTile), tq(kTile);
-  std::vector<double> s(kTile), q(kTile), ka(kTile), kb(kTile);
-  // Whole tiles (the last padded with zeros, whose keys are never read): fixed trip counts that
-  // the compiler vectorises.
-  auto keys = [&](size_t k) {
-    std::fill(s.begin(), s.end(), 0.0);
-    std::fill(q.begin(), q.end(), 0.0);
-    for (uint32_t m = masks[k]; m; m &= m - 1) {
-      const double* xs = &bs[static_cast<size_t>(std::countr_zero(m)) * kTile];
-      const double* xq = &bq[static_cast<size_t>(std::countr_zero(m)) * kTile];
-      for (size_t t = 0; t < kTile; ++t) {
-        s[t] += xs[t];
-        q[t] += xq[t];
+  // Splits [k0, k1): each split's sums, winner and rank are its own, so any division of the
+  // splits between threads gives the same logits.
+  auto run = [&](size_t k0, size_t k1) {
+    // Per split: the in-sample winner of the mask (a) and of its complement (b), with its
+    // out-of-sample key; filled tile by tile (trials ascend, so a strict > keeps the lowest index).
+    struct Best {
+      double is = -kInf, oos = -kInf;
+      size_t trial = SIZE_MAX;
+    };
+    std::vector<Best> best_a(splits), best_b(splits);
+    // The tile's block sums block-major (bs[b * kTile + t]), so the loops below run over trials.
+    std::vector<double> bs(nb * kTile), bq(nb * kTile), ts(kTile), tq(kTile);
+    std::vector<double> s(kTile), q(kTile), ka(kTile), kb(kTile);
+    // Whole tiles (the last padded with zeros, whose keys are never read): fixed trip counts that
+    // the compiler vectorises.
+    auto keys = [&](size_t k) {
+      std::fill(s.begin(), s.end(), 0.0);
+      std::fill(q.begin(), q.end(), 0.0);
+      for (uint32_t m = masks[k]; m; m &= m - 1) {
+        const double* xs = &bs[static_cast<size_t>(std::countr_zero(m)) * kTile];
+        const double* xq = &bq[static_cast<size_t>(std::countr_zero(m)) * kTile];
+        for (size_t t = 0; t < kTile; ++t) {
+          s[t] += xs[t];
+          q[t] += xq[t];
+        }
       }
-    }
-    const double ni = n_in[k], no = days - ni;
-    for (size_t t = 0; t < kTile; ++t) {
-      const double si = s[t], so = ts[t] - s[t], qo = tq[t] - q[t];
-      const double vi = ni * q[t] - si * si, vo = no * qo - so * so;
-      ka[t] = vi > 0 && ni >= 2 ? si * std::fabs(si) / vi : -kInf;
-      kb[t] = vo > 0 && no >= 2 ? so * std::fabs(so) / vo : -kInf;
+      const double ni = n_in[k], no = days - ni;
+      for (size_t t = 0; t < kTile; ++t) {
+        const double si = s[t], so = ts[t] - s[t], qo = tq[t] - q[t];
+        const double vi = ni * q[t] - si * si, vo = no * qo - so * so;
+        ka[t] = vi > 0 && ni >= 2 ? si * std::fabs(si) / vi : -kInf;
+        kb[t] = vo > 0 && no >= 2 ? so * std::fabs(so) / vo : -kInf;
+      }
+    };
+    for (int pass = 0; pass < 2; ++pass) {
+      for (size_t from = 0; from < trials; from += kTile) {
+        const size_t len = std::min(trials - from, kTile);
+        std::fill(bs.begin(), bs.end(), 0.0);
+        std::fill(bq.begin(), bq.end(), 0.0);
+        for (size_t t = 0; t < len; ++t) {
+          ts[t] = tq[t] = 0;
+          for (size_t b = 0; b < nb; ++b) {
+            const BlockSums& x = sums[(from + t) * nb + b];
+            bs[b * kTile + t] = x.sum;
+            bq[b * kTile + t] = x.sum_sq;
+            ts[t] += x.sum;
+            tq[t] += x.sum_sq;
+          }
+        }
+        for (size_t k = k0; k < k1; ++k) {
+          keys(k);
+          if (pass == 0) {
+            Best& a = best_a[k];
+            Best& b = best_b[k];
+            for (size_t t = 0; t < len; ++t) {
+              if (ka[t] > a.is || a.trial == SIZE_MAX) a = {ka[t], kb[t], from + t};
+              if (kb[t] > b.is || b.trial == SIZE_MAX) b = {kb[t], ka[t], from + t};
+            }
+          } else {
+            // ω - 1: trials ranking below n* out of sample (ties by index).
+            const Best& a = best_a[k];
+            const Best& b = best_b[k];
+            uint64_t na = 0, nb2 = 0;
+            for (size_t t = 0; t < len; ++t) {
+              na += kb[t] < a.oos || (kb[t] == a.oos && from + t < a.trial);
+              nb2 += ka[t] < b.oos || (ka[t] == b.oos && from + t < b.trial);
+            }
+            below_a[k] += na;
+            below_b[k] += nb2;
+          }
+        }
+      }
     }
   };
-  for (int pass = 0; pass < 2; ++pass) {
-    for (size_t from = 0; from < trials; from += kTile) {
-      const size_t len = std::min(trials - from, kTile);
-      std::fill(bs.begin(), bs.end(), 0.0);
-      std::fill(bq.begin(), bq.end(), 0.0);
-      for (size_t t = 0; t < len; ++t) {
-        ts[t] = tq[t] = 0;
-        for (size_t b = 0; b < nb; ++b) {
-          const BlockSums& x = sums[(from + t) * nb + b];
-          bs[b * kTile + t] = x.sum;
-          bq[b * kTile + t] = x.sum_sq;
-          ts[t] += x.sum;
-          tq[t] += x.sum_sq;
-        }
-      }
-      for (size_t k = 0; k < splits; ++k) {
-        keys(k);
-        if (pass == 0) {
-          Best& a = best_a[k];
-          Best& b = best_b[k];
-          for (size_t t = 0; t < len; ++t) {
-            if (ka[t] > a.is || a.trial == SIZE_MAX) a = {ka[t], kb[t], from + t};
-            if (kb[t] > b.is || b.trial == SIZE_MAX) b = {kb[t], ka[t], from + t};
-          }
-        } else {
-          // ω - 1: trials ranking below n* out of sample (ties by index).
-          const Best& a = best_a[k];
-          const Best& b = best_b[k];
-          uint64_t na = 0, nb2 = 0;
-          for (size_t t = 0; t < len; ++t) {
-            na += kb[t] < a.oos || (kb[t] == a.oos && from + t < a.trial);
-            nb2 += ka[t] < b.oos || (ka[t] == b.oos && from + t < b.trial);
-          }
-          below_a[k] += na;
-          below_b[k] += nb2;
-        }
-      }
-    }
-  }
+  const size_t n_threads = std::clamp<size_t>(threads, 1, splits);
+  std::vector<std::thread> pool;
+  for (size_t i = 1; i < n_threads; ++i)
+    pool.emplace_back(run, splits * i / n_threads, splits * (i + 1) / n_threads);
+  run(0, splits / n_threads);
+  for (auto& t : pool) t.join();
   const double m = static_cast<double>(trials);
   auto logit = [m](uint64_t below) {
     const double omega = static_cast<double>(below + 1);
@@ -167,7 +179,7 @@ std::vector<double> cscv_logits(const std::vector<BlockSums>& sums, size_t trial
 }
 
 Robustness assess_robustness(const std::vector<RobustnessInput>& trials, std::optional<size_t> best,
-                             int blocks) {
+                             int blocks, unsigned threads) {
   Robustness r;
   r.pbo_blocks = blocks;
   std::vector<double> srs;
@@ -208,7 +220,7 @@ Robustness assess_robustness(const std::vector<RobustnessInput>& trials, std::op
   sums.reserve(trials.size() * nb);
   for (const auto& t : trials)
     sums.insert(sums.end(), t.stats.blocks.begin(), t.stats.blocks.end());
-  const std::vector<double> logits = cscv_logits(sums, trials.size(), blocks);
+  const std::vector<double> logits = cscv_logits(sums, trials.size(), blocks, threads);
   r.pbo_trials = trials.size();
   r.logit_limit = std::log(static_cast<double>(trials.size()));
   r.logit_counts.assign(kLogitBins, 0);

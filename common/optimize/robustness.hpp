@@ -41,12 +41,14 @@ struct RobustnessInput {
 
 // `trials` in index order; `best` the position in it of the job's best trial by the objective
 // (nullopt: none). Trials whose day count or block count differs from the best trial's take no
-// part in the PBO, which is then null (the splits would not be the same days).
+// part in the PBO, which is then null (the splits would not be the same days). The CSCV's splits
+// are shared among `threads` threads; the result is the same for any count.
 Robustness assess_robustness(const std::vector<RobustnessInput>& trials, std::optional<size_t> best,
-                             int blocks);
+                             int blocks, unsigned threads = 1);
 
 // CSCV over trials given as block sums (trial-major: sums[t * S + b]). λ per split, in the order
 // the splits are enumerated; empty when fewer than 2 trials. Exposed for tests and the benchmark.
-std::vector<double> cscv_logits(const std::vector<BlockSums>& sums, size_t trials, int blocks);
+std::vector<double> cscv_logits(const std::vector<BlockSums>& sums, size_t trials, int blocks,
+                                unsigned threads = 1);
 
 }  // namespace sweep

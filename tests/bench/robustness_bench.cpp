@@ -22,17 +22,21 @@ std::vector<RobustnessInput> random_trials(size_t n, int blocks) {
   return in;
 }
 
-// Args: trials, blocks.
+// Args: trials, blocks, threads.
 void BM_AssessRobustness(benchmark::State& state) {
   const int blocks = static_cast<int>(state.range(1));
   const auto in = random_trials(static_cast<size_t>(state.range(0)), blocks);
-  for (auto _ : state) benchmark::DoNotOptimize(assess_robustness(in, 0, blocks));
+  const auto threads = static_cast<unsigned>(state.range(2));
+  for (auto _ : state) benchmark::DoNotOptimize(assess_robustness(in, 0, blocks, threads));
   state.counters["trials"] = static_cast<double>(state.range(0));
 }
 BENCHMARK(BM_AssessRobustness)
-    ->Args({1000, 16})
-    ->Args({10000, 16})
-    ->Args({10000, 8})
+    ->Args({1000, 16, 1})
+    ->Args({1000, 16, 2})
+    ->Args({10000, 16, 1})
+    ->Args({10000, 16, 2})
+    ->Args({10000, 8, 1})
+    ->UseRealTime()  // the second thread's CPU time is not the caller's
     ->Unit(benchmark::kMillisecond);
 
 // One GOOG trial's statistics from its equity: daily returns, moments, 16 block sums.

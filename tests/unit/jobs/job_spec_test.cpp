@@ -127,7 +127,8 @@ TEST(JobSpecParse, ErrorsNameTheField) {
   EXPECT_EQ(error(json::array()), "spec: expected a JSON object");
   EXPECT_EQ(error(with("colour", "red")),
             "colour: unknown key (expected one of dataset, strategy, params, cash, commission, "
-            "trial_timeout_s, max_attempts, space, constraint, method, objective, top_k, stop)");
+            "trial_timeout_s, max_attempts, space, constraint, method, objective, top_k, "
+            "pbo_blocks, stop)");
   EXPECT_EQ(error(with("space", json::object(), backtest()), JobKind::kBacktest),
             "space: only for optimization jobs");
   EXPECT_EQ(error(with("dataset", nullptr)), "dataset: required");
@@ -223,6 +224,33 @@ TEST(JobSpecParse, OptimizationFieldErrors) {
   EXPECT_EQ(error(with("commission", -0.1)), "commission: must be >= 0 and < 1");
   EXPECT_EQ(error(with("trial_timeout_s", 0)), "trial_timeout_s: must be > 0 and <= 604800");
   EXPECT_EQ(error(with("max_attempts", 101)), "max_attempts: must be an integer in 1..100");
+}
+
+TEST(JobSpecParse, PboBlocksIsAnEvenCountWithinItsLimits) {
+  EXPECT_EQ(parse_job_spec(optimization(), JobKind::kOptimization).value().pbo_blocks,
+            kDefaultReturnBlocks);
+  for (int s : {kMinReturnBlocks, kMinReturnBlocks + 2, kMaxReturnBlocks})
+    EXPECT_EQ(parse_job_spec(with("pbo_blocks", s), JobKind::kOptimization).value().pbo_blocks, s);
+  const std::string why = "pbo_blocks: must be even and within [4, 24]";
+  for (json bad : {json(kMinReturnBlocks - 2), json(kMaxReturnBlocks + 2), json(15), json(-16),
+                   json(16.0), json("16"), json(18446744073709551615ull)})
+    EXPECT_EQ(error(with("pbo_blocks", bad)), why) << bad.dump();
+  EXPECT_EQ(error(with("pbo_blocks", 8, backtest()), JobKind::kBacktest),
+            "pbo_blocks: only for optimization jobs");
+}
+
+TEST(JobSpecJson, PboBlocksIsWrittenOnlyWhenNotTheDefault) {
+  // The default is left out so that the canonical text of every spec without the key (stored
+  // jobs, golden texts) is what it was before the key existed.
+  const JobSpec plain = parse_job_spec(optimization(), JobKind::kOptimization).value();
+  EXPECT_FALSE(to_json(plain).contains("pbo_blocks"));
+  const JobSpec explicit_default =
+      parse_job_spec(with("pbo_blocks", kDefaultReturnBlocks), JobKind::kOptimization).value();
+  EXPECT_EQ(explicit_default, plain);
+  const JobSpec eight = parse_job_spec(with("pbo_blocks", 8), JobKind::kOptimization).value();
+  EXPECT_EQ(to_json(eight)["pbo_blocks"], 8);
+  EXPECT_EQ(parse_job_spec(to_json(eight), JobKind::kOptimization).value(), eight);
+  EXPECT_NE(eight, plain);
 }
 
 TEST(JobSpecParse, Text) {

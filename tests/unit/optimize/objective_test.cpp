@@ -91,3 +91,21 @@ TEST(ObjectiveTopK, NaNsFillRemainingRoom) {
 
 }  // namespace
 }  // namespace sweep
+
+namespace sweep {
+namespace {
+
+TEST(ObjectiveReaches, AtOrBeyondTheTargetInTheGoalsDirectionNeverNaN) {
+  const Objective max{Metric::kSharpe, true}, min{Metric::kMaxDrawdownPct, false};
+  EXPECT_TRUE(max.reaches(1.5, 1.5));
+  EXPECT_TRUE(max.reaches(2.0, 1.5));
+  EXPECT_FALSE(max.reaches(1.4, 1.5));
+  EXPECT_TRUE(min.reaches(-0.5, -0.5));
+  EXPECT_TRUE(min.reaches(-1.0, -0.5));
+  EXPECT_FALSE(min.reaches(0.0, -0.5));
+  EXPECT_FALSE(max.reaches(std::nan(""), -1e300));
+  EXPECT_FALSE(min.reaches(std::nan(""), 1e300));
+}
+
+}  // namespace
+}  // namespace sweep

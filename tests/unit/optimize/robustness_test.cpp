@@ -185,5 +185,25 @@ TEST(Cscv, MatchesBruteForceOnRandomSeries) {
   }
 }
 
+// The splits shared among threads: the same λ for every split, in the same order, and more
+// threads than splits (S = 4: 3 visited) are fine.
+TEST(Cscv, AnyThreadCountGivesTheSameLogits) {
+  std::mt19937_64 rng(3);
+  std::normal_distribution<double> noise(0.0003, 0.01);
+  for (int s : {4, 16}) {
+    std::vector<BlockSums> sums;
+    const size_t trials = 600;  // more than two tiles
+    std::vector<double> r(320);
+    for (size_t k = 0; k < trials; ++k) {
+      for (double& x : r) x = noise(rng);
+      const ReturnStats st = return_stats(r, s);
+      sums.insert(sums.end(), st.blocks.begin(), st.blocks.end());
+    }
+    const std::vector<double> one = cscv_logits(sums, trials, s, 1);
+    ASSERT_FALSE(one.empty());
+    for (unsigned threads : {2u, 3u, 8u}) EXPECT_EQ(cscv_logits(sums, trials, s, threads), one);
+  }
+}
+
 }  // namespace
 }  // namespace sweep
