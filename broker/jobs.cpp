@@ -105,7 +105,7 @@ Status Broker::resume_jobs() {
 // Counts, the best trials and the heatmap from the recorded trials (a resume, a stop on target).
 void Broker::load_records(LiveJob& j, uint64_t failed_fallback) {
   // Counts: failed trials are few, so count them; the rest recorded succeeded (or were
-  // cancelled, which only a cancelling job has, and that one ends below).
+  // cancelled, which only a cancelling job has, and a resume ends that one at once).
   TrialQuery fq;
   fq.status = TrialState::kFailed;
   fq.limit = 1'000'000'000;
