@@ -1,5 +1,7 @@
 // The in-process optimizer: every trial once, the same results whatever the thread count,
-// failures recorded with their message, cancellation, the heatmap.
+// failures recorded with their message, cancellation, the heatmap, stop on target, and the
+// robustness statistics (OptimizeOptions::return_blocks: opt-in, from every completed trial and
+// no other, the same on any thread count).
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -32,10 +34,11 @@ JobSpec spec(const std::string& json) {
 }
 
 Result<OptimizationResult> run(const JobSpec& s, unsigned threads,
-                               const std::atomic<bool>* cancel = nullptr) {
+                               const std::atomic<bool>* cancel = nullptr, int return_blocks = 0) {
   OptimizeOptions opt;
   opt.threads = threads;
   opt.cancel = cancel;
+  opt.return_blocks = return_blocks;
   opt.stop_value = s.stop_value;
   return optimize(goog(), *registry().find(s.strategy), make_trial_plan(s).value(),
                   {s.cash, s.commission}, s.objective, static_cast<size_t>(s.top_k), opt);
@@ -213,6 +216,62 @@ TEST(OptimizerTpe, StopOnTargetKeepsTheSuggestionsUpToTheStop) {
   // Trial 27 is in the fifth generation (8 startup, then 5 a generation): the stop lands
   // mid-search.
   expect_stops_at_first_reaching(spec(kTpe), 27);
+}
+
+// No constraint: the trials with fast >= slow fail (sma_cross rejects them).
+constexpr const char* kRobustSpec = R"({"dataset": {"path": "GOOG.csv"}, "strategy": "sma_cross",
+    "space": {"fast": {"start": 5, "stop": 50, "step": 5}, "slow": [20, 40, 60]}})";
+
+// The robustness tests' runs: `text` (kRobustSpec by default) with `blocks` return blocks.
+Result<OptimizationResult> run_blocks(unsigned threads, int blocks,
+                                      const char* text = kRobustSpec) {
+  return run(spec(text), threads, nullptr, blocks);
+}
+
+TEST(OptimizerRobustness, OffByDefault) {
+  const OptimizationResult r = run_blocks(2, 0).value();
+  EXPECT_GT(r.completed, 0u);
+  EXPECT_FALSE(r.robustness);
+  for (const TrialRecord& t : r.trials) EXPECT_FALSE(t.return_stats) << t.index;
+}
+
+TEST(OptimizerRobustness, FromEveryCompletedTrialAndTheSameOnAnyThreadCount) {
+  const OptimizationResult one = run_blocks(1, kDefaultReturnBlocks).value();
+  const OptimizationResult two = run_blocks(2, kDefaultReturnBlocks).value();
+  ASSERT_GT(one.failed, 0u);
+  ASSERT_GT(one.completed, 2u);
+  for (const TrialRecord& t : one.trials)
+    EXPECT_EQ(t.return_stats.has_value(), t.status == TrialState::kCompleted) << t.index;
+  ASSERT_TRUE(one.robustness && two.robustness);
+  EXPECT_EQ(*one.robustness, *two.robustness);
+  EXPECT_EQ(one.robustness->n_trials, one.completed);  // every sma_cross trial here trades
+  EXPECT_EQ(one.robustness->pbo_trials, one.completed);
+  EXPECT_EQ(one.robustness->pbo_blocks, kDefaultReturnBlocks);
+  ASSERT_TRUE(one.robustness->best_sr);
+
+  // The metrics are those of a run without statistics, and so is the best trial.
+  const OptimizationResult off = run_blocks(2, 0).value();
+  ASSERT_EQ(off.trials.size(), one.trials.size());
+  for (size_t i = 0; i < off.trials.size(); ++i)
+    EXPECT_TRUE(off.trials[i].metrics == one.trials[i].metrics) << i;
+  EXPECT_EQ(off.top.front().record.index, one.top.front().record.index);
+  // best_sr is the sr of that trial.
+  const TrialRecord& best = one.trials[one.top.front().record.index];
+  ASSERT_TRUE(best.return_stats);
+  EXPECT_EQ(*one.robustness->best_sr, *sharpe_of(*best.return_stats));
+}
+
+TEST(OptimizerRobustness, NoneWithoutACompletedTrialAndABadBlockCountIsAnError) {
+  const OptimizationResult none =
+      run_blocks(1, kDefaultReturnBlocks,
+                 R"({"dataset": {"path": "GOOG.csv"}, "strategy": "sma_cross",
+          "space": {"fast": [60, 70], "slow": [20, 40]}})")
+          .value();
+  EXPECT_EQ(none.completed, 0u);
+  EXPECT_FALSE(none.robustness);
+  const Result<OptimizationResult> bad = run_blocks(1, kMaxReturnBlocks + 1);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("return_blocks"), std::string::npos);
 }
 
 }  // namespace
