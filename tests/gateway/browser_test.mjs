@@ -52,6 +52,26 @@ function startCluster() {
 }
 
 let step = 0;
+
+// Parameter `name` of the new-job form as the range start:stop:step.
+async function fillRange(page, name, start, stop, step) {
+  await page.selectOption(`select[name="mode-${name}"]`, 'range');
+  await page.fill(`input[name="start-${name}"]`, start);
+  await page.fill(`input[name="stop-${name}"]`, stop);
+  await page.fill(`input[name="step-${name}"]`, step);
+}
+
+// The new-job form with sma_cross on GOOG over fast 2..50, slow 20..200 step 5, fast < slow.
+async function newGoogSmaSpace(page) {
+  await page.goto(`${base}/#/new`);
+  await page.locator('#job-form').waitFor();
+  await page.selectOption('#strategy', 'sma_cross');
+  await page.selectOption('#dataset', { label: 'GOOG.csv' });
+  await fillRange(page, 'fast', '2', '50', '1');
+  await fillRange(page, 'slow', '20', '200', '5');
+  await page.fill('input[name="constraint"]', 'fast < slow');
+}
+
 async function shot(page, name) {
   step += 1;
   const file = path.join(artifacts, `${String(step).padStart(2, '0')}-${name}.png`);
@@ -106,10 +126,7 @@ try {
   await page.selectOption('#dataset', { label: 'Synthetic random walk…' });
   // Long enough (~5 s) for the bar to be seen between 0 and 100 (a sanitized cluster is slower).
   await page.fill('input[name="synthetic-bars"]', slow > 1 ? '300000' : '1500000');
-  await page.selectOption('select[name="mode-fast"]', 'range');
-  await page.fill('input[name="start-fast"]', '2');
-  await page.fill('input[name="stop-fast"]', '50');
-  await page.fill('input[name="step-fast"]', '1');
+  await fillRange(page, 'fast', '2', '50', '1');
   await page.selectOption('select[name="mode-slow"]', 'list');
   await page.fill('input[name="list-slow"]', '60, 80, 100, 120, 140, 160, 180, 200');
   await page.check('input[name="choice-mode"][value="long_only"]');
@@ -235,14 +252,8 @@ try {
   // submit (the broker generates and stores the bars: 7 s for 1M under TSan) stays well inside
   // the gateway's broker timeout.
   await page.fill('input[name="synthetic-bars"]', slow > 1 ? '300000' : '1000000');
-  await page.selectOption('select[name="mode-fast"]', 'range');
-  await page.fill('input[name="start-fast"]', '2');
-  await page.fill('input[name="stop-fast"]', '101');
-  await page.fill('input[name="step-fast"]', '1');
-  await page.selectOption('select[name="mode-slow"]', 'range');
-  await page.fill('input[name="start-slow"]', '110');
-  await page.fill('input[name="stop-slow"]', '300');
-  await page.fill('input[name="step-slow"]', '5');
+  await fillRange(page, 'fast', '2', '101', '1');
+  await fillRange(page, 'slow', '110', '300', '5');
   await page.click('#submit-btn');
   await page.waitForURL(/#\/optimizations\//);
   await page.locator('#job-status .badge[data-status="running"]').waitFor({ timeout: ms(60000) });
@@ -271,19 +282,7 @@ try {
   await shot(page, 'optimization-failed-trials');
 
   // --- An adaptive (tpe) optimization from the form, and its history ----------------------------
-  await page.goto(`${base}/#/new`);
-  await page.locator('#job-form').waitFor();
-  await page.selectOption('#strategy', 'sma_cross');
-  await page.selectOption('#dataset', { label: 'GOOG.csv' });
-  await page.selectOption('select[name="mode-fast"]', 'range');
-  await page.fill('input[name="start-fast"]', '2');
-  await page.fill('input[name="stop-fast"]', '50');
-  await page.fill('input[name="step-fast"]', '1');
-  await page.selectOption('select[name="mode-slow"]', 'range');
-  await page.fill('input[name="start-slow"]', '20');
-  await page.fill('input[name="stop-slow"]', '200');
-  await page.fill('input[name="step-slow"]', '5');
-  await page.fill('input[name="constraint"]', 'fast < slow');
+  await newGoogSmaSpace(page);
   await page.selectOption('select[name="method"]', 'tpe');
   await page.fill('input[name="random-n"]', '30');
   await page.fill('input[name="tpe-startup"]', '6');
@@ -305,19 +304,7 @@ try {
 
   // --- The same space as a grid that stops on the tpe search's best value ----------------------
   const target = tpeJob.best.metrics.sharpe;
-  await page.goto(`${base}/#/new`);
-  await page.locator('#job-form').waitFor();
-  await page.selectOption('#strategy', 'sma_cross');
-  await page.selectOption('#dataset', { label: 'GOOG.csv' });
-  await page.selectOption('select[name="mode-fast"]', 'range');
-  await page.fill('input[name="start-fast"]', '2');
-  await page.fill('input[name="stop-fast"]', '50');
-  await page.fill('input[name="step-fast"]', '1');
-  await page.selectOption('select[name="mode-slow"]', 'range');
-  await page.fill('input[name="start-slow"]', '20');
-  await page.fill('input[name="stop-slow"]', '200');
-  await page.fill('input[name="step-slow"]', '5');
-  await page.fill('input[name="constraint"]', 'fast < slow');
+  await newGoogSmaSpace(page);
   await page.fill('input[name="target-value"]', String(target));
   await page.click('#submit-btn');
   await page.waitForURL(/#\/optimizations\//);
