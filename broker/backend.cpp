@@ -134,6 +134,7 @@ void Broker::on_result(WorkerSession& session, const protocol::TrialResult& r) {
     job->bars_done = r.bars;
     if (r.trade_list) row.trades_json = to_json(*r.trade_list).dump();
   }
+  if (r.status == TrialState::kCompleted) row.return_stats = r.return_stats;
   if (r.duration_us > 0 && r.status == TrialState::kCompleted) {
     job->observe_duration(static_cast<double>(r.duration_us) / 1000.0);
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <thread>
 
 #include "sweep/base/log.hpp"
 #include "sweep/protocol/topics.hpp"
@@ -78,6 +79,11 @@ Status Broker::init() {
   auto datasets = DatasetLanes::start(config_.db_path, store_options, config_.data_dirs, *store_);
   if (!datasets.ok()) return datasets.status();
   datasets_ = std::move(datasets).value();
+  // Its CSCV shares the machine with the loop and, often, workers: a few threads at most.
+  auto robustness = RobustnessWorker::start(
+      config_.db_path, store_options, std::clamp(std::thread::hardware_concurrency(), 1u, 4u));
+  if (!robustness.ok()) return robustness.status();
+  robustness_ = std::move(robustness).value();
   // The files as they are now, with every connection open (the -wal exists, and stays while
   // one is open).
   db_watch_.emplace(
@@ -181,6 +187,7 @@ void Broker::housekeeping(SteadyTime now) {
     drop_worker(id, "missed heartbeats", SessionState::kLost);
   }
   expire_trials(now);
+  on_assessed();
   // Retry final writes that failed, and jobs that ended without a result arriving.
   std::vector<LiveJob*> live;
   for (auto& [id, job] : jobs_.all()) live.push_back(job.get());

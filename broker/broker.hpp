@@ -29,6 +29,7 @@
 #include "lease_table.hpp"
 #include "live_job.hpp"
 #include "rate_window.hpp"
+#include "robustness_worker.hpp"
 #include "scheduler.hpp"
 #include "sweep/base/clock.hpp"
 #include "sweep/base/limits.hpp"
@@ -173,6 +174,13 @@ class Broker {
   Result<std::optional<uint64_t>> first_on_target(const LiveJob& j);
   Status settle_stop(LiveJob& j);
   Status replay_search(LiveJob& job);
+  // An optimization whose trials are all in completes once its robustness statistics are
+  // computed (robustness_worker.hpp); a backtest at once.
+  void complete(LiveJob& job);
+  // What the robustness worker finished: the jobs complete.
+  void on_assessed();
+  // Whether every queued write is committed, waiting briefly (finalize).
+  bool writes_flushed();
   bool finalize(LiveJob& job, JobState state, const std::string& error = {});
   void push_update(LiveJob& job);
   // Events are encoded and sent only when a subscription (XPUB) matches the topic.
@@ -205,6 +213,7 @@ class Broker {
   std::unique_ptr<Store> store_;
   std::unique_ptr<StoreWriter> writer_;
   std::unique_ptr<DatasetLanes> datasets_;
+  std::unique_ptr<RobustnessWorker> robustness_;
   // A submit waiting for its dataset. A retry with the same idempotency key joins its waiters.
   struct PendingSubmit {
     std::vector<std::pair<std::string, std::string>> waiters;  // (client identity, req)

@@ -23,6 +23,7 @@ protocol::TrialsBatch batch_of(const LiveJob& job, std::vector<protocol::BatchTr
   } else {
     batch.objective = job.spec.objective;
     batch.top_k = static_cast<uint32_t>(std::max(job.spec.top_k, 0));
+    batch.return_blocks = static_cast<uint32_t>(job.spec.pbo_blocks);  // for result.robustness
   }
   batch.trials = std::move(trials);
   return batch;

@@ -287,9 +287,9 @@ void Broker::maybe_finish(LiveJob& job) {
   if (job.stop_at && job.state() != JobState::kCancelling) {
     if (job.has_pending() || leases_.count_for_job_through(job.id, *job.stop_at) > 0) return;
     // Every trial up to the stop is recorded; what still runs is past it and is not waited for.
-    if (leases_.count_for_job(job.id) > 0)
+    if (!job.assessing && leases_.count_for_job(job.id) > 0)
       publish(cancel_topic(job.id), protocol::CancelEvent{job.id});
-    finalize(job, JobState::kCompleted);
+    complete(job);
     return;
   }
   if (leases_.count_for_job(job.id) > 0) return;
@@ -302,7 +302,45 @@ void Broker::maybe_finish(LiveJob& job) {
     finalize(job, JobState::kFailed, "the backtest failed: " + job.last_error);
     return;
   }
-  finalize(job, JobState::kCompleted);
+  complete(job);
+}
+
+void Broker::complete(LiveJob& job) {
+  if (job.is_backtest() || job.assessed) {
+    finalize(job, JobState::kCompleted);
+    return;
+  }
+  if (job.assessing) return;
+  // The statistics are read from the store: every trial row must be in it, and none past a stop.
+  if (!writes_flushed()) return;  // housekeeping calls again
+  if (job.stop_at) {
+    if (Status s = settle_stop(job); !s.ok()) {
+      spdlog::error("job {}: cannot drop the trials after its stop: {}", job.id, s.ToString());
+      return;
+    }
+  }
+  job.assessing = true;
+  const auto* best = job.top.best();
+  robustness_->assess(job.id, job.spec.pbo_blocks,
+                      best ? std::optional<uint64_t>(best->trial) : std::nullopt);
+}
+
+void Broker::on_assessed() {
+  for (Assessed& a : robustness_->take()) {
+    LiveJob* job = find_live(a.job);
+    // Cancelled (or ended otherwise) meanwhile: the statistics are no longer wanted.
+    if (!job || !job->assessing || !job->dispatchable()) continue;
+    job->assessing = false;
+    job->assessed = true;
+    if (a.robustness.ok()) {
+      job->robustness = std::move(a.robustness).value();
+    } else {
+      // The trials are kept; the job completes without the statistics (null) rather than never.
+      spdlog::error("job {}: its robustness statistics cannot be computed: {}", job->id,
+                    a.robustness.status().ToString());
+    }
+    maybe_finish(*job);
+  }
 }
 
 namespace {
@@ -311,19 +349,20 @@ constexpr std::chrono::milliseconds kFinalFlushWait{100};
 constexpr size_t kFinalFlushShortQueue = 1000;
 }  // namespace
 
+// A short wait covers the usual few queued rows (a cancel while queued is answered cancelled);
+// a long queue is not waited for: that stalled the loop (0.5 s with 200k rows queued:
+// cluster_bench constraint, status max). Past it, housekeeping calls again every few ms until the
+// writer has caught up (or the database takes writes again).
+bool Broker::writes_flushed() {
+  if (writer_->pending() > 0 && !writer_->last_error().ok()) return false;
+  const bool short_queue = writer_->pending() <= kFinalFlushShortQueue;
+  return writer_->flush(short_queue ? kFinalFlushWait : std::chrono::milliseconds(0)).ok();
+}
+
 bool Broker::finalize(LiveJob& job, JobState state, const std::string& error) {
   if (!JobTable::transition(job, state).ok()) return false;  // a bug, logged
   // Every trial record must be in before the result is computed and the memory entry dropped.
-  // A short wait covers the usual few queued rows (a cancel while queued is answered cancelled);
-  // a long queue is not waited for: that stalled the loop (0.5 s with 200k rows queued:
-  // cluster_bench constraint, status max). Past it, housekeeping calls again every few ms until the
-  // writer has caught up (or the database takes writes again).
-  if (writer_->pending() > 0 && !writer_->last_error().ok()) return false;
-  const bool short_queue = writer_->pending() <= kFinalFlushShortQueue;
-  if (Status s = writer_->flush(short_queue ? kFinalFlushWait : std::chrono::milliseconds(0));
-      !s.ok()) {
-    return false;
-  }
+  if (!writes_flushed()) return false;
   if (state == JobState::kCompleted && job.stop_at) {
     if (Status s = settle_stop(job); !s.ok()) {
       spdlog::error("job {}: cannot drop the trials after its stop: {}", job.id, s.ToString());

@@ -19,6 +19,7 @@
 #include "sweep/jobs/job_state.hpp"
 #include "sweep/jobs/result_json.hpp"
 #include "sweep/optimize/objective.hpp"
+#include "sweep/optimize/robustness.hpp"
 #include "sweep/optimize/tpe.hpp"
 #include "sweep/optimize/trial_plan.hpp"
 #include "sweep/protocol/protocol.hpp"
@@ -81,6 +82,10 @@ struct LiveJob {
   // those up to it: later ones are not dispatched, their results are dropped, and those recorded
   // before it was known are deleted when the job completes (docs/SEARCH.md "Stop on target").
   std::optional<uint64_t> stop_at;
+  // An optimization with every trial in: its robustness statistics are being computed off the
+  // loop (assessing), then kept for its result (assessed; nullopt if they could not be read).
+  bool assessing = false, assessed = false;
+  std::optional<Robustness> robustness;
 
   bool is_backtest() const { return spec.kind == JobKind::kBacktest; }
   // The state clients are told. A live job in a terminal state is one whose final write has not

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "sweep/jobs/result_json.hpp"
+#include "sweep/jobs/robustness_json.hpp"
 
 namespace sweep::broker {
 
@@ -70,6 +71,9 @@ nlohmann::json optimization_result(const LiveJob& job) {
   out["stopped"] = job.stop_at && job.state() == JobState::kCompleted
                        ? stopped_to_json(*job.spec.stop_value, *job.stop_at)
                        : nlohmann::json();
+  out["robustness"] = job.robustness && job.state() == JobState::kCompleted
+                          ? robustness_to_json(*job.robustness)
+                          : nlohmann::json();
   return out;
 }
 

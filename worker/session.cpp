@@ -388,16 +388,11 @@ void WorkerSession::start_trials(const protocol::TrialsBatch& b,
     const uint64_t id = next_task_++;
     auto control = std::make_shared<TrialControl>();
     tasks_.emplace(id, Task{b.job, t, b.trial_timeout_s, control});
-    TrialJob job{b.job,
-                 t,
-                 data,
-                 strategy,
-                 EngineOptions{b.cash, b.commission},
-                 b.trial_timeout_s,
-                 b.objective,
-                 b.top_k,
-                 b.trades,
-                 &equity_filter_,
+    TrialJob job{b.job, t, data, strategy,
+                 // Past the limit the broker asked for what no spec allows: none.
+                 EngineOptions{b.cash, b.commission,
+                               b.return_blocks <= kMaxReturnBlocks ? int(b.return_blocks) : 0},
+                 b.trial_timeout_s, b.objective, b.top_k, b.trades, &equity_filter_,
                  options_.clock.get()};
     pool_.submit(b.job, [this, id, job = std::move(job), control](bool run) {
       Outbox& out = outbox_;

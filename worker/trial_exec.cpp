@@ -69,6 +69,7 @@ protocol::TrialResult execute_trial(const TrialJob& job, TrialControl& control,
       r.trade_list->reserve(outcome.trades.size());
       for (const Trade& t : outcome.trades) r.trade_list->push_back(trade_record(t, *job.data));
     }
+    r.return_stats = std::move(outcome.return_stats);
   }
   r.error_message = std::move(outcome.error_message);
   r.error_stack_trace = std::move(outcome.error_stack_trace);

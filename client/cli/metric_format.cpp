@@ -106,4 +106,25 @@ std::string metric_label(Metric m) {
   return "?";
 }
 
+namespace {
+std::string number_text(const std::optional<double>& v, const char* format = "%.3f") {
+  if (!v) return "n/a";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, format, *v);
+  return buf;
+}
+}  // namespace
+
+std::string robustness_text(const Robustness& r) {
+  std::string text = "robustness: N=" + std::to_string(r.n_trials) + " trials, best sr " +
+                     number_text(r.best_sr) + " (PSR " + number_text(r.psr, "%.2f") +
+                     "), expected max sr " + number_text(r.expected_max_sr) + ", DSR " +
+                     number_text(r.dsr, "%.2f") + ", PBO " + number_text(r.pbo, "%.2f") +
+                     " (S=" + std::to_string(r.pbo_blocks) + ")";
+  if (r.pbo)
+    text += ": in " + number_text(*r.pbo * 100, "%.0f") +
+            "% of splits the in-sample winner ranked at or below the median out of sample";
+  return text;
+}
+
 }  // namespace sweep::cli

@@ -57,26 +57,6 @@ nlohmann::json heatmap_json(const Heatmap& h) {
   return {{"x", h.x}, {"y", h.y}, {"xs", xs}, {"ys", ys}, {"z", z}};
 }
 
-std::string number_text(const std::optional<double>& v, const char* format = "%.3f") {
-  if (!v) return "n/a";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, format, *v);
-  return buf;
-}
-
-// One paragraph for people; the definitions are in docs/ROBUSTNESS.md.
-void print_robustness(const Robustness& r) {
-  std::string text = "robustness: N=" + std::to_string(r.n_trials) + " trials, best sr " +
-                     number_text(r.best_sr) + " (PSR " + number_text(r.psr, "%.2f") +
-                     "), expected max sr " + number_text(r.expected_max_sr) + ", DSR " +
-                     number_text(r.dsr, "%.2f") + ", PBO " + number_text(r.pbo, "%.2f") +
-                     " (S=" + std::to_string(r.pbo_blocks) + ")";
-  if (r.pbo)
-    text += ": in " + number_text(*r.pbo * 100, "%.0f") +
-            "% of splits the in-sample winner ranked at or below the median out of sample";
-  std::printf("\n%s\n", text.c_str());
-}
-
 void print_top(const OptimizationResult& r, const Objective& o) {
   if (r.top.empty()) {
     std::printf("no trial completed\n");
@@ -166,7 +146,7 @@ int run(const OptimizeArgs& args) {
                   format_metric(spec->objective.metric, *spec->stop_value).c_str());
     }
     print_top(*r, spec->objective);
-    if (r->robustness) print_robustness(*r->robustness);
+    if (r->robustness) std::printf("\n%s\n", robustness_text(*r->robustness).c_str());
   }
   return r->cancelled ? kExitFailed : kExitOk;
 }

@@ -9,6 +9,7 @@
 #include "metric_format.hpp"
 #include "sweep/client_json.hpp"
 #include "sweep/jobs/result_json.hpp"
+#include "sweep/jobs/robustness_json.hpp"
 #include "terminal.hpp"
 
 namespace sweep::cli {
@@ -42,6 +43,13 @@ void print_stopped(const nlohmann::json& result, const std::string& metric) {
               st["value"].dump().c_str());
 }
 
+// An optimization's result.robustness, when it has one.
+void print_robustness(const nlohmann::json& result) {
+  if (!result.is_object() || !result.contains("robustness")) return;
+  if (auto r = robustness_from_json(result["robustness"]))
+    std::printf("%s\n", robustness_text(*r).c_str());
+}
+
 void print_status(const pr::StatusReply& s, const std::string& metric) {
   std::printf("job %s (%s): %s\n", s.id.c_str(), name(s.kind).c_str(), name(s.status).c_str());
   std::printf("progress: %llu/%llu %s (%.1f%%), %llu failed, %llu running, %llu queued\n",
@@ -53,6 +61,7 @@ void print_status(const pr::StatusReply& s, const std::string& metric) {
   if (s.best) std::printf("best: %s\n", format_best(*s.best, metric).c_str());
   if (!s.waiting_for.empty()) std::printf("waiting: %s\n", s.waiting_for.c_str());
   print_stopped(s.result, metric);
+  print_robustness(s.result);
 }
 
 // The metrics of a result map ({"metrics": {...}}), as the local backtest prints them.
@@ -113,6 +122,7 @@ int run_show(const IdArgs& a) {
   std::printf("spec: %s\n", j->spec.dump().c_str());
   if (!j->error_message.empty()) std::printf("error: %s\n", j->error_message.c_str());
   print_stopped(j->result, objective_metric(j->spec));
+  print_robustness(j->result);
   if (j->best) {
     std::printf("best: trial %llu %s\n\n", static_cast<ull>(j->best->index),
                 format_best(*j->best, objective_metric(j->spec)).c_str());

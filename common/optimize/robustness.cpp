@@ -178,16 +178,34 @@ std::vector<double> cscv_logits(const std::vector<BlockSums>& sums, size_t trial
   return logits;
 }
 
-Robustness assess_robustness(const std::vector<RobustnessInput>& trials, std::optional<size_t> best,
-                             int blocks, unsigned threads) {
+uint64_t pbo_trial_limit(int blocks) {
+  uint64_t splits = 1;  // C(S, S/2), exact in 64 bits for S <= 24
+  for (int i = 1; i <= blocks / 2; ++i)
+    splits = splits * static_cast<uint64_t>(blocks / 2 + i) / static_cast<uint64_t>(i);
+  return kMaxPboCells / splits;
+}
+
+RobustnessAccumulator::RobustnessAccumulator(int blocks, std::optional<uint64_t> best_index)
+    : blocks_(blocks), pbo_limit_(pbo_trial_limit(blocks)), best_index_(best_index) {}
+
+void RobustnessAccumulator::add(uint64_t index, const ReturnStats& stats) {
+  if (auto sr = sharpe_of(stats)) srs_.push_back(*sr);
+  if (best_index_ && index == *best_index_) best_ = stats;
+  if (trials_++ == 0) days_ = stats.days;
+  const size_t nb = static_cast<size_t>(blocks_);
+  if (pbo_possible_ && (stats.days != days_ || stats.blocks.size() != nb || trials_ > pbo_limit_)) {
+    pbo_possible_ = false;
+    std::vector<BlockSums>().swap(sums_);
+  }
+  if (pbo_possible_) sums_.insert(sums_.end(), stats.blocks.begin(), stats.blocks.end());
+}
+
+Robustness RobustnessAccumulator::finish(unsigned threads) const {
   Robustness r;
-  r.pbo_blocks = blocks;
-  std::vector<double> srs;
-  srs.reserve(trials.size());
-  for (const auto& t : trials)
-    if (auto sr = sharpe_of(t.stats)) srs.push_back(*sr);
+  r.pbo_blocks = blocks_;
+  const std::vector<double>& srs = srs_;
   r.n_trials = srs.size();
-  if (srs.size() < 2 || !best) return r;
+  if (srs.size() < 2 || !best_) return r;
   const double n = static_cast<double>(srs.size());
   double mean = 0;
   for (double x : srs) mean += x;
@@ -199,7 +217,7 @@ Robustness assess_robustness(const std::vector<RobustnessInput>& trials, std::op
   r.expected_max_sr = std::sqrt(v) * ((1 - kEulerGamma) * normal_quantile(1 - 1 / n) +
                                       kEulerGamma * normal_quantile(1 - 1 / (n * std::numbers::e)));
 
-  const ReturnStats& bs = trials[*best].stats;
+  const ReturnStats& bs = *best_;
   if (auto sr = sharpe_of(bs)) {
     r.best_sr = *sr;
     r.skew = bs.m3 / std::pow(bs.m2, 1.5);
@@ -213,16 +231,10 @@ Robustness assess_robustness(const std::vector<RobustnessInput>& trials, std::op
   }
 
   // PBO over every completed trial (undefined Sharpe ratios rank lowest).
-  const size_t nb = static_cast<size_t>(blocks);
-  for (const auto& t : trials)
-    if (t.stats.days != bs.days || t.stats.blocks.size() != nb) return r;
-  std::vector<BlockSums> sums;
-  sums.reserve(trials.size() * nb);
-  for (const auto& t : trials)
-    sums.insert(sums.end(), t.stats.blocks.begin(), t.stats.blocks.end());
-  const std::vector<double> logits = cscv_logits(sums, trials.size(), blocks, threads);
-  r.pbo_trials = trials.size();
-  r.logit_limit = std::log(static_cast<double>(trials.size()));
+  if (!pbo_possible_) return r;
+  const std::vector<double> logits = cscv_logits(sums_, trials_, blocks_, threads);
+  r.pbo_trials = trials_;
+  r.logit_limit = std::log(static_cast<double>(trials_));
   r.logit_counts.assign(kLogitBins, 0);
   uint64_t overfit = 0;
   for (double l : logits) {
@@ -233,6 +245,14 @@ Robustness assess_robustness(const std::vector<RobustnessInput>& trials, std::op
   }
   r.pbo = static_cast<double>(overfit) / static_cast<double>(logits.size());
   return r;
+}
+
+Robustness assess_robustness(const std::vector<RobustnessInput>& trials, std::optional<size_t> best,
+                             int blocks, unsigned threads) {
+  RobustnessAccumulator acc(
+      blocks, best ? std::optional<uint64_t>(trials[*best].index) : std::optional<uint64_t>());
+  for (const auto& t : trials) acc.add(t.index, t.stats);
+  return acc.finish(threads);
 }
 
 }  // namespace sweep

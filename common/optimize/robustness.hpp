@@ -33,6 +33,35 @@ struct Robustness {
   bool operator==(const Robustness&) const = default;
 };
 
+// The PBO's work is C(S, S/2) splits times M trials: above kMaxPboCells (ten times 10,000 trials
+// at S = 16, a few seconds on two cores) it is not done and `pbo` is null, the rest stands.
+inline constexpr uint64_t kMaxPboCells = 1'300'000'000;
+// The most trials a PBO with `blocks` blocks takes: kMaxPboCells / C(S, S/2).
+uint64_t pbo_trial_limit(int blocks);
+
+// The statistics over completed trials given one at a time in index order, keeping per trial its
+// sr (8 bytes) and, up to pbo_trial_limit trials, its block sums: so the broker reads a job's
+// trials from its store a row at a time, whatever their number. `best_index`: the index of the
+// job's best trial by the objective (nullopt: none).
+class RobustnessAccumulator {
+ public:
+  RobustnessAccumulator(int blocks, std::optional<uint64_t> best_index);
+  void add(uint64_t index, const ReturnStats& stats);
+  // The CSCV's splits are shared among `threads` threads; the result is the same for any count.
+  Robustness finish(unsigned threads = 1) const;
+
+ private:
+  int blocks_;
+  uint64_t pbo_limit_;
+  std::optional<uint64_t> best_index_;
+  std::vector<double> srs_;  // the defined ones
+  std::optional<ReturnStats> best_;
+  std::vector<BlockSums> sums_;  // trial-major, while the PBO is possible
+  uint64_t trials_ = 0;
+  uint32_t days_ = 0;  // the first trial's
+  bool pbo_possible_ = true;
+};
+
 // One completed trial: its index (for ties) and statistics.
 struct RobustnessInput {
   uint64_t index = 0;
@@ -40,9 +69,8 @@ struct RobustnessInput {
 };
 
 // `trials` in index order; `best` the position in it of the job's best trial by the objective
-// (nullopt: none). Trials whose day count or block count differs from the best trial's take no
-// part in the PBO, which is then null (the splits would not be the same days). The CSCV's splits
-// are shared among `threads` threads; the result is the same for any count.
+// (nullopt: none). When the trials' day counts or block counts differ the PBO is null (the splits
+// would not be the same days). A RobustnessAccumulator fed `trials`.
 Robustness assess_robustness(const std::vector<RobustnessInput>& trials, std::optional<size_t> best,
                              int blocks, unsigned threads = 1);
 

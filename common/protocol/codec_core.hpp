@@ -229,6 +229,12 @@ struct Flag : Bool {
   static void clear(bool& b) { b = false; }
 };
 
+// A count whose 0 is "empty": for omit<> fields, so that 0 leaves no key on the wire.
+struct Count : U32 {
+  static bool empty(uint32_t v) { return v == 0; }
+  static void clear(uint32_t& v) { v = 0; }
+};
+
 // An enum written as its name. D: {T, what, from(string_view) -> optional<T>, name(T)}.
 template <class D>
 struct Enum {

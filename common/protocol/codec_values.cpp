@@ -142,4 +142,31 @@ bool EquityCodec::get(const Obj& o, std::vector<double>& out, const Path& p, Ctx
   return true;
 }
 
+void BlocksCodec::put(W& w, const std::vector<BlockSums>& v) {
+  w.pk.pack_array(static_cast<uint32_t>(3 * v.size()));
+  for (const BlockSums& b : v) {
+    w.pk.pack_uint64(b.count);
+    put_f64(w, b.sum);
+    put_f64(w, b.sum_sq);
+  }
+}
+
+bool BlocksCodec::get(const Obj& o, std::vector<BlockSums>& out, const Path& p, Ctx& ctx) {
+  if (o.type != mt::ARRAY) return ctx.fail(p, "expected an array");
+  const uint32_t n = o.via.array.size;
+  if (n % 3 != 0) return ctx.fail(p, "expected count, sum, sum of squares per block");
+  if (n > 3 * kMaxReturnBlocks)
+    return ctx.fail(p, "more than " + std::to_string(kMaxReturnBlocks) + " blocks",
+                    Code::kTooLarge);
+  out.resize(n / 3);
+  for (uint32_t b = 0; b < n / 3; ++b) {
+    const Obj* e = o.via.array.ptr + 3 * b;
+    if (!U32::get(e[0], out[b].count, at(p, 3 * b), ctx) ||
+        !F64::get(e[1], out[b].sum, at(p, 3 * b + 1), ctx) ||
+        !F64::get(e[2], out[b].sum_sq, at(p, 3 * b + 2), ctx))
+      return false;
+  }
+  return true;
+}
+
 }  // namespace sweep::protocol::codec

@@ -48,6 +48,7 @@ struct Schema<TrialResult> {
       dflt<&TrialResult::duration_us, U64>("duration_us"),
       opt<&TrialResult::trade_list, Opt<List<Struct<TradeRecord>, kMaxTradeListLength, Trades>>>(
           "trade_list"),
+      omit<&TrialResult::return_stats, Opt<Struct<ReturnStats>>>("return_stats"),
   };
 };
 template <>
@@ -134,6 +135,7 @@ struct Schema<TrialsBatch> {
       opt<&TrialsBatch::objective, Opt<Struct<Objective>>>("objective"),
       dflt<&TrialsBatch::top_k, U32>("top_k"),
       dflt<&TrialsBatch::trades, Bool>("trades"),
+      omit<&TrialsBatch::return_blocks, Count>("return_blocks"),
   };
 };
 template <>

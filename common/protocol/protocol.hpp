@@ -258,6 +258,7 @@ struct TrialResult {  // "result", worker -> broker
   uint64_t bars = 0;         // bars processed
   uint64_t duration_us = 0;  // time spent running the trial; 0 = not measured
   std::optional<std::vector<TradeRecord>> trade_list;  // when the batch asked for trades
+  std::optional<ReturnStats> return_stats;  // completed, when the batch asked for return_blocks
   bool operator==(const TrialResult&) const = default;
 };
 // "results", worker -> broker: several results in one message, and the credit they free.
@@ -331,6 +332,9 @@ struct TrialsBatch {  // "batch", broker -> worker
   std::optional<Objective> objective;
   uint32_t top_k = 0;
   bool trades = false;  // send each completed trial's trade list
+  // > 0: send each completed trial's ReturnStats with this many blocks (the spec's pbo_blocks:
+  // the broker's robustness statistics, docs/ROBUSTNESS.md); 0 (no key): none.
+  uint32_t return_blocks = 0;
   bool operator==(const TrialsBatch&) const = default;
 };
 struct Dataset {  // "dataset", broker -> worker

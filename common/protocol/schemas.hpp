@@ -114,6 +114,21 @@ struct Schema<TradeRecord> {
   };
 };
 
+// A trial's daily-return statistics: the blocks as one flat array [count, sum, sum_sq, ...], a
+// third of the bytes of a map per block.
+struct BlocksCodec {
+  static void put(W& w, const std::vector<BlockSums>& v);
+  static bool get(const Obj& o, std::vector<BlockSums>& v, const Path& p, Ctx& ctx);
+};
+template <>
+struct Schema<ReturnStats> {
+  static constexpr auto fields = std::tuple{
+      req<&ReturnStats::days, U32>("days"), req<&ReturnStats::mean, F64>("mean"),
+      req<&ReturnStats::m2, F64>("m2"),     req<&ReturnStats::m3, F64>("m3"),
+      req<&ReturnStats::m4, F64>("m4"),     req<&ReturnStats::blocks, BlocksCodec>("blocks"),
+  };
+};
+
 template <>
 struct Schema<Objective> {
   static constexpr auto fields = std::tuple{

@@ -83,8 +83,11 @@ struct TrialRow {
   Metrics metrics = Metrics::Zero();  // a failed trial records zeros
   std::vector<double> equity;         // empty for a failed trial
   std::string trades_json;            // a backtest job's trade list; "" = none
-  std::string error_message;          // "" = none
-  std::string error_stack_trace;      // "" = none
+  // A completed optimization trial's daily-return statistics (docs/ROBUSTNESS.md), kept for the
+  // job's robustness statistics; read back by for_each_return_stats only.
+  std::optional<ReturnStats> return_stats;
+  std::string error_message;      // "" = none
+  std::string error_stack_trace;  // "" = none
   std::string worker;
   std::optional<int64_t> started_at_ms, finished_at_ms;
 };
@@ -180,6 +183,11 @@ class Store {
   // Deletes the job's trials with an index above `last` and says how many there were: a job
   // stopped on target keeps the trials up to the one that reached the target.
   Result<uint64_t> delete_trials_after(const std::string& job_id, uint64_t last);
+  // The ReturnStats of the job's completed trials that have them, in index order, one row at a
+  // time (a job's robustness statistics over up to kMaxTrials trials without holding its rows).
+  // `fn` returning false stops the read: kCancelled.
+  Status for_each_return_stats(const std::string& job_id,
+                               const std::function<bool(uint64_t index, ReturnStats&& stats)>& fn);
   // kBadRequest for a sort that is neither "trial_index" nor a metric name.
   Result<std::vector<TrialRow>> list_trials(const std::string& job_id, const TrialQuery& query);
   // With equity and trades; kNotFound when not recorded.

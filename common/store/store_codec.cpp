@@ -117,6 +117,46 @@ std::vector<double> equity_from_blob(std::span<const unsigned char> blob) {
   return out;
 }
 
+std::vector<unsigned char> return_stats_to_blob(const std::optional<ReturnStats>& stats) {
+  std::vector<unsigned char> out;
+  if (!stats) return out;
+  out.reserve(8 + 4 * 8 + stats->blocks.size() * 20);
+  append_raw(out, stats->days);
+  append_raw(out, static_cast<uint32_t>(stats->blocks.size()));
+  for (double v : {stats->mean, stats->m2, stats->m3, stats->m4}) append_raw(out, v);
+  for (const BlockSums& b : stats->blocks) {
+    append_raw(out, b.count);
+    append_raw(out, b.sum);
+    append_raw(out, b.sum_sq);
+  }
+  return out;
+}
+
+Result<std::optional<ReturnStats>> return_stats_from_blob(std::span<const unsigned char> blob) {
+  if (blob.empty()) return std::optional<ReturnStats>();
+  constexpr size_t kHead = 8 + 4 * 8, kBlock = 4 + 2 * 8;
+  const auto corrupt = [&] {
+    return Status::Internal("stored return statistics are corrupt: " + std::to_string(blob.size()) +
+                            " bytes");
+  };
+  if (blob.size() < kHead) return corrupt();
+  ReturnStats s;
+  const unsigned char* p = blob.data();
+  s.days = read_raw<uint32_t>(p);
+  const auto blocks = read_raw<uint32_t>(p + 4);
+  if (blocks > kMaxReturnBlocks || blob.size() != kHead + blocks * kBlock) return corrupt();
+  s.mean = read_raw<double>(p + 8);
+  s.m2 = read_raw<double>(p + 16);
+  s.m3 = read_raw<double>(p + 24);
+  s.m4 = read_raw<double>(p + 32);
+  s.blocks.resize(blocks);
+  for (size_t b = 0; b < blocks; ++b) {
+    const unsigned char* q = p + kHead + b * kBlock;
+    s.blocks[b] = {read_raw<uint32_t>(q), read_raw<double>(q + 4), read_raw<double>(q + 12)};
+  }
+  return std::optional<ReturnStats>(std::move(s));
+}
+
 std::vector<unsigned char> bars_to_blob(const std::vector<Int64Bar>& bars) {
   std::vector<unsigned char> out;
   out.reserve(bars.size() * 6 * sizeof(int64_t));

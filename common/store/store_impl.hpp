@@ -66,6 +66,11 @@ Result<ParamSet> params_from_text(const std::string& text);
 std::vector<unsigned char> equity_to_blob(const std::vector<double>& equity);
 std::vector<double> equity_from_blob(std::span<const unsigned char> blob);
 
+// A trial's ReturnStats: little-endian uint32 days, uint32 blocks, float64 mean, m2, m3, m4,
+// then per block uint32 count, float64 sum, float64 sum_sq. Empty for none.
+std::vector<unsigned char> return_stats_to_blob(const std::optional<ReturnStats>& stats);
+Result<std::optional<ReturnStats>> return_stats_from_blob(std::span<const unsigned char> blob);
+
 // Bars as little-endian int64 ts, open, high, low, close, volume per bar.
 std::vector<unsigned char> bars_to_blob(const std::vector<Int64Bar>& bars);
 Result<std::vector<Int64Bar>> bars_from_blob(std::span<const unsigned char> blob);

@@ -113,7 +113,13 @@ DROP INDEX runs_by_sortino;
 DROP INDEX runs_by_max_drawdown;
 )sql";
 
-constexpr std::array<std::string_view, 2> kSteps = {kV1, kV2};
+// Version 3: a completed optimization trial's daily-return statistics (store_codec's
+// return_stats_to_blob), from which the broker computes the job's robustness statistics.
+constexpr std::string_view kV3 = R"sql(
+ALTER TABLE backtest_runs ADD COLUMN return_stats BLOB;
+)sql";
+
+constexpr std::array<std::string_view, 3> kSteps = {kV1, kV2, kV3};
 
 Result<int> read_user_version(sqlite::Db& db) {
   auto st = db.prepare("PRAGMA user_version");

@@ -18,7 +18,7 @@ std::string select_columns(bool with_equity) {
          metric_column_list() + (with_equity ? ", equity, trades_json" : ", NULL, NULL");
 }
 
-constexpr int kInsertColumns = 12 + kMetricCount;
+constexpr int kInsertColumns = 13 + kMetricCount;
 // Rows per multi-row INSERT: one statement execution (its setup and teardown, a fair part of a
 // single-row insert's cost) carries this many rows.
 constexpr size_t kRowsPerInsert = 32;
@@ -27,7 +27,8 @@ constexpr size_t kRowsPerInsert = 32;
 std::string make_insert_sql(size_t rows) {
   std::string s =
       "INSERT INTO backtest_runs (job_id, trial_index, attempt, params, status, worker, "
-      "started_at, finished_at, error_message, error_stack_trace, equity, trades_json, " +
+      "started_at, finished_at, error_message, error_stack_trace, equity, trades_json, "
+      "return_stats, " +
       metric_column_list() + ") VALUES ";
   int p = 1;
   for (size_t r = 0; r < rows; ++r) {
@@ -66,7 +67,12 @@ void bind_row(sqlite::Stmt& q, int base, const std::string& job_id, const TrialR
   q.bind_text_or_null(base + 10, r.error_stack_trace);
   q.bind_blob(base + 11, store_codec::equity_to_blob(r.equity));
   q.bind_text_or_null(base + 12, r.trades_json);
-  for (int i = 0; i < kMetricCount; ++i) q.bind_double(base + 13 + i, r.metrics.values[i]);
+  if (r.return_stats) {
+    q.bind_blob(base + 13, store_codec::return_stats_to_blob(r.return_stats));
+  } else {
+    q.bind_null(base + 13);
+  }
+  for (int i = 0; i < kMetricCount; ++i) q.bind_double(base + 14 + i, r.metrics.values[i]);
 }
 
 Result<TrialRow> read_trial(const sqlite::Stmt& s) {
@@ -198,6 +204,25 @@ Result<uint64_t> Store::delete_trials_after(const std::string& job_id, uint64_t 
   auto row = (*s)->step("delete trials after the stop");
   if (!row.ok()) return row.status();
   return static_cast<uint64_t>(impl_->db.changes());
+}
+
+Status Store::for_each_return_stats(const std::string& job_id,
+                                    const std::function<bool(uint64_t, ReturnStats&&)>& fn) {
+  std::lock_guard lock(impl_->mu);
+  auto s = impl_->stmt(
+      "SELECT trial_index, return_stats FROM backtest_runs WHERE job_id = ?1 AND status = "
+      "'completed' AND return_stats IS NOT NULL ORDER BY trial_index");
+  if (!s.ok()) return s.status();
+  (*s)->bind_text(1, job_id);
+  for (;;) {
+    auto row = (*s)->step("read return statistics");
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::Ok();
+    auto stats = store_codec::return_stats_from_blob((*s)->column_blob(1));
+    if (!stats.ok()) return stats.status();
+    if (!fn(static_cast<uint64_t>((*s)->column_int(0)), std::move(**stats)))
+      return Status::Cancelled("reading return statistics: stopped");
+  }
 }
 
 Result<std::vector<uint64_t>> Store::recorded_trial_indexes(const std::string& job_id) {

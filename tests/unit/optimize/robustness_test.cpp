@@ -120,6 +120,35 @@ TEST(Robustness, ADifferentDayCountLeavesThePboNull) {
   EXPECT_FALSE(r.pbo);
 }
 
+// C(S, S/2) splits times M trials is bounded: past kMaxPboCells the PBO is skipped (null) and the
+// rest is computed as ever, by the accumulator the broker feeds a stored row at a time too.
+TEST(Robustness, PastTheCellLimitThePboIsNullAndTheRestStands) {
+  EXPECT_EQ(pbo_trial_limit(16), kMaxPboCells / 12'870);
+  EXPECT_EQ(pbo_trial_limit(24), kMaxPboCells / 2'704'156);
+  EXPECT_EQ(pbo_trial_limit(4), kMaxPboCells / 6);
+  const uint64_t limit = pbo_trial_limit(24);
+  std::vector<RobustnessInput> in;
+  std::vector<std::vector<double>> series(limit + 1, std::vector<double>(48));
+  for (uint64_t k = 0; k <= limit; ++k) {
+    for (size_t t = 0; t < 48; ++t)
+      series[k][t] = 0.01 * std::sin(static_cast<double>(t * (k + 1)) * 0.7 + double(k));
+    in.push_back({k, return_stats(series[k], 24)});
+  }
+  const Robustness over = assess_robustness(in, 7, 24);
+  EXPECT_EQ(over.n_trials, limit + 1);
+  EXPECT_TRUE(over.dsr && over.psr && over.expected_max_sr);
+  EXPECT_FALSE(over.pbo);
+  EXPECT_TRUE(over.logit_counts.empty());
+  // The same trials at S = 4 (six splits) are well within it: the PBO is there, the rest equal.
+  RobustnessAccumulator acc(4, 7);
+  for (uint64_t k = 0; k <= limit; ++k) acc.add(k, return_stats(series[k], 4));
+  const Robustness under = acc.finish();
+  EXPECT_TRUE(under.pbo);
+  ASSERT_TRUE(under.dsr && under.sr_variance);
+  EXPECT_NEAR(*under.dsr, *over.dsr, 1e-12);
+  EXPECT_NEAR(*under.sr_variance, *over.sr_variance, 1e-15);
+}
+
 // Brute force: every mask of S bits with S/2 set; Sharpe ratios from the raw days; ω by sorting.
 std::vector<double> reference_logits(const std::vector<std::vector<double>>& series, int s) {
   const size_t n = series.size(), t = series[0].size();

@@ -315,6 +315,68 @@ TEST(ProtocolMalformed, CrashedNamesItsBadField) {
       << m.status().message();
 }
 
+// A completed trial's ReturnStats travel with its result when the batch asks for them
+// (return_blocks); neither key is written otherwise, so the pinned frames stay valid.
+TEST(ProtocolRoundTrip, ReturnStatisticsAreOmittedUnlessAskedFor) {
+  TrialsBatch b;
+  b.job = "job-1";
+  b.strategy = "sma_cross";
+  const std::string plain_batch = encode(BrokerMessage(b));
+  EXPECT_EQ(plain_batch.find("return_blocks"), std::string::npos);
+  b.return_blocks = 16;
+  brk_rt(b);
+  TrialResult r;
+  r.job = "job-1";
+  r.status = TrialState::kCompleted;
+  r.metrics = some_metrics();
+  const std::string plain = encode(WorkerMessage(r));
+  EXPECT_EQ(plain.find("return_stats"), std::string::npos);
+  // Extreme values keep every bit: 0 as an unsigned count, subnormals, negative means.
+  r.return_stats = ReturnStats{250, -1.25e-4, 3.5e-4, -1e-310, 7.0 / 3, {}};
+  for (uint32_t i = 0; i < 16; ++i)
+    r.return_stats->blocks.push_back({i == 3 ? 0 : 15 + i, -0.01 * i, 4.9e-324 * i});
+  wrk_rt(r);
+}
+
+TEST(ProtocolMalformed, ReturnStatisticsNameTheirBadField) {
+  auto result_with = [](json blocks) {
+    json j = {{"v", 1},
+              {"type", "result"},
+              {"job", "j"},
+              {"index", 0},
+              {"attempt", 1},
+              {"status", "completed"},
+              {"metrics", json::object()},
+              {"trades", 0},
+              {"equity", json::array()},
+              {"started_at", 1},
+              {"finished_at", 2},
+              {"bars", 10},
+              {"return_stats",
+               {{"days", 2}, {"mean", 0.1}, {"m2", 0}, {"m3", 0}, {"m4", 0}, {"blocks", blocks}}}};
+    std::vector<uint8_t> bytes = json::to_msgpack(j);
+    return decode_worker_message(std::string(bytes.begin(), bytes.end()));
+  };
+  ASSERT_TRUE(result_with(json::array({1, 0.1, 0.01, 1, 0.1, 0.01})).ok());
+  auto short_block = result_with(json::array({1, 0.1}));
+  ASSERT_FALSE(short_block.ok());
+  EXPECT_NE(short_block.status().message().find(
+                "result.return_stats.blocks: expected count, sum, sum of squares per block"),
+            std::string::npos)
+      << short_block.status().message();
+  auto bad_count = result_with(json::array({-1, 0.1, 0.01}));
+  ASSERT_FALSE(bad_count.ok());
+  EXPECT_NE(bad_count.status().message().find("result.return_stats.blocks[0]"), std::string::npos)
+      << bad_count.status().message();
+  json many = json::array();
+  for (int i = 0; i < 3 * 25; ++i) many.push_back(1);
+  auto too_many = result_with(many);
+  ASSERT_FALSE(too_many.ok());
+  EXPECT_EQ(too_many.status().code(), Code::kTooLarge);
+  EXPECT_NE(too_many.status().message().find("more than 24 blocks"), std::string::npos)
+      << too_many.status().message();
+}
+
 TEST(ProtocolRoundTrip, BrokerMessages) {
   brk_rt(Welcome{"tcp://127.0.0.1:5557", "tcp://127.0.0.1:5558", 1000, 3});
   brk_rt(Heartbeat{});

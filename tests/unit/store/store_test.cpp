@@ -102,7 +102,7 @@ TEST_F(StoreTest, StoreReopensAtTheLatestVersionAndRefusesNewerSchema) {
     auto again = Store::open(db_path());  // already migrated: no step runs twice
     ASSERT_TRUE(again.ok()) << again.status().ToString();
     EXPECT_EQ(*again->user_version(), store_schema_version());
-    EXPECT_EQ(store_schema_version(), 2);
+    EXPECT_EQ(store_schema_version(), 3);
   }
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(db_path().c_str(), &db), SQLITE_OK);
@@ -250,6 +250,104 @@ TEST_F(StoreTest, StoreDeletesTheTrialsAfterAStop) {
   EXPECT_EQ(*store.recorded_trial_indexes("a"), (std::vector<uint64_t>{0, 3}));
   EXPECT_EQ(*store.recorded_trial_indexes("b"), (std::vector<uint64_t>{7})) << "another job's";
   EXPECT_EQ(*store.delete_trials_after("a", 3), 0u);
+}
+
+// A completed trial's ReturnStats are stored with its row and read back, exactly, in index order;
+// trials without them (failed ones, those of another job) are not read.
+TEST_F(StoreTest, StoreKeepsEachTrialsReturnStatistics) {
+  Store store = open();
+  ASSERT_TRUE(store.insert_job(job("a")).ok());
+  ASSERT_TRUE(store.insert_job(job("b")).ok());
+  auto stats = [](uint32_t seed) {
+    ReturnStats s;
+    s.days = 4 + seed;
+    s.mean = 1e-3 * seed;
+    s.m2 = 1.0 / 3 + seed;
+    s.m3 = -2.5e-7;
+    s.m4 = 6.02e-9;
+    for (uint32_t b = 0; b < 4; ++b) s.blocks.push_back({b + seed, 0.1 * b - 0.05, 1e-300 * b});
+    return s;
+  };
+  std::vector<TrialRow> rows = {trial(5, 1), trial(2, 1), trial(3, 1), trial(7, 1)};
+  rows[0].return_stats = stats(5);
+  rows[1].return_stats = stats(2);
+  rows[2].status = TrialState::kFailed;  // a failed trial has none; were it given, not read
+  rows[2].return_stats = stats(3);
+  // rows[3]: completed, without statistics (a row of schema version 2)
+  ASSERT_TRUE(store.record_trials("a", rows).ok());
+  TrialRow other = trial(1, 1);
+  other.return_stats = stats(1);
+  ASSERT_TRUE(store.record_trials("b", std::vector{other}).ok());
+
+  std::vector<std::pair<uint64_t, ReturnStats>> read;
+  ASSERT_TRUE(store
+                  .for_each_return_stats("a",
+                                         [&](uint64_t i, ReturnStats&& s) {
+                                           read.emplace_back(i, std::move(s));
+                                           return true;
+                                         })
+                  .ok());
+  ASSERT_EQ(read.size(), 2u);
+  EXPECT_EQ(read[0].first, 2u);
+  EXPECT_EQ(read[0].second, stats(2));
+  EXPECT_EQ(read[1].first, 5u);
+  EXPECT_EQ(read[1].second, stats(5));
+  int calls = 0;
+  const Status stopped = store.for_each_return_stats("a", [&](uint64_t, ReturnStats&&) {
+    ++calls;
+    return false;
+  });
+  EXPECT_EQ(stopped.code(), Code::kCancelled);
+  EXPECT_EQ(calls, 1);
+
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(db_path().c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(db, "UPDATE backtest_runs SET return_stats = x'0102' WHERE trial_index = 2",
+                   nullptr, nullptr, nullptr),
+      SQLITE_OK);
+  sqlite3_close(db);
+  const Status corrupt =
+      store.for_each_return_stats("a", [](uint64_t, ReturnStats&&) { return true; });
+  EXPECT_EQ(corrupt.code(), Code::kInternal);
+  EXPECT_NE(corrupt.message().find("return statistics are corrupt: 2 bytes"), std::string::npos)
+      << corrupt.message();
+}
+
+// A database of version 2 (before return_stats) gains the column; its trials read as before.
+TEST_F(StoreTest, StoreMigratesAVersion2DatabaseKeepingItsTrials) {
+  {
+    Store store = open();
+    ASSERT_TRUE(store.insert_job(job("a")).ok());
+    ASSERT_TRUE(store.record_trials("a", std::vector{trial(0, 1.5)}).ok());
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(db_path().c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "ALTER TABLE backtest_runs DROP COLUMN return_stats; "
+                         "PRAGMA user_version = 2",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  Store store = open();
+  EXPECT_EQ(*store.user_version(), 3);
+  auto t = store.get_trial("a", 0);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ(t->metrics[Metric::kSharpe], 1.5);
+  TrialRow with = trial(1, 2);
+  with.return_stats = ReturnStats{3, 0.5, 0.25, 0, 0.125, {{3, 1.5, 1}}};
+  ASSERT_TRUE(store.record_trials("a", std::vector{with}).ok());
+  std::vector<uint64_t> indexes;
+  ASSERT_TRUE(store
+                  .for_each_return_stats("a",
+                                         [&](uint64_t i, ReturnStats&& s) {
+                                           EXPECT_EQ(s, *with.return_stats);
+                                           indexes.push_back(i);
+                                           return true;
+                                         })
+                  .ok());
+  EXPECT_EQ(indexes, std::vector<uint64_t>{1});
 }
 
 // The params column holds the parameter set as JSON, the same text as to_json(params).dump()

@@ -1,0 +1,184 @@
+// End-to-end: an optimization's result.robustness (docs/ROBUSTNESS.md), computed by a real
+// sweep-broker from what real sweep-worker processes sent with each trial, is bit for bit the
+// one `sweep optimize` computes in process: on a grid over GOOG, with other pbo_blocks, through a
+// broker SIGKILL and a worker SIGKILL mid-run, and after a stop on target. A cancelled job has
+// none. Waits are conditions with deadlines.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include "cluster.hpp"
+#include "e2e_helpers.hpp"
+#include "sweep/client.hpp"
+#include "sweep/data/csv_loader.hpp"
+#include "sweep/data/synthetic.hpp"
+#include "sweep/engine/strategy_registry.hpp"
+#include "sweep/jobs/job_spec.hpp"
+#include "sweep/jobs/robustness_json.hpp"
+#include "sweep/optimize/optimizer.hpp"
+#include "wait.hpp"
+
+namespace sweep {
+namespace {
+
+using namespace std::chrono_literals;
+using sweep::testing::LocalCluster;
+using sweep::testing::wait_until;
+
+const StrategyRegistry& registry() {
+  static const StrategyRegistry reg = StrategyRegistry::WithBuiltins();
+  return reg;
+}
+
+nlohmann::json grid_spec(nlohmann::json dataset) {
+  return {{"dataset", std::move(dataset)},
+          {"strategy", "sma_cross"},
+          {"space",
+           {{"fast", {{"start", 2}, {"stop", 40}, {"step", 2}}},
+            {"slow", {{"start", 20}, {"stop", 120}, {"step", 10}}}}},
+          {"constraint", "fast < slow"},
+          {"top_k", 3}};
+}
+
+const TimeSeries& goog() {
+  static const TimeSeries s = load_csv(std::string(SWEEP_DATA_DIR) + "/GOOG.csv").value();
+  return s;
+}
+
+// `sweep optimize` on the same spec and data: its robustness, as the job's result writes it.
+struct Reference {
+  OptimizationResult result;
+  nlohmann::json robustness;
+};
+Reference reference(const nlohmann::json& text, TimeSeries series) {
+  JobSpec spec = parse_job_spec(text, JobKind::kOptimization).value();
+  const StrategyInfo* info = registry().find(spec.strategy);
+  spec = conform_to_schema(spec, info->params).value();
+  const auto md = MarketData::Build(std::make_shared<const TimeSeries>(std::move(series)));
+  OptimizeOptions opt;
+  opt.threads = 2;
+  opt.stop_value = spec.stop_value;
+  opt.return_blocks = spec.pbo_blocks;
+  OptimizationResult r = optimize(*md, *info, make_trial_plan(spec).value(),
+                                  {spec.cash, spec.commission}, spec.objective, 1, opt)
+                             .value();
+  nlohmann::json rob = robustness_to_json(r.robustness.value());
+  return {std::move(r), std::move(rob)};
+}
+
+class RobustnessE2E : public ::testing::Test {
+ protected:
+  void start(unsigned workers) {
+    cluster_.start_broker();
+    for (unsigned i = 0; i < workers; ++i) cluster_.add_worker(1);
+    client_ = std::make_unique<client::Client>(cluster_.endpoints().frontend);
+    ASSERT_TRUE(wait_until(
+        [&] {
+          auto h = client_->health();
+          return h.ok() && h->workers.size() >= workers;
+        },
+        20s))
+        << cluster_.broker_stderr();
+  }
+  std::string submit(const nlohmann::json& spec) {
+    auto acc = client_->submit(JobKind::kOptimization, spec);
+    EXPECT_TRUE(acc.ok()) << acc.status().ToString();
+    return acc.ok() ? acc->id : "";
+  }
+  protocol::StatusReply wait_terminal(const std::string& id) {
+    const protocol::StatusReply last = e2e::wait_terminal(*client_, id, 60s);
+    EXPECT_TRUE(is_terminal(last.status)) << "job " << id << " not terminal\n"
+                                          << cluster_.broker_stderr();
+    return last;
+  }
+  // The status's result and the stored record's say the same, and equal the reference.
+  void expect_robustness(const std::string& id, const protocol::StatusReply& st,
+                         const nlohmann::json& want) {
+    EXPECT_EQ(st.status, JobState::kCompleted) << cluster_.broker_stderr();
+    ASSERT_TRUE(st.result.is_object());
+    EXPECT_EQ(st.result["robustness"], want);
+    auto rec = client_->get(id);
+    ASSERT_TRUE(rec.ok()) << rec.status().ToString();
+    EXPECT_EQ(rec->result["robustness"], want);
+  }
+
+  LocalCluster cluster_;
+  std::unique_ptr<client::Client> client_;
+};
+
+TEST_F(RobustnessE2E, TwoWorkersGiveTheInProcessStatisticsBitForBit) {
+  const nlohmann::json spec = grid_spec({{"path", "GOOG.csv"}});
+  const Reference ref = reference(spec, goog());
+  ASSERT_GT(ref.result.completed, 200u);
+  ASSERT_TRUE(ref.result.robustness->pbo) << "GOOG's grid has a PBO";
+  start(2);
+  const std::string id = submit(spec);
+  const auto st = wait_terminal(id);
+  expect_robustness(id, st, ref.robustness);
+  EXPECT_EQ(st.result["robustness"]["n_trials"], ref.result.completed);
+
+  // Another block count: other statistics, again those of the process.
+  nlohmann::json eight = spec;
+  eight["pbo_blocks"] = 8;
+  const Reference ref8 = reference(eight, goog());
+  ASSERT_NE(ref8.robustness["pbo"], ref.robustness["pbo"]);
+  const std::string id8 = submit(eight);
+  expect_robustness(id8, wait_terminal(id8), ref8.robustness);
+  EXPECT_EQ(ref8.robustness["pbo_blocks"], 8);
+}
+
+TEST_F(RobustnessE2E, ABrokerAndAWorkerKilledMidRunChangeNothing) {
+  // Trials of a few milliseconds each, so that the kills land mid-run.
+  const nlohmann::json spec = grid_spec({{"synthetic", {{"bars", 300000}, {"seed", 9}}}});
+  const Reference ref = reference(spec, make_synthetic(300000, 9));
+  start(2);
+  const std::string id = submit(spec);
+  auto done_at_least = [&](uint64_t n) {
+    return wait_until(
+        [&] {
+          auto st = client_->status(id);
+          return st.ok() && (st->completed >= n || is_terminal(st->status));
+        },
+        30s);
+  };
+  ASSERT_TRUE(done_at_least(40)) << cluster_.broker_stderr();
+  cluster_.kill_broker(SIGKILL);
+  cluster_.start_broker();
+  ASSERT_TRUE(done_at_least(120)) << cluster_.broker_stderr();
+  cluster_.workers()[0]->signal(SIGKILL);  // its trials run again elsewhere
+  const auto st = wait_terminal(id);
+  expect_robustness(id, st, ref.robustness);
+}
+
+TEST_F(RobustnessE2E, AStopOnTargetCountsTheTrialsUpToTheStopAndACancelHasNone) {
+  nlohmann::json spec = grid_spec({{"path", "GOOG.csv"}});
+  const Reference full = reference(spec, goog());
+  // The best trial's value: the job stops at the first trial reaching it.
+  spec["stop"] = {{"value", full.result.top.front().record.metrics[Metric::kSharpe]}};
+  const Reference ref = reference(spec, goog());
+  ASSERT_TRUE(ref.result.stopped_at);
+  ASSERT_LT(ref.robustness["n_trials"].get<uint64_t>(), full.result.completed);
+  start(2);
+  const std::string id = submit(spec);
+  expect_robustness(id, wait_terminal(id), ref.robustness);
+
+  // Cancelled before its end: no statistics (they describe a whole optimization).
+  nlohmann::json slow = e2e::slow_spec(40, 2000);
+  const std::string cancelled = submit(slow);
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto s = client_->status(cancelled);
+        return s.ok() && s->completed >= 1;
+      },
+      30s));
+  ASSERT_TRUE(client_->cancel(cancelled).ok());
+  const auto st = wait_terminal(cancelled);
+  EXPECT_EQ(st.status, JobState::kCancelled);
+  ASSERT_TRUE(st.result.is_object());
+  EXPECT_TRUE(st.result["robustness"].is_null()) << st.result.dump();
+}
+
+}  // namespace
+}  // namespace sweep
