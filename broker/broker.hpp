@@ -54,6 +54,9 @@ struct BrokerConfig {
   // False only to measure the SQLite writer's cost (cluster_bench): trials are counted and
   // published but not written, so records, heatmaps and resume lack them.
   bool record_trial_rows = true;
+  // False only to measure their cost (cluster_bench robustness): workers are not asked for
+  // per-trial return statistics and optimizations complete without result.robustness.
+  bool robustness = true;
   // Tests only (--max-db-pages): caps the database's size, as a full disk would.
   uint64_t max_db_pages = 0;
   // CURVE on every socket with this key pair (docs/SECURITY.md); nullopt: plain TCP.

@@ -10,7 +10,8 @@ namespace {
 // the broker's memory) stays bounded and dispatch resumes as it drains (on_timer retries).
 constexpr size_t kMaxPendingWrites = 64 * 1024;
 
-protocol::TrialsBatch batch_of(const LiveJob& job, std::vector<protocol::BatchTrial> trials) {
+protocol::TrialsBatch batch_of(const LiveJob& job, std::vector<protocol::BatchTrial> trials,
+                               bool robustness) {
   protocol::TrialsBatch batch;
   batch.job = job.id;
   batch.dataset = {job.dataset_hash, job.dataset_source};
@@ -23,7 +24,7 @@ protocol::TrialsBatch batch_of(const LiveJob& job, std::vector<protocol::BatchTr
   } else {
     batch.objective = job.spec.objective;
     batch.top_k = static_cast<uint32_t>(std::max(job.spec.top_k, 0));
-    batch.return_blocks = static_cast<uint32_t>(job.spec.pbo_blocks);  // for result.robustness
+    if (robustness) batch.return_blocks = static_cast<uint32_t>(job.spec.pbo_blocks);
   }
   batch.trials = std::move(trials);
   return batch;
@@ -57,7 +58,7 @@ bool Broker::dispatch_to(WorkerSession& session) {
   // re-runs from it and skips the trials already recorded); record() refreshes the row a few
   // times a second.
   job.dirty = true;
-  send_worker(session.identity, batch_of(job, std::move(a->trials)));
+  send_worker(session.identity, batch_of(job, std::move(a->trials), config_.robustness));
   return true;
 }
 

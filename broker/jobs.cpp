@@ -306,7 +306,7 @@ void Broker::maybe_finish(LiveJob& job) {
 }
 
 void Broker::complete(LiveJob& job) {
-  if (job.is_backtest() || job.assessed) {
+  if (job.is_backtest() || job.assessed || !config_.robustness) {
     finalize(job, JobState::kCompleted);
     return;
   }
@@ -334,6 +334,9 @@ void Broker::on_assessed() {
     job->assessed = true;
     if (a.robustness.ok()) {
       job->robustness = std::move(a.robustness).value();
+      spdlog::info(
+          "job {}: robustness statistics of {} trials in {:.0f} ms ({:.0f} ms reading them)",
+          job->id, job->completed, a.read_ms + a.compute_ms, a.read_ms);
     } else {
       // The trials are kept; the job completes without the statistics (null) rather than never.
       spdlog::error("job {}: its robustness statistics cannot be computed: {}", job->id,

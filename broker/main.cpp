@@ -86,6 +86,8 @@ int main(int argc, char** argv) {
                  "File of worker public keys allowed on the backend (default: any key)");
   app.add_flag("!--no-trial-rows", config.record_trial_rows,
                "benchmarks only: count trials but write no trial rows to SQLite");
+  app.add_flag("!--no-robustness", config.robustness,
+               "benchmarks only: no per-trial return statistics and no result.robustness");
   uint32_t drain_ms = 500;
   app.add_option("--drain-ms", drain_ms,
                  "after SIGTERM/SIGINT: how long submits are refused and results of running "

@@ -1,5 +1,7 @@
 #include "robustness_worker.hpp"
 
+#include <chrono>
+
 namespace sweep::broker {
 
 Result<std::unique_ptr<RobustnessWorker>> RobustnessWorker::start(const std::string& db_path,
@@ -48,6 +50,7 @@ void RobustnessWorker::run() {
       task = std::move(tasks_.front());
       tasks_.pop_front();
     }
+    const auto t0 = std::chrono::steady_clock::now();
     RobustnessAccumulator acc(task.blocks, task.best);
     Status read = store_.for_each_return_stats(task.job, [&](uint64_t index, ReturnStats&& s) {
       acc.add(index, s);
@@ -55,11 +58,15 @@ void RobustnessWorker::run() {
     });
     if (stop_) return;
     Assessed a{task.job};
+    const auto t1 = std::chrono::steady_clock::now();
     if (read.ok()) {
       a.robustness = acc.finish(threads_);
     } else {
       a.robustness = read;
     }
+    const auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
+    a.read_ms = ms(t1 - t0);
+    a.compute_ms = ms(std::chrono::steady_clock::now() - t1);
     std::lock_guard lock(mu_);
     done_.push_back(std::move(a));
   }

@@ -27,6 +27,7 @@ namespace sweep::broker {
 struct Assessed {
   std::string job;
   Result<Robustness> robustness = Status::Internal("not assessed");
+  double read_ms = 0, compute_ms = 0;  // reading the rows; the statistics (for the log)
 };
 
 class RobustnessWorker {

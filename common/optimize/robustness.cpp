@@ -42,7 +42,8 @@ std::vector<uint32_t> half_masks(int blocks) {
   return out;
 }
 
-// Trials are processed in tiles small enough to stay in cache while every split visits them.
+// Trials are processed in tiles small enough to stay in cache while every split visits them: at
+// most this many.
 constexpr size_t kTile = 256;
 
 }  // namespace
@@ -87,6 +88,12 @@ std::vector<double> cscv_logits(const std::vector<BlockSums>& sums, size_t trial
   for (size_t k = 0; k < splits; ++k)
     for (uint32_t m = masks[k]; m; m &= m - 1) n_in[k] += sums[std::countr_zero(m)].count;
   std::vector<uint64_t> below_a(splits), below_b(splits);
+  const size_t lo_bits = nb / 2, lo_subsets = size_t{1} << lo_bits;
+  const size_t hi_subsets = size_t{1} << (nb - lo_bits);
+  const uint32_t lo_mask = static_cast<uint32_t>(lo_subsets - 1);
+  // Tiles small enough that their tables stay in cache: 64 trials at S = 16 (4 x 128 kB; 256
+  // trials measured 5% slower), 16 at S = 24.
+  const size_t tile = std::clamp<size_t>((size_t{1} << 14) >> lo_bits, 16, kTile);
   // Splits [k0, k1): each split's sums, winner and rank are its own, so any division of the
   // splits between threads gives the same logits.
   auto run = [&](size_t k0, size_t k1) {
@@ -97,44 +104,58 @@ std::vector<double> cscv_logits(const std::vector<BlockSums>& sums, size_t trial
       size_t trial = SIZE_MAX;
     };
     std::vector<Best> best_a(splits), best_b(splits);
-    // The tile's block sums block-major (bs[b * kTile + t]), so the loops below run over trials.
-    std::vector<double> bs(nb * kTile), bq(nb * kTile), ts(kTile), tq(kTile);
-    std::vector<double> s(kTile), q(kTile), ka(kTile), kb(kTile);
+    // A split's sums come from two tables per tile: every subset of the low `lo_bits` blocks and
+    // every subset of the others, each entry the one below it (its highest block removed) plus
+    // that block: one addition per split and trial instead of S/2 (the tables cost 2^(S/2) per
+    // trial, against C(S, S/2) / 2 splits). Entries are [subset * tile + trial], so the loops
+    // below run over trials.
+    std::vector<double> ls(lo_subsets * tile), lq(lo_subsets * tile);
+    std::vector<double> hs(hi_subsets * tile), hq(hi_subsets * tile);
+    std::vector<double> ts(tile), tq(tile), ka(tile), kb(tile);
+    auto fill = [&](std::vector<double>& table_s, std::vector<double>& table_q, size_t subsets,
+                    size_t first_block, size_t from, size_t len) {
+      std::fill(table_s.begin(), table_s.begin() + static_cast<ptrdiff_t>(tile), 0.0);
+      std::fill(table_q.begin(), table_q.begin() + static_cast<ptrdiff_t>(tile), 0.0);
+      for (size_t sub = 1; sub < subsets; ++sub) {
+        const int top = std::bit_width(sub) - 1;
+        const size_t below = sub & ~(size_t{1} << top), b = first_block + static_cast<size_t>(top);
+        double* ds = &table_s[sub * tile];
+        double* dq = &table_q[sub * tile];
+        const double* bs = &table_s[below * tile];
+        const double* bq = &table_q[below * tile];
+        for (size_t t = 0; t < len; ++t) {
+          const BlockSums& x = sums[(from + t) * nb + b];
+          ds[t] = bs[t] + x.sum;
+          dq[t] = bq[t] + x.sum_sq;
+        }
+        for (size_t t = len; t < tile; ++t) ds[t] = dq[t] = 0;
+      }
+    };
     // Whole tiles (the last padded with zeros, whose keys are never read): fixed trip counts that
     // the compiler vectorises.
     auto keys = [&](size_t k) {
-      std::fill(s.begin(), s.end(), 0.0);
-      std::fill(q.begin(), q.end(), 0.0);
-      for (uint32_t m = masks[k]; m; m &= m - 1) {
-        const double* xs = &bs[static_cast<size_t>(std::countr_zero(m)) * kTile];
-        const double* xq = &bq[static_cast<size_t>(std::countr_zero(m)) * kTile];
-        for (size_t t = 0; t < kTile; ++t) {
-          s[t] += xs[t];
-          q[t] += xq[t];
-        }
-      }
+      const uint32_t m = masks[k];
+      const double* xs = &ls[(m & lo_mask) * tile];
+      const double* xq = &lq[(m & lo_mask) * tile];
+      const double* ys = &hs[(m >> lo_bits) * tile];
+      const double* yq = &hq[(m >> lo_bits) * tile];
       const double ni = n_in[k], no = days - ni;
-      for (size_t t = 0; t < kTile; ++t) {
-        const double si = s[t], so = ts[t] - s[t], qo = tq[t] - q[t];
-        const double vi = ni * q[t] - si * si, vo = no * qo - so * so;
+      for (size_t t = 0; t < tile; ++t) {
+        const double si = xs[t] + ys[t], qi = xq[t] + yq[t];
+        const double so = ts[t] - si, qo = tq[t] - qi;
+        const double vi = ni * qi - si * si, vo = no * qo - so * so;
         ka[t] = vi > 0 && ni >= 2 ? si * std::fabs(si) / vi : -kInf;
         kb[t] = vo > 0 && no >= 2 ? so * std::fabs(so) / vo : -kInf;
       }
     };
     for (int pass = 0; pass < 2; ++pass) {
-      for (size_t from = 0; from < trials; from += kTile) {
-        const size_t len = std::min(trials - from, kTile);
-        std::fill(bs.begin(), bs.end(), 0.0);
-        std::fill(bq.begin(), bq.end(), 0.0);
-        for (size_t t = 0; t < len; ++t) {
-          ts[t] = tq[t] = 0;
-          for (size_t b = 0; b < nb; ++b) {
-            const BlockSums& x = sums[(from + t) * nb + b];
-            bs[b * kTile + t] = x.sum;
-            bq[b * kTile + t] = x.sum_sq;
-            ts[t] += x.sum;
-            tq[t] += x.sum_sq;
-          }
+      for (size_t from = 0; from < trials; from += tile) {
+        const size_t len = std::min(trials - from, tile);
+        fill(ls, lq, lo_subsets, 0, from, len);
+        fill(hs, hq, hi_subsets, lo_bits, from, len);
+        for (size_t t = 0; t < tile; ++t) {
+          ts[t] = ls[(lo_subsets - 1) * tile + t] + hs[(hi_subsets - 1) * tile + t];
+          tq[t] = lq[(lo_subsets - 1) * tile + t] + hq[(hi_subsets - 1) * tile + t];
         }
         for (size_t k = k0; k < k1; ++k) {
           keys(k);

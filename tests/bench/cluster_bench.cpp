@@ -12,8 +12,9 @@
 // times per second), big-submit (health round trips while a submit's 1M-bar dataset is generated,
 // hashed and stored), constraint (the same trials with and without a 3 kB constraint, status
 // polled meanwhile), drain (SIGTERM to exit of a worker running 2 GOOG trials with 1,000+ queued,
-// and the trials charged an extra attempt). --scale multiplies the trial counts (and big-submit's
-// bars).
+// and the trials charged an extra attempt), robustness (the goog trials with and without their
+// per-trial return statistics, and the job's statistics at its end). --scale multiplies the trial
+// counts (and big-submit's bars).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -139,6 +140,7 @@ Run in_process(const nlohmann::json& spec_json, unsigned threads) {
   if (!plan.ok()) die(plan.status().ToString());
   OptimizeOptions opt;
   opt.threads = threads;
+  opt.return_blocks = spec->pbo_blocks;  // as `sweep optimize` and the cluster
   const double cpu0 = own_cpu_seconds();
   const auto t0 = Clock::now();
   auto r = optimize(*md, *registry().find(spec->strategy), *plan, {spec->cash, spec->commission},
@@ -357,6 +359,41 @@ void status_under_load(const Args& a) {
 // The same trials with and without a constraint (issue: a constraint stalled the broker, which
 // re-evaluated it thousands of times per result). The constrained job's grid has 2 points per
 // admissible one, and its constraint is a 3 kB expression, near the 4 kB limit.
+// The GOOG trials with and without their return statistics (the broker's --no-robustness): what
+// the per-block sums cost the workers and the broker per trial, and the job's wall time, which
+// with them includes the statistics computed at its end (the broker logs how long they took).
+void robustness(const Args& a) {
+  const nlohmann::json spec = goog_spec(a.scale);
+  Run runs[2];
+  CpuUse per_trial[2];
+  std::string logged;
+  for (int with = 1; with >= 0; --with) {
+    testing::ClusterOptions o;
+    if (!with) o.broker_args = {"--no-robustness"};
+    LocalCluster cluster(o);
+    start(cluster, a.workers);
+    client::Client c(cluster.endpoints().frontend);
+    (void)on_cluster(c, goog_spec(0.02));  // warm-up: both workers hold GOOG
+    const CpuUse before = cpu_use(cluster);
+    runs[with] = on_cluster(c, spec);
+    const CpuUse after = cpu_use(cluster);
+    per_trial[with].broker = (after.broker - before.broker) * 1e6 / double(runs[with].trials);
+    per_trial[with].workers = (after.workers - before.workers) * 1e6 / double(runs[with].trials);
+    if (with) {
+      const std::string log = cluster.broker_stderr();
+      const size_t at = log.rfind("robustness statistics of");
+      if (at != std::string::npos) logged = log.substr(at, log.find('\n', at) - at);
+    }
+  }
+  std::printf(
+      "robust %8llu trials  with statistics: %.3f s (workers %.1f us/trial, broker %.1f us/trial)"
+      "  without: %.3f s (workers %.1f us/trial, broker %.1f us/trial)  wall ratio %.3f\n"
+      "       broker: %s\n",
+      static_cast<unsigned long long>(runs[1].trials), runs[1].seconds, per_trial[1].workers,
+      per_trial[1].broker, runs[0].seconds, per_trial[0].workers, per_trial[0].broker,
+      runs[1].seconds / runs[0].seconds, logged.c_str());
+}
+
 void constraint(const Args& a) {
   const auto n = static_cast<uint64_t>(200'000 * a.scale);
   const nlohmann::json plain = label_spec("noop", n, 16);
@@ -501,6 +538,7 @@ int main(int argc, char** argv) {
   if (want("status")) sweep::status_under_load(a);
   if (want("big-submit")) sweep::big_submit(a);
   if (want("constraint")) sweep::constraint(a);
+  if (want("robustness")) sweep::robustness(a);
   if (want("drain")) sweep::drain(a);
   return 0;
 }
