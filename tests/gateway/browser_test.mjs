@@ -315,6 +315,12 @@ try {
   await failedRows.first().locator('details.trace summary').click();
   await failedRows.first().locator('details.trace pre').waitFor();
   check((await page.locator('[data-stat="failed"] .v').textContent()).trim() === '2', 'failed count 2');
+  // One completed trial: no statistic is defined, so every value reads n/a and the histogram's
+  // absence is explained.
+  await page.locator('#robustness-panel #logit-note', { hasText: 'fewer than 2 trials' }).waitFor();
+  check((await page.locator('#robustness-dsr .v').textContent()).trim() === 'n/a', 'a null DSR reads n/a');
+  check((await page.locator('#robustness-pbo .v').textContent()).trim() === 'n/a', 'a null PBO reads n/a');
+  check(await page.locator('#logit-chart').count() === 0, 'no λ chart without a PBO');
   await shot(page, 'optimization-failed-trials');
 
   // --- An adaptive (tpe) optimization from the form, and its history ----------------------------
