@@ -944,11 +944,11 @@ function robustnessPanel(s) {
       `${int(splits)} splits the in-sample winner ranked at or below the median out of sample ` +
       '(near 0: the winner tends to stay ahead; near 0.5 or above: its lead is noise).'));
   }
-  if (!reading.childElementCount) {
-    reading.append(h('li', {}, rob.n_trials >= 2 ? 'The best trial has no defined Sharpe ratio (it never trades or its equity never moves).'
-      : 'Fewer than 2 trials have a defined Sharpe ratio: there is nothing to compare.'));
+  if (!reading.childElementCount && rob.n_trials >= 2) {
+    reading.append(h('li', {}, 'The best trial has no defined Sharpe ratio (it never trades or its equity never moves).'));
   }
-  panel.append(tiles, reading);
+  panel.append(tiles);
+  if (reading.childElementCount) panel.append(reading);  // none when n/a all over: the note says why
 
   if (!logits) {
     panel.append(h('div', { class: 'muted', id: 'logit-note' }, `No PBO histogram: ${pboMissingReason(rob, trials)}`));
