@@ -1,8 +1,9 @@
 // The dashboard in headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core)
 // against a real `sweep up --http` cluster on ephemeral loopback ports:
 //   start an optimization from the form, watch the progress bar move and finish, open its trials
-//   table (sort, page) and heatmap; run a backtest from the form and see its metrics and trades;
-//   start another optimization and cancel it from its page; no console errors anywhere.
+//   table (sort, page), heatmap and robustness panel (DSR, PBO, λ histogram); run a backtest from
+//   the form and see its metrics and trades; start another optimization and cancel it from its
+//   page; no console errors anywhere.
 // Screenshots of every page go to test-artifacts/ (or $SWEEP_ARTIFACTS). Every wait is on a
 // condition with a deadline.
 import { spawn } from 'node:child_process';
@@ -70,6 +71,38 @@ async function newGoogSmaSpace(page) {
   await fillRange(page, 'fast', '2', '50', '1');
   await fillRange(page, 'slow', '20', '200', '5');
   await page.fill('input[name="constraint"]', 'fast < slow');
+}
+
+// The robustness panel of completed optimization `id` against its status JSON: the DSR and PBO
+// as the status gives them (3 decimals), the reading with the PBO's percentage, and the λ
+// histogram's Chart.js data: 16 bars, the status's counts, summing to C(S, S/2).
+async function checkRobustness(page, id) {
+  const rob = (await (await fetch(`${base}/api/optimizations/${id}/status`)).json()).result.robustness;
+  check(rob && typeof rob.dsr === 'number' && typeof rob.pbo === 'number' && rob.pbo_logits,
+    `the job has a DSR, a PBO and its histogram (got ${JSON.stringify(rob)})`);
+  await page.locator('#robustness-panel').scrollIntoViewIfNeeded();
+  const text = async (sel) => (await page.locator(sel).textContent()).trim();
+  check(await text('#robustness-dsr .v') === rob.dsr.toFixed(3), `DSR ${rob.dsr.toFixed(3)} shown`);
+  check(await text('#robustness-pbo .v') === rob.pbo.toFixed(3), `PBO ${rob.pbo.toFixed(3)} shown`);
+  check((await text('#robustness-pbo .hint')).includes(`S = ${rob.pbo_blocks} blocks`), 'PBO with its S');
+  const p = Math.round(rob.pbo * 100);
+  const share = p === 0 && rob.pbo > 0 ? 'under 1%' : p === 100 && rob.pbo < 1 ? 'over 99%' : `${p}%`;
+  const reading = await text('#robustness-reading');
+  check(reading.includes(`PBO ${rob.pbo.toFixed(2)}: in ${share} of`), `the reading gives the PBO as ${share}: ${reading}`);
+  check(reading.includes(`DSR ${rob.dsr.toFixed(2)}:`) && reading.includes(`best of ${rob.n_trials.toLocaleString('en-US')} trials`),
+    `the reading explains the DSR: ${reading}`);
+  await page.locator('#logit-chart').waitFor();
+  const bars = await page.evaluate(() => {
+    const chart = window.Chart.getChart(document.getElementById('logit-chart'));
+    return chart && { type: chart.config.type, data: chart.data.datasets[0].data, labels: chart.data.labels };
+  });
+  let splits = 1;
+  for (let i = 1; i <= rob.pbo_blocks / 2; i += 1) splits = (splits * (rob.pbo_blocks / 2 + i)) / i;
+  check(bars && bars.type === 'bar' && bars.data.length === 16 && bars.labels.length === 16, 'a bar chart of 16 bins');
+  check(bars.data.reduce((a, b) => a + b, 0) === splits, `the bins sum to C(${rob.pbo_blocks}, ${rob.pbo_blocks / 2}) = ${splits}`);
+  check(JSON.stringify(bars.data) === JSON.stringify(rob.pbo_logits.counts), 'the bins are the status\'s counts');
+  console.log(`robustness shown: DSR ${rob.dsr.toFixed(3)} PBO ${rob.pbo.toFixed(3)} over ${splits} splits`);
+  await shot(page, 'optimization-robustness');
 }
 
 async function shot(page, name) {
@@ -179,6 +212,7 @@ try {
   check((await page.locator('#history-note').textContent()).includes('784 trials'), 'history of 784 trials');
   check(await page.locator('#cancel-btn').isHidden(), 'no cancel button on a finished job');
   await shot(page, 'optimization-completed');
+  await checkRobustness(page, optUrl.split('/').pop());
 
   // Trials: 50 a page; sort by a metric header; next page.
   check(await page.locator('#trials-table tbody tr').count() === 50, '50 trials on the first page');
@@ -262,6 +296,8 @@ try {
   await page.click('#cancel-btn');
   await page.locator('#job-status .badge[data-status="cancelled"]').waitFor({ timeout: ms(60000) });
   check(await page.locator('#cancel-btn').isHidden(), 'the cancel button is gone');
+  await page.locator('#robustness-absent', { hasText: 'only when an optimization completes' }).waitFor();
+  check(await page.locator('#robustness-panel').count() === 0, 'no robustness panel on a cancelled job');
   await shot(page, 'optimization-cancelled');
 
   // --- Failed trials show their error and stack trace ----------------------------------------
@@ -279,6 +315,12 @@ try {
   await failedRows.first().locator('details.trace summary').click();
   await failedRows.first().locator('details.trace pre').waitFor();
   check((await page.locator('[data-stat="failed"] .v').textContent()).trim() === '2', 'failed count 2');
+  // One completed trial: no statistic is defined, so every value reads n/a and the histogram's
+  // absence is explained.
+  await page.locator('#robustness-panel #logit-note', { hasText: 'fewer than 2 trials' }).waitFor();
+  check((await page.locator('#robustness-dsr .v').textContent()).trim() === 'n/a', 'a null DSR reads n/a');
+  check((await page.locator('#robustness-pbo .v').textContent()).trim() === 'n/a', 'a null PBO reads n/a');
+  check(await page.locator('#logit-chart').count() === 0, 'no λ chart without a PBO');
   await shot(page, 'optimization-failed-trials');
 
   // --- An adaptive (tpe) optimization from the form, and its history ----------------------------

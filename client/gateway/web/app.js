@@ -640,6 +640,8 @@ async function jobView(root, coll, id) {
   // The broker's reason when trials are queued but no worker can take them.
   const waiting = h('div', { class: 'hint', id: 'job-waiting', hidden: true });
   const stopped = h('div', { class: 'hint', id: 'job-stopped', hidden: true });
+  const robustnessPending = h('div', { class: 'hint', id: 'robustness-pending', hidden: true },
+    'Every trial is in: computing the robustness statistics (DSR, PBO)…');
 
   root.append(
     h('div', { class: 'row', style: 'justify-content:space-between;align-items:flex-start;margin-bottom:12px' },
@@ -648,7 +650,7 @@ async function jobView(root, coll, id) {
         h('div', { class: 'muted' }, `${spec.strategy || ''} · ${dsText} · created ${when(record.created_at)}` +
           (kind === 'optimization' ? ` · objective: ${goal} ${(METRIC_INFO[objective] || { label: objective }).label}` : ''))),
       cancelBtn),
-    h('div', { class: 'panel' }, bar, pctText, stats, waiting, stopped, msg),
+    h('div', { class: 'panel' }, bar, pctText, stats, waiting, stopped, robustnessPending, msg),
     h('div', { class: 'panel', hidden: kind !== 'optimization', id: 'best-panel' }, h('h2', {}, 'Best so far'), best),
     results);
 
@@ -686,6 +688,10 @@ async function jobView(root, coll, id) {
       stat('ETA', terminal ? '—' : duration(s.eta_s), 'eta'));
     waiting.textContent = s.waiting_for ? `Waiting: ${s.waiting_for}` : '';
     waiting.hidden = !s.waiting_for;
+    // Every trial is in, the broker computes the robustness statistics (docs/ROBUSTNESS.md).
+    const computing = kind === 'optimization' && s.status === 'running' && s.total > 0 && s.queued === 0 &&
+      s.running === 0 && s.completed + s.failed >= s.total;
+    robustnessPending.hidden = !computing;
     const stop = s.result && s.result.stopped;
     stopped.textContent = stop ? `Stopped on target: trial #${stop.trial} reached ` +
       `${(METRIC_INFO[objective] || { label: objective }).label} ${fmtMetric(objective, stop.value)}; ` +
@@ -741,6 +747,12 @@ async function jobView(root, coll, id) {
         h('div', { class: 'panel' }, h('h2', {}, `Metrics of the best trial (${int(r.best.trades)} trades)`),
           metricsTable(r.best.metrics, 'metrics-table')));
       if (top && top.equity) equityChart(canvas, top.equity, spec.cash || 10000);
+    }
+    // The statistics describe a whole optimization: only a completed one has them.
+    if (s.status === 'completed') results.append(robustnessPanel(s));
+    else {
+      results.append(h('div', { class: 'hint', id: 'robustness-absent' },
+        `No robustness statistics: they come only when an optimization completes (this one ${s.status === 'failed' ? 'failed' : 'was cancelled'}).`));
     }
     if (s.completed + s.failed > 0) {
       results.append(historyPanel(base, objective, goal), trialsPanel(base, objective, s),
@@ -847,6 +859,130 @@ function historyPanel(base, objective, goal) {
   })().catch((e) => showBanner(e.message, true));
   return h('div', { class: 'panel', id: 'history-panel' }, h('h2', {}, `History of ${label}`),
     note, h('div', { class: 'chart-box' }, canvas));
+}
+
+// The overfitting statistics of a completed optimization (result.robustness, docs/ROBUSTNESS.md):
+// DSR, PSR, PBO with their plain-words readings and the histogram of the CSCV logits λ. Every
+// value may be null (undefined); null shows as "n/a".
+const MAX_PBO_CELLS = 1.3e9;  // kMaxPboCells, common/optimize/robustness.hpp
+const na = (f) => (v) => (isNum(v) ? f(v) : 'n/a');
+const prob = na((v) => v.toFixed(3));
+const sr4 = na((v) => v.toFixed(4));
+const fixed2 = na((v) => v.toFixed(2));
+// A probability as a share of 100, never rounded to 0% or 100% when it is neither.
+function share(v) {
+  const p = Math.round(v * 100);
+  if (p === 0 && v > 0) return 'under 1%';
+  if (p === 100 && v < 1) return 'over 99%';
+  return `${p}%`;
+}
+// "an 84% probability", "a 28% probability", "a probability over 99%".
+function probability(v) {
+  const t = share(v);
+  if (!/^\d/.test(t)) return `a probability ${t}`;
+  return `${/^(8|11|18)(\D|$)|^8\d/.test(t) ? 'an' : 'a'} ${t} probability`;
+}
+function binomial(n, k) {
+  let c = 1;
+  for (let i = 1; i <= k; i += 1) c = (c * (n - k + i)) / i;
+  return Math.round(c);
+}
+
+// Why pbo_logits is null, from what the status tells (the conditions of RobustnessAccumulator).
+function pboMissingReason(rob, trials) {
+  if (!(rob.n_trials >= 2)) return 'fewer than 2 trials have a defined Sharpe ratio, so there is nothing to compare.';
+  const splits = binomial(rob.pbo_blocks, rob.pbo_blocks / 2);
+  const limit = Math.floor(MAX_PBO_CELLS / splits);
+  if (trials > limit) {
+    return `too many trials for the PBO: ${int(splits)} splits × ${int(trials)} trials is over the bound of ` +
+      `1.3·10⁹ (at most ${int(limit)} trials with S = ${rob.pbo_blocks}; fewer blocks allow more).`;
+  }
+  return 'the trials\' day or block counts differ, so the splits would not cover the same days.';
+}
+
+function robustnessPanel(s) {
+  const rob = s.result && s.result.robustness;
+  const panel = h('div', { class: 'panel', id: 'robustness-panel' },
+    h('h2', {}, 'Robustness: how much of the best trial is luck'));
+  if (!rob) {
+    panel.append(h('div', { class: 'muted', id: 'robustness-note' },
+      'The statistics are not available for this job (the broker could not compute them; its log says why).'));
+    return panel;
+  }
+  const logits = rob.pbo_logits;
+  // M, the trials the PBO ranks: every completed trial (λ ranges over ±ln M).
+  const trials = logits ? Math.round(Math.exp(logits.max)) : s.completed;
+  const splits = binomial(rob.pbo_blocks, rob.pbo_blocks / 2);
+  const tile = (id, label, value, hint, title) => h('div', { class: 'stat', id, title },
+    h('div', { class: 'k' }, label), h('div', { class: 'v' }, value), h('div', { class: 'hint' }, hint));
+  const tiles = h('div', { class: 'stats robustness' },
+    tile('robustness-dsr', 'DSR', prob(rob.dsr), 'deflated Sharpe ratio: P(best beats the luck of the best of N)',
+      'Probability that the best trial\'s true Sharpe ratio is above the expected maximum of N skill-less trials'),
+    tile('robustness-psr', 'PSR', prob(rob.psr), 'probabilistic Sharpe ratio: P(best is above 0)',
+      'Probability that the best trial\'s true Sharpe ratio is above 0, given its length, skew and kurtosis'),
+    tile('robustness-pbo', 'PBO', prob(rob.pbo),
+      `probability of backtest overfitting; S = ${rob.pbo_blocks} blocks, ${int(splits)} splits`,
+      'Share of the in-sample/out-of-sample splits where the in-sample winner ranked at or below the median out of sample'),
+    tile('robustness-sr', 'Best sr vs expected max', `${sr4(rob.best_sr)} vs ${sr4(rob.expected_max_sr)}`,
+      `daily Sharpe ratio of the best trial vs what the best of N = ${int(rob.n_trials)} lucky trials reaches`,
+      `sr variance over the trials: ${isNum(rob.sr_variance) ? rob.sr_variance.toExponential(3) : 'n/a'}`),
+    tile('robustness-shape', 'Skew / kurtosis', `${fixed2(rob.skew)} / ${fixed2(rob.kurtosis)}`,
+      'of the best trial\'s daily returns (kurtosis 3 = normal; above: fat tails)',
+      'Skewed or fat-tailed returns make a Sharpe ratio less certain: PSR and DSR account for it'));
+
+  const reading = h('ul', { class: 'reading', id: 'robustness-reading' });
+  if (isNum(rob.dsr)) {
+    reading.append(h('li', { id: 'robustness-reading-dsr' }, `DSR ${rob.dsr.toFixed(2)}: ${probability(rob.dsr)} that ` +
+      `the best trial's Sharpe ratio beats what luck alone gives the best of ${int(rob.n_trials)} trials.`));
+  }
+  if (isNum(rob.psr)) {
+    reading.append(h('li', {}, `PSR ${rob.psr.toFixed(2)}: ${probability(rob.psr)} that the best trial's true ` +
+      'Sharpe ratio is above 0.'));
+  }
+  if (isNum(rob.pbo)) {
+    reading.append(h('li', { id: 'robustness-reading-pbo' }, `PBO ${rob.pbo.toFixed(2)}: in ${share(rob.pbo)} of ` +
+      `${int(splits)} splits the in-sample winner ranked at or below the median out of sample ` +
+      '(near 0: the winner tends to stay ahead; near 0.5 or above: its lead is noise).'));
+  }
+  if (!reading.childElementCount && rob.n_trials >= 2) {
+    reading.append(h('li', {}, 'The best trial has no defined Sharpe ratio (it never trades or its equity never moves).'));
+  }
+  panel.append(tiles);
+  if (reading.childElementCount) panel.append(reading);  // none when n/a all over: the note says why
+
+  if (!logits) {
+    panel.append(h('div', { class: 'muted', id: 'logit-note' }, `No PBO histogram: ${pboMissingReason(rob, trials)}`));
+    return panel;
+  }
+  const canvas = h('canvas', { id: 'logit-chart' });
+  panel.append(h('h2', { style: 'margin-top:16px' }, 'Logits λ of the in-sample winner\'s out-of-sample rank'),
+    h('div', { class: 'hint' }, `One count per split (${int(splits)} in all). Red, the left half (λ < 0): the winner ranked ` +
+      'below the median out of sample (λ = 0, exactly the median, also counts as overfit and falls in the first green bin); ' +
+      `at the ends, λ = −ln ${int(trials)}: last of the ${int(trials)} trials, λ = +ln ${int(trials)}: first.`),
+    h('div', { class: 'chart-box small' }, canvas));
+  const bins = logits.counts.length;
+  const width = (logits.max - logits.min) / bins;
+  const labels = logits.counts.map((_, i) => `${(logits.min + i * width).toFixed(2)} … ${(logits.min + (i + 1) * width).toFixed(2)}`);
+  const overfit = (i) => i < bins / 2;
+  canvas.dataset.bins = String(bins);
+  const chart = new window.Chart(canvas, {
+    type: 'bar',
+    data: {
+      labels,
+      datasets: [{ label: 'splits', data: logits.counts.slice(),
+        backgroundColor: logits.counts.map((_, i) => (overfit(i) ? 'rgba(192,38,45,.7)' : 'rgba(19,122,58,.7)')),
+        borderWidth: 0, barPercentage: 1, categoryPercentage: 0.96 }],
+    },
+    options: {
+      animation: false, responsive: true, maintainAspectRatio: false,
+      scales: { x: { title: { display: true, text: 'λ = ln(w / (1 − w)), w = out-of-sample rank / (M + 1)' } },
+        y: { beginAtZero: true, title: { display: true, text: 'splits' } } },
+      plugins: { legend: { display: false },
+        tooltip: { callbacks: { label: (c) => `${int(c.parsed.y)} splits${overfit(c.dataIndex) ? ' (overfit side)' : ''}` } } },
+    },
+  });
+  state.charts.push(chart);
+  return panel;
 }
 
 function heatmapPanel(base, objective, goal, serverHeatmap) {
