@@ -80,10 +80,10 @@ Status Broker::init() {
   if (!datasets.ok()) return datasets.status();
   datasets_ = std::move(datasets).value();
   // Its CSCV shares the machine with the loop and, often, workers: a few threads at most.
-  auto robustness = RobustnessWorker::start(
+  auto completions = CompletionWorker::start(
       config_.db_path, store_options, std::clamp(std::thread::hardware_concurrency(), 1u, 4u));
-  if (!robustness.ok()) return robustness.status();
-  robustness_ = std::move(robustness).value();
+  if (!completions.ok()) return completions.status();
+  completions_ = std::move(completions).value();
   // The files as they are now, with every connection open (the -wal exists, and stays while
   // one is open).
   db_watch_.emplace(
@@ -187,7 +187,7 @@ void Broker::housekeeping(SteadyTime now) {
     drop_worker(id, "missed heartbeats", SessionState::kLost);
   }
   expire_trials(now);
-  on_assessed();
+  on_completions();
   // Retry final writes that failed, and jobs that ended without a result arriving.
   std::vector<LiveJob*> live;
   for (auto& [id, job] : jobs_.all()) live.push_back(job.get());

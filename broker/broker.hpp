@@ -23,13 +23,13 @@
 
 #include <zmq.hpp>
 
+#include "completion_worker.hpp"
 #include "dataset_lanes.hpp"
 #include "db_guard.hpp"
 #include "job_table.hpp"
 #include "lease_table.hpp"
 #include "live_job.hpp"
 #include "rate_window.hpp"
-#include "robustness_worker.hpp"
 #include "scheduler.hpp"
 #include "sweep/base/clock.hpp"
 #include "sweep/base/limits.hpp"
@@ -177,11 +177,12 @@ class Broker {
   Result<std::optional<uint64_t>> first_on_target(const LiveJob& j);
   Status settle_stop(LiveJob& j);
   Status replay_search(LiveJob& job);
-  // An optimization whose trials are all in completes once its robustness statistics are
-  // computed (robustness_worker.hpp); a backtest at once.
+  // A job whose trials are all in completes once what its result needs from the store is read
+  // off the loop (completion_worker.hpp): its equity points' dates, an optimization's
+  // robustness statistics.
   void complete(LiveJob& job);
-  // What the robustness worker finished: the jobs complete.
-  void on_assessed();
+  // What the completion worker finished: the jobs complete.
+  void on_completions();
   // Whether every queued write is committed, waiting briefly (finalize).
   bool writes_flushed();
   bool finalize(LiveJob& job, JobState state, const std::string& error = {});
@@ -216,7 +217,7 @@ class Broker {
   std::unique_ptr<Store> store_;
   std::unique_ptr<StoreWriter> writer_;
   std::unique_ptr<DatasetLanes> datasets_;
-  std::unique_ptr<RobustnessWorker> robustness_;
+  std::unique_ptr<CompletionWorker> completions_;
   // A submit waiting for its dataset. A retry with the same idempotency key joins its waiters.
   struct PendingSubmit {
     std::vector<std::pair<std::string, std::string>> waiters;  // (client identity, req)

@@ -287,7 +287,7 @@ void Broker::maybe_finish(LiveJob& job) {
   if (job.stop_at && job.state() != JobState::kCancelling) {
     if (job.has_pending() || leases_.count_for_job_through(job.id, *job.stop_at) > 0) return;
     // Every trial up to the stop is recorded; what still runs is past it and is not waited for.
-    if (!job.assessing && leases_.count_for_job(job.id) > 0)
+    if (!job.completing && leases_.count_for_job(job.id) > 0)
       publish(cancel_topic(job.id), protocol::CancelEvent{job.id});
     complete(job);
     return;
@@ -306,12 +306,12 @@ void Broker::maybe_finish(LiveJob& job) {
 }
 
 void Broker::complete(LiveJob& job) {
-  if (job.is_backtest() || job.assessed || !config_.robustness) {
+  if (job.completion_ready) {
     finalize(job, JobState::kCompleted);
     return;
   }
-  if (job.assessing) return;
-  // The statistics are read from the store: every trial row must be in it, and none past a stop.
+  if (job.completing) return;
+  // Robustness is read from the store: every trial row must be in it, and none past a stop.
   if (!writes_flushed()) return;  // housekeeping calls again
   if (job.stop_at) {
     if (Status s = settle_stop(job); !s.ok()) {
@@ -319,28 +319,38 @@ void Broker::complete(LiveJob& job) {
       return;
     }
   }
-  job.assessing = true;
-  const auto* best = job.top.best();
-  robustness_->assess(job.id, job.spec.pbo_blocks,
-                      best ? std::optional<uint64_t>(best->trial) : std::nullopt);
+  job.completing = true;
+  CompletionTask task{job.id};
+  task.dataset_hash = job.dataset_hash;
+  if (!job.is_backtest() && config_.robustness) {
+    task.blocks = job.spec.pbo_blocks;
+    if (const auto* best = job.top.best()) task.best = best->trial;
+  }
+  completions_->complete(std::move(task));
 }
 
-void Broker::on_assessed() {
-  for (Assessed& a : robustness_->take()) {
-    LiveJob* job = find_live(a.job);
-    // Cancelled (or ended otherwise) meanwhile: the statistics are no longer wanted.
-    if (!job || !job->assessing || !job->dispatchable()) continue;
-    job->assessing = false;
-    job->assessed = true;
-    if (a.robustness.ok()) {
-      job->robustness = std::move(a.robustness).value();
+void Broker::on_completions() {
+  for (Completion& c : completions_->take()) {
+    LiveJob* job = find_live(c.job);
+    // Cancelled (or ended otherwise) meanwhile: nothing of it is wanted any more.
+    if (!job || !job->completing || !job->dispatchable()) continue;
+    job->completing = false;
+    job->completion_ready = true;
+    // Either failing, the job completes without it (null) rather than never: its trials are kept.
+    if (c.equity_time.ok()) {
+      job->equity_time = std::move(c.equity_time).value();
+    } else {
+      spdlog::warn("job {}: its equity curve's dates cannot be read: {}", job->id,
+                   c.equity_time.status().ToString());
+    }
+    if (c.robustness && c.robustness->ok()) {
+      job->robustness = std::move(*c.robustness).value();
       spdlog::info(
           "job {}: robustness statistics of {} trials in {:.0f} ms ({:.0f} ms reading them)",
-          job->id, job->completed, a.read_ms + a.compute_ms, a.read_ms);
-    } else {
-      // The trials are kept; the job completes without the statistics (null) rather than never.
+          job->id, job->completed, c.read_ms + c.compute_ms, c.read_ms);
+    } else if (c.robustness) {
       spdlog::error("job {}: its robustness statistics cannot be computed: {}", job->id,
-                    a.robustness.status().ToString());
+                    c.robustness->status().ToString());
     }
     maybe_finish(*job);
   }
@@ -376,7 +386,8 @@ bool Broker::finalize(LiveJob& job, JobState state, const std::string& error) {
   if (state == JobState::kCompleted || state == JobState::kCancelled) {
     if (job.is_backtest()) {
       if (const auto* b = job.top.best())
-        result = backtest_result(b->payload.record, b->payload.equity, b->payload.trades);
+        result = backtest_result(b->payload.record, b->payload.equity, b->payload.trades,
+                                 job.equity_time);
     } else {
       result = optimization_result(job);
     }

@@ -82,9 +82,12 @@ struct LiveJob {
   // those up to it: later ones are not dispatched, their results are dropped, and those recorded
   // before it was known are deleted when the job completes (docs/SEARCH.md "Stop on target").
   std::optional<uint64_t> stop_at;
-  // An optimization with every trial in: its robustness statistics are being computed off the
-  // loop (assessing), then kept for its result (assessed; nullopt if they could not be read).
-  bool assessing = false, assessed = false;
+  // Every trial is in: what the result needs from the store is being read off the loop
+  // (completing), then kept for it (completion_ready): the dates of the equity curves' points
+  // (empty if they could not be read) and an optimization's robustness statistics (nullopt if
+  // they could not be computed).
+  bool completing = false, completion_ready = false;
+  std::vector<int64_t> equity_time;
   std::optional<Robustness> robustness;
 
   bool is_backtest() const { return spec.kind == JobKind::kBacktest; }

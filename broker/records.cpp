@@ -56,6 +56,10 @@ nlohmann::json trial_to_json(const protocol::TrialRecord& r) {
           {"finished_at", opt_ts(r.finished_at)}};
 }
 
+nlohmann::json equity_time_json(const std::vector<int64_t>& times) {
+  return times.empty() ? nlohmann::json() : nlohmann::json(times);
+}
+
 nlohmann::json optimization_result(const LiveJob& job) {
   nlohmann::json top = nlohmann::json::array();
   for (const auto& e : job.top.entries()) {
@@ -71,6 +75,7 @@ nlohmann::json optimization_result(const LiveJob& job) {
   out["stopped"] = job.stop_at && job.state() == JobState::kCompleted
                        ? stopped_to_json(*job.spec.stop_value, *job.stop_at)
                        : nlohmann::json();
+  out["equity_time"] = equity_time_json(job.equity_time);
   out["robustness"] = job.robustness && job.state() == JobState::kCompleted
                           ? robustness_to_json(*job.robustness)
                           : nlohmann::json();
@@ -79,7 +84,8 @@ nlohmann::json optimization_result(const LiveJob& job) {
 
 nlohmann::json backtest_result(const protocol::TrialRecord& trial,
                                const std::vector<double>& equity,
-                               const std::vector<TradeRecord>& trades) {
+                               const std::vector<TradeRecord>& trades,
+                               const std::vector<int64_t>& equity_time) {
   nlohmann::json eq = nlohmann::json::array();
   for (double v : equity) eq.push_back(number_or_null(v));
   // The same shape as `sweep backtest --json` (the trade list comes from the worker and is kept
@@ -87,7 +93,8 @@ nlohmann::json backtest_result(const protocol::TrialRecord& trial,
   return {{"metrics", to_json(trial.metrics)},
           {"trades", to_json(trades)},
           {"trade_count", trial.trades},
-          {"equity", std::move(eq)}};
+          {"equity", std::move(eq)},
+          {"equity_time", equity_time_json(equity_time)}};
 }
 
 }  // namespace sweep::broker

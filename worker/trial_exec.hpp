@@ -19,8 +19,6 @@
 
 namespace sweep::worker {
 
-// Points kept of a trial's equity curve in its result.
-inline constexpr size_t kResultEquityPoints = 2000;
 // Minimum spacing of progress ticks of one trial (about 10 per second).
 inline constexpr std::chrono::milliseconds kTickInterval{100};
 

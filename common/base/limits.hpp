@@ -50,8 +50,11 @@ inline constexpr int kMaxMessageDepth = 32;      // nesting of maps and arrays i
 inline constexpr size_t kMaxIdLength = 128;      // req ids, job ids, worker ids, idempotency keys
 inline constexpr uint64_t kMaxPageLimit = 1000;  // trials/list page size
 inline constexpr uint64_t kDefaultPageLimit = 100;
-inline constexpr size_t kMaxBatchTrials = 1024;           // trials in one backend batch
-inline constexpr size_t kMaxEquityPoints = 100'000;       // downsampled equity curve of one trial
+inline constexpr size_t kMaxBatchTrials = 1024;      // trials in one backend batch
+inline constexpr size_t kMaxEquityPoints = 100'000;  // downsampled equity curve of one trial
+// Points a worker keeps of a trial's equity curve in its result (downsample_indexes() says which
+// bars, so the broker can date them: result.equity_time).
+inline constexpr size_t kResultEquityPoints = 2000;
 inline constexpr size_t kMaxTradeListLength = 1'000'000;  // trades sent with one backtest result
 // Inbound frames on the broker's telemetry SUB (ticks) and events XPUB (subscriptions): both are a
 // few hundred bytes at most; anything longer is hostile and libzmq drops the connection.

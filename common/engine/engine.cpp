@@ -65,13 +65,25 @@ Status run_backtest_into(const MarketData& data, Strategy& strategy, const Param
   return Status::Ok();
 }
 
+std::vector<size_t> downsample_indexes(size_t n, size_t max_points) {
+  std::vector<size_t> out;
+  if (n <= max_points || max_points < 2) {
+    out.resize(n);
+    for (size_t i = 0; i < n; ++i) out[i] = i;
+    return out;
+  }
+  const size_t step = (n + max_points - 2) / (max_points - 1);
+  out.reserve(max_points);
+  for (size_t i = 0; i < n; i += step) out.push_back(i);
+  if ((n - 1) % step != 0) out.push_back(n - 1);
+  return out;
+}
+
 std::vector<double> downsample(const std::vector<double>& series, size_t max_points) {
   if (series.size() <= max_points || max_points < 2) return series;
-  const size_t step = (series.size() + max_points - 2) / (max_points - 1);
   std::vector<double> out;
   out.reserve(max_points);
-  for (size_t i = 0; i < series.size(); i += step) out.push_back(series[i]);
-  if ((series.size() - 1) % step != 0) out.push_back(series.back());
+  for (size_t i : downsample_indexes(series.size(), max_points)) out.push_back(series[i]);
   return out;
 }
 

@@ -65,5 +65,7 @@ Metrics compute_metrics(const MarketData& data, const std::vector<double>& equit
 
 // Keeps every k-th point (and the last) so that at most `max_points` remain.
 std::vector<double> downsample(const std::vector<double>& series, size_t max_points);
+// The positions downsample() keeps of a series of `n` points, in order.
+std::vector<size_t> downsample_indexes(size_t n, size_t max_points);
 
 }  // namespace sweep

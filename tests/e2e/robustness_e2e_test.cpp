@@ -2,7 +2,8 @@
 // sweep-broker from what real sweep-worker processes sent with each trial, is bit for bit the
 // one `sweep optimize` computes in process: on a grid over GOOG, with other pbo_blocks, through a
 // broker SIGKILL and a worker SIGKILL mid-run, and after a stop on target. A cancelled job has
-// none. Waits are conditions with deadlines.
+// none. The result dates its equity points with the dataset's bars (equity_time). Waits are
+// conditions with deadlines.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -14,6 +15,7 @@
 #include "sweep/client.hpp"
 #include "sweep/data/csv_loader.hpp"
 #include "sweep/data/synthetic.hpp"
+#include "sweep/engine/engine.hpp"
 #include "sweep/engine/strategy_registry.hpp"
 #include "sweep/jobs/job_spec.hpp"
 #include "sweep/jobs/robustness_json.hpp"
@@ -118,6 +120,15 @@ TEST_F(RobustnessE2E, TwoWorkersGiveTheInProcessStatisticsBitForBit) {
   const auto st = wait_terminal(id);
   expect_robustness(id, st, ref.robustness);
   EXPECT_EQ(st.result["robustness"]["n_trials"], ref.result.completed);
+  // The equity points' dates: GOOG's 2,148 bars kept every other one and the last, each dated.
+  const nlohmann::json& times = st.result["equity_time"];
+  ASSERT_TRUE(times.is_array()) << st.result.dump().substr(0, 300);
+  ASSERT_EQ(times.size(), st.result["top"][0]["equity"].size());
+  const std::vector<size_t> kept = downsample_indexes(goog().bars.size(), kResultEquityPoints);
+  ASSERT_EQ(times.size(), kept.size());
+  EXPECT_EQ(kept.size(), 1075u);
+  for (size_t i = 0; i < kept.size(); ++i)
+    ASSERT_EQ(times[i].get<int64_t>(), goog().bars[kept[i]].ts) << "point " << i;
 
   // Another block count: other statistics, again those of the process.
   nlohmann::json eight = spec;

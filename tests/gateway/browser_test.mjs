@@ -76,6 +76,16 @@ async function newGoogSmaSpace(page) {
 // The robustness panel of completed optimization `id` against its status JSON: the DSR and PBO
 // as the status gives them (3 decimals), the reading with the PBO's percentage, and the λ
 // histogram's Chart.js data: 16 bars, the status's counts, summing to C(S, S/2).
+// The equity chart's x axis: the dataset's real bar dates (result.equity_time), first and last.
+async function checkEquityDates(page, what, first, last) {
+  const labels = await page.evaluate(() => {
+    const chart = window.Chart.getChart(document.getElementById('equity-chart'));
+    return chart ? chart.data.labels : null;
+  });
+  check(Array.isArray(labels) && labels[0] === first && labels[labels.length - 1] === last,
+    `${what}: the equity chart is dated ${first} .. ${last} (got ${labels && labels[0]} .. ${labels && labels[labels.length - 1]})`);
+}
+
 async function checkRobustness(page, id) {
   const rob = (await (await fetch(`${base}/api/optimizations/${id}/status`)).json()).result.robustness;
   check(rob && typeof rob.dsr === 'number' && typeof rob.pbo === 'number' && rob.pbo_logits,
@@ -158,7 +168,8 @@ try {
   await page.selectOption('#strategy', 'sma_cross');
   await page.selectOption('#dataset', { label: 'Synthetic random walk…' });
   // Long enough (~5 s) for the bar to be seen between 0 and 100 (a sanitized cluster is slower).
-  await page.fill('input[name="synthetic-bars"]', slow > 1 ? '300000' : '1500000');
+  const optBars = slow > 1 ? 300000 : 1500000;
+  await page.fill('input[name="synthetic-bars"]', String(optBars));
   await fillRange(page, 'fast', '2', '50', '1');
   await page.selectOption('select[name="mode-slow"]', 'list');
   await page.fill('input[name="list-slow"]', '60, 80, 100, 120, 140, 160, 180, 200');
@@ -212,6 +223,9 @@ try {
   check((await page.locator('#history-note').textContent()).includes('784 trials'), 'history of 784 trials');
   check(await page.locator('#cancel-btn').isHidden(), 'no cancel button on a finished job');
   await shot(page, 'optimization-completed');
+  // Synthetic bars: one a minute from 2020-01-01T00:00Z, without gaps.
+  const lastBar = new Date(Date.UTC(2020, 0, 1) + (optBars - 1) * 60000).toISOString();
+  await checkEquityDates(page, 'optimization', '2020-01-01 00:00', `${lastBar.slice(0, 10)} ${lastBar.slice(11, 16)}`);
   await checkRobustness(page, optUrl.split('/').pop());
 
   // Trials: 50 a page; sort by a metric header; next page.
@@ -274,6 +288,7 @@ try {
   await page.locator('#trades').waitFor();
   const metricsText = await page.locator('#metrics-table').textContent();
   check(metricsText.includes('51,422.99'), 'final equity 51,422.99 in the metrics table');
+  await checkEquityDates(page, 'backtest', '2004-08-19', '2013-03-01');
   await shot(page, 'backtest-completed');
 
   // --- Another optimization, cancelled from its page ---------------------------------------

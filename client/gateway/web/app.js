@@ -572,12 +572,24 @@ function metricsTable(metrics, id) {
   }));
 }
 
-function equityChart(canvas, equity, cash) {
+// The bar dates of an equity curve's points (result.equity_time, ms since the epoch, UTC): days
+// when every point is at midnight, else minutes. Without them (or of another length), positions.
+function equityLabels(points, times) {
+  if (!Array.isArray(times) || times.length !== points) return null;
+  const daily = times.every((t) => t % 86400000 === 0);
+  return times.map((t) => {
+    const iso = new Date(t).toISOString();
+    return daily ? iso.slice(0, 10) : `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
+  });
+}
+
+function equityChart(canvas, equity, cash, times) {
   const data = (equity || []).map((v) => (isNum(v) ? v : null));
+  const dates = equityLabels(data.length, times);
   const chart = new window.Chart(canvas, {
     type: 'line',
     data: {
-      labels: data.map((_, i) => i),
+      labels: dates || data.map((_, i) => i),
       datasets: [{ label: 'Equity', data, borderColor: '#2457d6', backgroundColor: 'rgba(36,87,214,.08)',
         borderWidth: 1.5, pointRadius: 0, fill: true, tension: 0 },
       { label: 'Starting cash', data: data.map(() => cash), borderColor: '#98a2b3', borderDash: [4, 4],
@@ -587,11 +599,14 @@ function equityChart(canvas, equity, cash) {
       animation: false, responsive: true, maintainAspectRatio: false,
       interaction: { mode: 'index', intersect: false },
       scales: {
-        x: { ticks: { display: false }, grid: { display: false }, title: { display: true, text: 'time →' } },
+        x: dates
+          ? { ticks: { autoSkip: true, maxTicksLimit: 8, maxRotation: 0 }, grid: { display: false } }
+          : { ticks: { display: false }, grid: { display: false }, title: { display: true, text: 'time →' } },
         y: { ticks: { callback: (v) => money(v) } },
       },
       plugins: { legend: { display: true, position: 'bottom' },
-        tooltip: { callbacks: { label: (c) => `${c.dataset.label}: ${money(c.parsed.y)}`, title: () => '' } } },
+        tooltip: { callbacks: { label: (c) => `${c.dataset.label}: ${money(c.parsed.y)}`,
+          title: (items) => (dates && items.length ? dates[items[0].dataIndex] : '') } } },
     },
   });
   state.charts.push(chart);
@@ -735,7 +750,7 @@ async function jobView(root, coll, id) {
         h('div', { class: 'panel' }, h('h2', {}, 'Equity curve'), h('div', { class: 'chart-box' }, canvas)),
         h('div', { class: 'panel' }, h('h2', {}, 'Metrics'), metricsTable(r.metrics, 'metrics-table')),
         tradesPanel(r));
-      equityChart(canvas, r.equity, spec.cash || 10000);
+      equityChart(canvas, r.equity, spec.cash || 10000, r.equity_time);
       return;
     }
     if (r && r.best) {
@@ -746,7 +761,7 @@ async function jobView(root, coll, id) {
           h('div', { class: 'chart-box' }, canvas)),
         h('div', { class: 'panel' }, h('h2', {}, `Metrics of the best trial (${int(r.best.trades)} trades)`),
           metricsTable(r.best.metrics, 'metrics-table')));
-      if (top && top.equity) equityChart(canvas, top.equity, spec.cash || 10000);
+      if (top && top.equity) equityChart(canvas, top.equity, spec.cash || 10000, r.equity_time);
     }
     // The statistics describe a whole optimization: only a completed one has them.
     if (s.status === 'completed') results.append(robustnessPanel(s));
