@@ -182,16 +182,30 @@ TEST_F(DrainE2E, AtTheDrainDeadlineRunningTrialsGoBackAndRunElsewhereAsTheSameAt
 TEST_F(DrainE2E, ASecondSignalExitsAtOnce) {
   ChildProcess& a = cluster_.add_worker(1, {"--drain-timeout", "60"});
   wait_registered("w1");
-  warm_up();
-  const std::string id = submit(2, 5000);
-  ASSERT_TRUE(wait_until([&] { return busy("w1"); }, 20s)) << cluster_.broker_stderr();
+  // A backtest of 20,000 bars x 250 us, 5 s: its progress (bars, from the worker's ticks) says
+  // the trial runs; a lease alone (busy) could still be queued on the worker, which would then
+  // hand it back and leave at once.
+  auto acc = client_->submit(JobKind::kBacktest,
+                             {{"dataset", {{"synthetic", {{"bars", 20000}, {"seed", 4}}}}},
+                              {"strategy", "slow"},
+                              {"params", {{"n", 0}, {"us_per_bar", 250}}},
+                              {"max_attempts", 1}});
+  ASSERT_TRUE(acc.ok()) << acc.status().ToString();
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto st = client_->status(acc->id);
+        return st.ok() && st->completed > 0;
+      },
+      20s))
+      << cluster_.broker_stderr();
   a.signal(SIGTERM);
   ASSERT_TRUE(wait_until(
       [&] {
         auto w = worker("w1");
         return w && w->draining;
       },
-      5s));
+      5s))
+      << a.stderr_text() << cluster_.broker_stderr();
   EXPECT_TRUE(a.running());  // draining: its 5 s trial goes on
   a.signal(SIGTERM);
   // 128 + SIGTERM, not the drain's 0, and well before its 5 s trial could have ended: it did not
