@@ -15,6 +15,9 @@
 #include <nlohmann/json.hpp>
 
 #include "sweep/client.hpp"
+#include "sweep/engine/strategy_registry.hpp"
+#include "sweep/jobs/job_spec.hpp"
+#include "sweep/optimize/optimizer.hpp"
 #include "wait.hpp"
 
 namespace sweep::e2e {
@@ -63,6 +66,24 @@ inline protocol::StatusReply wait_terminal(client::Client& c, const std::string&
       },
       timeout);
   return last;
+}
+
+// The in-process reference of a cluster job: `sweep optimize` on the same spec and data (its stop
+// on target too), with the robustness statistics when `robustness`.
+inline OptimizationResult optimize_in_process(const nlohmann::json& text, TimeSeries series,
+                                              bool robustness = false) {
+  static const StrategyRegistry registry = StrategyRegistry::WithBuiltins();
+  JobSpec spec = parse_job_spec(text, JobKind::kOptimization).value();
+  const StrategyInfo* info = registry.find(spec.strategy);
+  spec = conform_to_schema(spec, info->params).value();
+  const auto md = MarketData::Build(std::make_shared<const TimeSeries>(std::move(series)));
+  OptimizeOptions opt;
+  opt.threads = 2;
+  opt.stop_value = spec.stop_value;
+  if (robustness) opt.return_blocks = spec.pbo_blocks;
+  return optimize(*md, *info, make_trial_plan(spec).value(), {spec.cash, spec.commission},
+                  spec.objective, 1, opt)
+      .value();
 }
 
 // A second SQLite connection to the broker's database, from this (another) process.

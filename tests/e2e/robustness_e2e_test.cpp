@@ -29,11 +29,6 @@ using namespace std::chrono_literals;
 using sweep::testing::LocalCluster;
 using sweep::testing::wait_until;
 
-const StrategyRegistry& registry() {
-  static const StrategyRegistry reg = StrategyRegistry::WithBuiltins();
-  return reg;
-}
-
 nlohmann::json grid_spec(nlohmann::json dataset) {
   return {{"dataset", std::move(dataset)},
           {"strategy", "sma_cross"},
@@ -55,17 +50,7 @@ struct Reference {
   nlohmann::json robustness;
 };
 Reference reference(const nlohmann::json& text, TimeSeries series) {
-  JobSpec spec = parse_job_spec(text, JobKind::kOptimization).value();
-  const StrategyInfo* info = registry().find(spec.strategy);
-  spec = conform_to_schema(spec, info->params).value();
-  const auto md = MarketData::Build(std::make_shared<const TimeSeries>(std::move(series)));
-  OptimizeOptions opt;
-  opt.threads = 2;
-  opt.stop_value = spec.stop_value;
-  opt.return_blocks = spec.pbo_blocks;
-  OptimizationResult r = optimize(*md, *info, make_trial_plan(spec).value(),
-                                  {spec.cash, spec.commission}, spec.objective, 1, opt)
-                             .value();
+  OptimizationResult r = e2e::optimize_in_process(text, std::move(series), true);
   nlohmann::json rob = robustness_to_json(r.robustness.value());
   return {std::move(r), std::move(rob)};
 }

@@ -32,11 +32,6 @@ double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-const StrategyRegistry& registry() {
-  static const StrategyRegistry reg = StrategyRegistry::WithBuiltins();
-  return reg;
-}
-
 nlohmann::json tpe_spec(nlohmann::json dataset, int n, int startup, int batch) {
   return {{"dataset", std::move(dataset)},
           {"strategy", "sma_cross"},
@@ -48,18 +43,8 @@ nlohmann::json tpe_spec(nlohmann::json dataset, int n, int startup, int batch) {
           {"method", {{"tpe", {{"n", n}, {"seed", 4}, {"startup", startup}, {"batch", batch}}}}}};
 }
 
-// The in-process reference: `sweep optimize` on the same spec and data.
 OptimizationResult reference(const nlohmann::json& text, TimeSeries series) {
-  JobSpec spec = parse_job_spec(text, JobKind::kOptimization).value();
-  const StrategyInfo* info = registry().find(spec.strategy);
-  spec = conform_to_schema(spec, info->params).value();
-  const auto md = MarketData::Build(std::make_shared<const TimeSeries>(std::move(series)));
-  OptimizeOptions opt;
-  opt.threads = 2;
-  opt.stop_value = spec.stop_value;
-  return optimize(*md, *info, make_trial_plan(spec).value(), {spec.cash, spec.commission},
-                  spec.objective, 1, opt)
-      .value();
+  return e2e::optimize_in_process(text, std::move(series));
 }
 
 void expect_same_trials(const OptimizationResult& ref,
