@@ -348,13 +348,15 @@ Status parse_windows(const json& j, JobSpec& spec) {
       *out = *n;
     }
     if (w.contains("anchored")) {
-      if (!w["anchored"].is_boolean()) return bad("walk_forward.anchored", "expected true or false");
+      if (!w["anchored"].is_boolean())
+        return bad("walk_forward.anchored", "expected true or false");
       wf.anchored = w["anchored"].get<bool>();
     }
     spec.walk_forward = wf;
   }
   if (j.contains("holdout_bars")) {
-    if (spec.walk_forward) return bad("holdout_bars", "not with walk_forward (give one of the two)");
+    if (spec.walk_forward)
+      return bad("holdout_bars", "not with walk_forward (give one of the two)");
     Result<uint64_t> n = parse_uint(j["holdout_bars"], "holdout_bars", 1, kMaxDatasetBars);
     if (!n.ok()) return n.status();
     spec.holdout_bars = *n;
@@ -416,9 +418,9 @@ Status parse_optimization(const json& j, JobSpec& spec) {
 
 constexpr std::string_view kCommonKeys[] = {"dataset",    "strategy",        "params",      "cash",
                                             "commission", "trial_timeout_s", "max_attempts"};
-constexpr std::string_view kOptimizationKeys[] = {"space", "constraint", "method", "objective",
-                                                  "top_k", "pbo_blocks", "stop",
-                                                  "walk_forward", "holdout_bars"};
+constexpr std::string_view kOptimizationKeys[] = {"space",     "constraint",   "method",
+                                                  "objective", "top_k",        "pbo_blocks",
+                                                  "stop",      "walk_forward", "holdout_bars"};
 
 json value_json(const ParamValue& v) {
   if (auto* i = std::get_if<int64_t>(&v)) return *i;

@@ -53,7 +53,8 @@ std::vector<WindowSpan> walk_forward_windows(uint64_t bars, const WalkForward& w
   if (n == 0 || m == 0) return out;
   for (uint64_t k = 0; n + k * m < bars; ++k) {
     const uint64_t test_begin = n + k * m;
-    out.push_back({k, {wf.anchored ? 0 : k * m, test_begin}, {test_begin, std::min(test_begin + m, bars)}});
+    out.push_back(
+        {k, {wf.anchored ? 0 : k * m, test_begin}, {test_begin, std::min(test_begin + m, bars)}});
   }
   return out;
 }
@@ -73,8 +74,8 @@ Status check_windows_fit(uint64_t bars, const std::optional<WalkForward>& wf,
 
 std::shared_ptr<const MarketData> slice_market_data(const TimeSeries& series, BarSpan span) {
   auto part = std::make_shared<TimeSeries>();
-  part->name = series.name + "[" + std::to_string(span.begin) + ":" + std::to_string(span.end) +
-               ")";
+  part->name =
+      series.name + "[" + std::to_string(span.begin) + ":" + std::to_string(span.end) + ")";
   part->price_digits = series.price_digits;
   part->volume_digits = series.volume_digits;
   part->bars.assign(series.bars.begin() + static_cast<ptrdiff_t>(span.begin),
@@ -130,7 +131,8 @@ Result<OutOfSampleRun> run_out_of_sample(const TimeSeries& series, const Strateg
   return out;
 }
 
-WalkForwardResult assemble_walk_forward(const TimeSeries& series, std::vector<WindowResult> windows) {
+WalkForwardResult assemble_walk_forward(const TimeSeries& series,
+                                        std::vector<WindowResult> windows) {
   WalkForwardResult out;
   std::vector<Trade> trades;
   double is_sum = 0;
@@ -222,9 +224,8 @@ Result<HoldoutResult> run_holdout(const WalkForwardJob& job, uint64_t holdout_ba
   progress.total = progress.completed + progress.failed + out.train.top.size();
   if (out.train.cancelled) return out;
   for (const OptimizationResult::Top& t : out.train.top) {
-    Result<OutOfSampleRun> oos = run_out_of_sample(series, *job.strategy, t.record.params,
-                                                   job.engine.cash, job.engine.commission,
-                                                   span->test);
+    Result<OutOfSampleRun> oos = run_out_of_sample(
+        series, *job.strategy, t.record.params, job.engine.cash, job.engine.commission, span->test);
     if (!oos.ok()) return oos.status();
     progress.add_run();
     out.trials.push_back({t.record, std::move(oos).value()});

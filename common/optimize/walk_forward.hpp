@@ -108,7 +108,8 @@ struct WalkForwardResult {
 
 // The stitched account of consecutive windows (each window's cash_in the previous one's
 // final_equity), from the per-window results alone. Needs at least one window.
-WalkForwardResult assemble_walk_forward(const TimeSeries& series, std::vector<WindowResult> windows);
+WalkForwardResult assemble_walk_forward(const TimeSeries& series,
+                                        std::vector<WindowResult> windows);
 
 struct HoldoutTrial {
   TrialRecord in_sample;  // the train trial, metrics over the train bars

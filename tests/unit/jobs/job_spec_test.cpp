@@ -127,7 +127,8 @@ TEST(JobSpecParse, WalkForwardAndHoldout) {
   EXPECT_EQ(parse_job_spec(to_json(h), JobKind::kOptimization).value(), h);
 
   auto wf = [](json v) { return error(with("walk_forward", std::move(v))); };
-  EXPECT_EQ(wf(500), "walk_forward: expected {\"train_bars\": N, \"test_bars\": M, \"anchored\": false}");
+  EXPECT_EQ(wf(500),
+            "walk_forward: expected {\"train_bars\": N, \"test_bars\": M, \"anchored\": false}");
   EXPECT_EQ(wf({{"test_bars", 2}}), "walk_forward.train_bars: required");
   EXPECT_EQ(wf({{"train_bars", 2}}), "walk_forward.test_bars: required");
   EXPECT_EQ(wf({{"train_bars", 0}, {"test_bars", 2}}),
@@ -142,9 +143,9 @@ TEST(JobSpecParse, WalkForwardAndHoldout) {
             "walk_forward.step: unknown key (expected train_bars, test_bars, anchored)");
   EXPECT_EQ(error(with("holdout_bars", 0)), "holdout_bars: must be an integer in 1..5000000");
   EXPECT_EQ(error(with("holdout_bars", "300")), "holdout_bars: must be an integer in 1..5000000");
-  EXPECT_EQ(error(with("holdout_bars", 300,
-                       with("walk_forward", {{"train_bars", 5}, {"test_bars", 2}}))),
-            "holdout_bars: not with walk_forward (give one of the two)");
+  EXPECT_EQ(
+      error(with("holdout_bars", 300, with("walk_forward", {{"train_bars", 5}, {"test_bars", 2}}))),
+      "holdout_bars: not with walk_forward (give one of the two)");
   json bt = backtest();
   bt["walk_forward"] = {{"train_bars", 5}, {"test_bars", 2}};
   EXPECT_EQ(error(bt, JobKind::kBacktest), "walk_forward: only for optimization jobs");

@@ -49,14 +49,15 @@ std::vector<WindowSpan> windows(uint64_t bars, uint64_t n, uint64_t m, bool anch
 }
 
 TEST(WalkForwardWindows, RollingAnchoredPartialAndNone) {
-  EXPECT_EQ(windows(10, 4, 3), (std::vector<WindowSpan>{{0, {0, 4}, {4, 7}}, {1, {3, 7}, {7, 10}}}));
+  EXPECT_EQ(windows(10, 4, 3),
+            (std::vector<WindowSpan>{{0, {0, 4}, {4, 7}}, {1, {3, 7}, {7, 10}}}));
   // 4 + 2·3 = 10 < 11: a third window with one test bar.
-  EXPECT_EQ(windows(11, 4, 3), (std::vector<WindowSpan>{{0, {0, 4}, {4, 7}},
-                                                        {1, {3, 7}, {7, 10}},
-                                                        {2, {6, 10}, {10, 11}}}));
-  EXPECT_EQ(windows(11, 4, 3, true), (std::vector<WindowSpan>{{0, {0, 4}, {4, 7}},
-                                                              {1, {0, 7}, {7, 10}},
-                                                              {2, {0, 10}, {10, 11}}}));
+  EXPECT_EQ(
+      windows(11, 4, 3),
+      (std::vector<WindowSpan>{{0, {0, 4}, {4, 7}}, {1, {3, 7}, {7, 10}}, {2, {6, 10}, {10, 11}}}));
+  EXPECT_EQ(
+      windows(11, 4, 3, true),
+      (std::vector<WindowSpan>{{0, {0, 4}, {4, 7}}, {1, {0, 7}, {7, 10}}, {2, {0, 10}, {10, 11}}}));
   EXPECT_EQ(windows(5, 4, 3), (std::vector<WindowSpan>{{0, {0, 4}, {4, 5}}}));
   EXPECT_TRUE(windows(4, 4, 3).empty());
   EXPECT_TRUE(windows(3, 4, 3).empty());
@@ -126,7 +127,8 @@ Reference simulate(const std::vector<int64_t>& close, size_t r0, size_t end, int
       units = 0;
     }
     pending = signal;
-    out.equity[i - r0] = cash + static_cast<double>(units) * (static_cast<double>(close[i]) - entry);
+    out.equity[i - r0] =
+        cash + static_cast<double>(units) * (static_cast<double>(close[i]) - entry);
   }
   if (units > 0) {
     cash += static_cast<double>(units) * (open(end - 1) - entry);
@@ -218,8 +220,8 @@ TEST(Assemble, StitchedCurveEfficiencyAndStabilityOnAHandExample) {
   EXPECT_DOUBLE_EQ(r.metrics[Metric::kBuyHoldReturnPct], (18.0 - 12.0) / 12.0 * 100);
   EXPECT_DOUBLE_EQ(r.metrics[Metric::kMaxDrawdownPct], -(1 - 1050.0 / 1100.0) * 100);
   // One return a day after the first: geometric mean g, annualised over 252 days.
-  const double growth = 1100.0 / 1000 * (1050.0 / 1100) * (1050.0 / 1050) * (1155.0 / 1050) *
-                        (1200.0 / 1155);
+  const double growth =
+      1100.0 / 1000 * (1050.0 / 1100) * (1050.0 / 1050) * (1155.0 / 1050) * (1200.0 / 1155);
   const double g = std::pow(growth, 1.0 / 5) - 1;
   const double annual_pct = (std::pow(1 + g, 252) - 1) * 100;
   EXPECT_NEAR(r.metrics[Metric::kReturnAnnPct] / annual_pct, 1, 1e-12);
@@ -238,7 +240,8 @@ JobSpec goog_grid(const std::string& extra) {
   JobSpec s = parse_job_spec_text(R"({"dataset": {"path": "GOOG.csv"}, "strategy": "sma_cross",
       "params": {"mode": "long_only"},
       "space": {"fast": {"start": 5, "stop": 20, "step": 5}, "slow": [20, 40, 60]},
-      "constraint": "fast < slow", "top_k": 3)" + extra + "}",
+      "constraint": "fast < slow", "top_k": 3)" +
+                                      extra + "}",
                                   JobKind::kOptimization)
                   .value();
   return conform_to_schema(s, sma().params).value();
@@ -331,8 +334,8 @@ TEST(RunHoldout, TopKInAndOutOfSample) {
   for (const HoldoutTrial& t : r->trials) {
     EXPECT_EQ(t.oos.cash_in, s.cash);
     EXPECT_EQ(t.oos.equity.size(), 648u);
-    TrialOutcome in = run_trial(*slice_market_data(*goog(), {0, 1500}), sma(), t.in_sample.params,
-                                {});
+    TrialOutcome in =
+        run_trial(*slice_market_data(*goog(), {0, 1500}), sma(), t.in_sample.params, {});
     EXPECT_TRUE(in.metrics == t.in_sample.metrics);
   }
 }
