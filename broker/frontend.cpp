@@ -100,6 +100,7 @@ std::optional<FrontendReply> Broker::on_submit(const std::string& identity,
   auto parsed = parse_job_spec(r.spec, r.kind);
   if (!parsed.ok()) return error(r.req, in_spec(parsed.status()));
   if (Status s = check_spec_strings(*parsed, limits); !s.ok()) return error(r.req, s);
+  if (Status s = check_cluster_support(*parsed); !s.ok()) return error(r.req, s);
   const StrategyInfo* strategy = registry_.find(parsed->strategy);
   if (!strategy) {
     return error(

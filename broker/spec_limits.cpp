@@ -45,6 +45,18 @@ Status check_spec_strings(const JobSpec& spec, const Limits& limits) {
   return Status::Ok();
 }
 
+Status check_cluster_support(const JobSpec& spec) {
+  if (spec.walk_forward)
+    return Status::BadRequest(
+        "spec.walk_forward: not supported on the cluster yet (run it with "
+        "sweep optimize)");
+  if (spec.holdout_bars)
+    return Status::BadRequest(
+        "spec.holdout_bars: not supported on the cluster yet (run it with "
+        "sweep optimize)");
+  return Status::Ok();
+}
+
 TrialPlanLimits plan_limits(const Limits& limits) {
   TrialPlanLimits p;
   p.max_trials = limits.max_trials;

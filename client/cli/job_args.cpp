@@ -30,6 +30,11 @@ void add_job_options(CLI::App* cmd, JobArgs& a, JobKind kind) {
     cmd->add_option("--stop-value", a.stop_value,
                     "Stop on target: end with the first trial (by index) whose objective "
                     "reaches this value");
+    cmd->add_option("--walk-forward", a.walk_forward,
+                    "Walk-forward analysis: TRAIN:TEST bars per window (docs/WALK_FORWARD.md)");
+    cmd->add_flag("--anchored", a.anchored, "Walk-forward: every window trains from the first bar");
+    cmd->add_option("--holdout", a.holdout,
+                    "Holdout: optimize all but the last M bars, then run the top trials on them");
   }
   cmd->add_option("--cash", a.cash, "Starting cash")->capture_default_str();
   cmd->add_option("--commission", a.commission, "Commission, fraction of notional")
@@ -55,6 +60,18 @@ nlohmann::json list_value(const std::string& value) {
     from = comma + 1;
   }
   return list;
+}
+
+// "TRAIN:TEST" as {"train_bars", "test_bars", "anchored"}; the values' ranges are the parser's.
+Result<nlohmann::json> walk_forward_json(const std::string& value, bool anchored) {
+  const size_t colon = value.find(':');
+  const Status bad =
+      Status::BadRequest("--walk-forward '" + value + "': expected TRAIN:TEST (two bar counts)");
+  if (colon == std::string::npos) return bad;
+  const nlohmann::json train = scalar(value.substr(0, colon)),
+                       test = scalar(value.substr(colon + 1));
+  if (!train.is_number_integer() || !test.is_number_integer()) return bad;
+  return nlohmann::json{{"train_bars", train}, {"test_bars", test}, {"anchored", anchored}};
 }
 
 }  // namespace
@@ -103,6 +120,14 @@ Result<nlohmann::json> spec_from_args(const JobArgs& a, JobKind kind) {
     spec["method"] = {
         {"tpe", {{"n", a.tpe_n}, {"seed", a.seed}, {"startup", a.startup}, {"batch", a.batch}}}};
   if (opt && a.stop_value) spec["stop"] = {{"value", *a.stop_value}};
+  if (opt && !a.walk_forward.empty()) {
+    Result<nlohmann::json> wf = walk_forward_json(a.walk_forward, a.anchored);
+    if (!wf.ok()) return wf.status();
+    spec["walk_forward"] = *wf;
+  } else if (opt && a.anchored) {
+    return Status::BadRequest("--anchored: only with --walk-forward");
+  }
+  if (opt && a.holdout > 0) spec["holdout_bars"] = a.holdout;
   return spec;
 }
 

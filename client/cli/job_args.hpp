@@ -24,6 +24,9 @@ struct JobArgs {
   int top_k = 10;
   int pbo_blocks = kDefaultReturnBlocks;
   std::optional<double> stop_value;
+  std::string walk_forward;  // "TRAIN:TEST" bars; "" = none
+  bool anchored = false;
+  uint64_t holdout = 0;  // bars; 0 = none
   double cash = 10'000, commission = 0;
 };
 
@@ -35,9 +38,9 @@ nlohmann::json scalar(const std::string& text);
 
 // The flags as a job spec. Backtest: {dataset, strategy, params, cash, commission}, each --param
 // NAME=VALUE. Optimization: also space (NAME=START:STOP:STEP or NAME=V1,V2,...; NAME=VALUE is a
-// fixed param), objective, top_k, constraint, method, pbo_blocks and stop when given. Types and
-// ranges are checked later by parse_job_spec() (locally) or the broker; bad flag syntax is a
-// kBadRequest here.
+// fixed param), objective, top_k, constraint, method, pbo_blocks, stop, walk_forward and
+// holdout_bars when given. Types and ranges are checked later by parse_job_spec() (locally) or the
+// broker; bad flag syntax is a kBadRequest here.
 Result<nlohmann::json> spec_from_args(const JobArgs& args, JobKind kind);
 
 }  // namespace sweep::cli

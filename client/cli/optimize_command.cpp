@@ -14,6 +14,7 @@
 #include "sweep/jobs/robustness_json.hpp"
 #include "sweep/optimize/optimizer.hpp"
 #include "terminal.hpp"
+#include "walk_forward_command.hpp"
 
 namespace sweep::cli {
 namespace {
@@ -99,6 +100,15 @@ int run(const OptimizeArgs& args) {
   if (!plan.ok()) return print_error(plan.status()), exit_code_for(plan.status());
   auto data = load_market_data(a.data);
   if (!data.ok()) return print_error(data.status()), exit_code_for(data.status());
+  if (spec->walk_forward || spec->holdout_bars) {
+    const Status fits = check_windows_fit((*data)->size(), spec->walk_forward, spec->holdout_bars);
+    if (!fits.ok()) return print_error(fits), kExitBadInput;
+    std::signal(SIGINT, [](int) { g_interrupted.store(true); });
+    const int code =
+        run_windows(*spec, *info, *plan, *data, args.threads, args.json, &g_interrupted);
+    std::signal(SIGINT, SIG_DFL);
+    return code;
+  }
 
   ProgressBar bar("trials", plan->total());
   OptimizeOptions opt;

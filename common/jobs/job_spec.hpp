@@ -18,6 +18,7 @@
 #include "sweep/optimize/objective.hpp"
 #include "sweep/optimize/param_space.hpp"
 #include "sweep/optimize/trial_plan.hpp"
+#include "sweep/optimize/walk_forward.hpp"
 
 namespace sweep {
 
@@ -59,6 +60,11 @@ struct JobSpec {
   // whose objective value reaches X (>= when maximising, <= when minimising); its trials are
   // those up to it (docs/SEARCH.md "Stop on target"). nullopt: every trial runs.
   std::optional<double> stop_value;
+  // Walk-forward analysis, or a holdout of the last `holdout_bars` bars (docs/WALK_FORWARD.md);
+  // at most one of the two. Whether a window fits is checked where the bars are known
+  // (check_windows_fit).
+  std::optional<WalkForward> walk_forward;
+  std::optional<uint64_t> holdout_bars;
   // Engine and scheduling options, both kinds.
   double cash = 10000;
   double commission = 0;

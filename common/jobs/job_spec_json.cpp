@@ -327,6 +327,43 @@ Status parse_options(const json& j, JobSpec& spec) {
   return Status::Ok();
 }
 
+// walk_forward and holdout_bars (docs/WALK_FORWARD.md). Whether a window fits needs the dataset's
+// bars: check_windows_fit(), where they are known.
+Status parse_windows(const json& j, JobSpec& spec) {
+  if (j.contains("walk_forward")) {
+    const json& w = j["walk_forward"];
+    if (!w.is_object())
+      return bad("walk_forward",
+                 "expected {\"train_bars\": N, \"test_bars\": M, \"anchored\": false}");
+    if (Status s = check_keys(w, "walk_forward", {"train_bars", "test_bars", "anchored"}); !s.ok())
+      return s;
+    WalkForward wf;
+    const std::pair<const char*, uint64_t*> sizes[] = {{"train_bars", &wf.train_bars},
+                                                       {"test_bars", &wf.test_bars}};
+    for (auto [key, out] : sizes) {
+      const std::string field = std::string("walk_forward.") + key;
+      if (!w.contains(key)) return bad(field, "required");
+      Result<uint64_t> n = parse_uint(w[key], field, 1, kMaxDatasetBars);
+      if (!n.ok()) return n.status();
+      *out = *n;
+    }
+    if (w.contains("anchored")) {
+      if (!w["anchored"].is_boolean())
+        return bad("walk_forward.anchored", "expected true or false");
+      wf.anchored = w["anchored"].get<bool>();
+    }
+    spec.walk_forward = wf;
+  }
+  if (j.contains("holdout_bars")) {
+    if (spec.walk_forward)
+      return bad("holdout_bars", "not with walk_forward (give one of the two)");
+    Result<uint64_t> n = parse_uint(j["holdout_bars"], "holdout_bars", 1, kMaxDatasetBars);
+    if (!n.ok()) return n.status();
+    spec.holdout_bars = *n;
+  }
+  return Status::Ok();
+}
+
 Status parse_optimization(const json& j, JobSpec& spec) {
   if (!j.contains("space")) return bad("space", "required for an optimization");
   Result<ParamSpace> space = parse_space(j["space"], spec.params);
@@ -376,13 +413,14 @@ Status parse_optimization(const json& j, JobSpec& spec) {
     if (!v.ok()) return v.status();
     spec.stop_value = *v;
   }
-  return Status::Ok();
+  return parse_windows(j, spec);
 }
 
 constexpr std::string_view kCommonKeys[] = {"dataset",    "strategy",        "params",      "cash",
                                             "commission", "trial_timeout_s", "max_attempts"};
-constexpr std::string_view kOptimizationKeys[] = {"space", "constraint", "method", "objective",
-                                                  "top_k", "pbo_blocks", "stop"};
+constexpr std::string_view kOptimizationKeys[] = {"space",     "constraint",   "method",
+                                                  "objective", "top_k",        "pbo_blocks",
+                                                  "stop",      "walk_forward", "holdout_bars"};
 
 json value_json(const ParamValue& v) {
   if (auto* i = std::get_if<int64_t>(&v)) return *i;
@@ -492,6 +530,11 @@ json to_json(const JobSpec& spec) {
     // texts in tests) keep their canonical form.
     if (spec.pbo_blocks != kDefaultReturnBlocks) j["pbo_blocks"] = spec.pbo_blocks;
     if (spec.stop_value) j["stop"] = {{"value", *spec.stop_value}};
+    if (spec.walk_forward)
+      j["walk_forward"] = {{"train_bars", spec.walk_forward->train_bars},
+                           {"test_bars", spec.walk_forward->test_bars},
+                           {"anchored", spec.walk_forward->anchored}};
+    if (spec.holdout_bars) j["holdout_bars"] = *spec.holdout_bars;
   }
   j["cash"] = spec.cash;
   j["commission"] = spec.commission;

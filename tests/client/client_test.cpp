@@ -535,3 +535,39 @@ TEST(JobArgs, OptimizationDefaultsToGridAndSharpe) {
 
 }  // namespace
 }  // namespace sweep
+
+namespace sweep {
+namespace {
+
+// --walk-forward N:M [--anchored] and --holdout M, for `sweep optimize` and
+// `sweep submit optimize` alike (both translate their flags here).
+TEST(JobArgs, WalkForwardAndHoldoutFlags) {
+  cli::JobArgs a;
+  a.data = "GOOG.csv";
+  a.strategy = "sma_cross";
+  a.params = {"fast=5:25:5", "slow=20,30,40"};
+  EXPECT_FALSE(cli::spec_from_args(a, JobKind::kOptimization)->contains("walk_forward"));
+  EXPECT_FALSE(cli::spec_from_args(a, JobKind::kOptimization)->contains("holdout_bars"));
+  a.walk_forward = "500:250";
+  a.anchored = true;
+  Result<nlohmann::json> spec = cli::spec_from_args(a, JobKind::kOptimization);
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_EQ((*spec)["walk_forward"],
+            nlohmann::json::parse(R"({"train_bars": 500, "test_bars": 250, "anchored": true})"));
+  EXPECT_EQ(parse_job_spec(*spec, JobKind::kOptimization)->walk_forward,
+            (WalkForward{500, 250, true}));
+  for (const char* bad : {"500", "500:", "a:250", "500:2.5"}) {
+    a.walk_forward = bad;
+    EXPECT_EQ(cli::spec_from_args(a, JobKind::kOptimization).status().message(),
+              "--walk-forward '" + std::string(bad) + "': expected TRAIN:TEST (two bar counts)");
+  }
+  a.walk_forward.clear();
+  EXPECT_EQ(cli::spec_from_args(a, JobKind::kOptimization).status().message(),
+            "--anchored: only with --walk-forward");
+  a.anchored = false;
+  a.holdout = 300;
+  EXPECT_EQ((*cli::spec_from_args(a, JobKind::kOptimization))["holdout_bars"], 300);
+}
+
+}  // namespace
+}  // namespace sweep

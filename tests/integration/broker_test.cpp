@@ -85,6 +85,35 @@ TEST_F(BrokerTest, BadSubmissionsNameTheField) {
   EXPECT_EQ(std::get<protocol::ErrorReply>(rep).code, Code::kNotFound);
 }
 
+// The in-process optimizer runs them (docs/WALK_FORWARD.md); the broker refuses them, by name,
+// until the cluster does too.
+TEST_F(BrokerTest, WalkForwardAndHoldoutAreRefusedOnTheCluster) {
+  InProcessBroker broker(db_);
+  Client client(broker.ctx(), broker.endpoints().frontend);
+  auto r = optimization();
+  r.spec["walk_forward"] = {{"train_bars", 500}, {"test_bars", 250}};
+  auto rep = client.call(r);
+  ASSERT_TRUE(std::holds_alternative<protocol::ErrorReply>(rep));
+  const auto& e = std::get<protocol::ErrorReply>(rep);
+  EXPECT_EQ(e.code, Code::kBadRequest);
+  EXPECT_EQ(e.field, "spec.walk_forward");
+  EXPECT_EQ(e.message.rfind("spec.walk_forward: not supported on the cluster yet", 0), 0u)
+      << e.message;
+  r = optimization();
+  r.spec["holdout_bars"] = 300;
+  rep = client.call(r);
+  ASSERT_TRUE(std::holds_alternative<protocol::ErrorReply>(rep));
+  EXPECT_EQ(std::get<protocol::ErrorReply>(rep).code, Code::kBadRequest);
+  EXPECT_EQ(std::get<protocol::ErrorReply>(rep).field, "spec.holdout_bars");
+  // A malformed key is still the parser's error.
+  r = optimization();
+  r.spec["holdout_bars"] = 0;
+  rep = client.call(r);
+  ASSERT_TRUE(std::holds_alternative<protocol::ErrorReply>(rep));
+  EXPECT_EQ(std::get<protocol::ErrorReply>(rep).message,
+            "spec.holdout_bars: must be an integer in 1..5000000");
+}
+
 TEST_F(BrokerTest, IdempotencyKeyReturnsTheSameJob) {
   InProcessBroker broker(db_);
   Client client(broker.ctx(), broker.endpoints().frontend);

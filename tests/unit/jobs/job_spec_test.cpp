@@ -99,6 +99,61 @@ TEST(JobSpecParse, StopOnTargetValue) {
   EXPECT_EQ(error(bt, JobKind::kBacktest), "stop: only for optimization jobs");
 }
 
+TEST(JobSpecParse, WalkForwardAndHoldout) {
+  JobSpec none = parse_job_spec(optimization(), JobKind::kOptimization).value();
+  EXPECT_FALSE(none.walk_forward);
+  EXPECT_FALSE(none.holdout_bars);
+  EXPECT_FALSE(to_json(none).contains("walk_forward"));
+  EXPECT_FALSE(to_json(none).contains("holdout_bars"));
+
+  JobSpec s = parse_job_spec(with("walk_forward", {{"train_bars", 500}, {"test_bars", 250}}),
+                             JobKind::kOptimization)
+                  .value();
+  ASSERT_TRUE(s.walk_forward);
+  EXPECT_EQ(*s.walk_forward, (WalkForward{500, 250, false}));
+  EXPECT_EQ(to_json(s)["walk_forward"],
+            json({{"train_bars", 500}, {"test_bars", 250}, {"anchored", false}}));
+  EXPECT_EQ(parse_job_spec(to_json(s), JobKind::kOptimization).value(), s);
+  s = parse_job_spec(
+          with("walk_forward", {{"train_bars", 5}, {"test_bars", 2}, {"anchored", true}}),
+          JobKind::kOptimization)
+          .value();
+  EXPECT_EQ(*s.walk_forward, (WalkForward{5, 2, true}));
+  EXPECT_EQ(parse_job_spec(to_json(s), JobKind::kOptimization).value(), s);
+
+  JobSpec h = parse_job_spec(with("holdout_bars", 300), JobKind::kOptimization).value();
+  EXPECT_EQ(h.holdout_bars, 300u);
+  EXPECT_EQ(to_json(h)["holdout_bars"], 300);
+  EXPECT_EQ(parse_job_spec(to_json(h), JobKind::kOptimization).value(), h);
+
+  auto wf = [](json v) { return error(with("walk_forward", std::move(v))); };
+  EXPECT_EQ(wf(500),
+            "walk_forward: expected {\"train_bars\": N, \"test_bars\": M, \"anchored\": false}");
+  EXPECT_EQ(wf({{"test_bars", 2}}), "walk_forward.train_bars: required");
+  EXPECT_EQ(wf({{"train_bars", 2}}), "walk_forward.test_bars: required");
+  EXPECT_EQ(wf({{"train_bars", 0}, {"test_bars", 2}}),
+            "walk_forward.train_bars: must be an integer in 1..5000000");
+  EXPECT_EQ(wf({{"train_bars", 2}, {"test_bars", 2.5}}),
+            "walk_forward.test_bars: must be an integer in 1..5000000");
+  EXPECT_EQ(wf({{"train_bars", 2}, {"test_bars", 5000001}}),
+            "walk_forward.test_bars: must be an integer in 1..5000000");
+  EXPECT_EQ(wf({{"train_bars", 2}, {"test_bars", 2}, {"anchored", 1}}),
+            "walk_forward.anchored: expected true or false");
+  EXPECT_EQ(wf({{"train_bars", 2}, {"test_bars", 2}, {"step", 1}}),
+            "walk_forward.step: unknown key (expected train_bars, test_bars, anchored)");
+  EXPECT_EQ(error(with("holdout_bars", 0)), "holdout_bars: must be an integer in 1..5000000");
+  EXPECT_EQ(error(with("holdout_bars", "300")), "holdout_bars: must be an integer in 1..5000000");
+  EXPECT_EQ(
+      error(with("holdout_bars", 300, with("walk_forward", {{"train_bars", 5}, {"test_bars", 2}}))),
+      "holdout_bars: not with walk_forward (give one of the two)");
+  json bt = backtest();
+  bt["walk_forward"] = {{"train_bars", 5}, {"test_bars", 2}};
+  EXPECT_EQ(error(bt, JobKind::kBacktest), "walk_forward: only for optimization jobs");
+  bt = backtest();
+  bt["holdout_bars"] = 5;
+  EXPECT_EQ(error(bt, JobKind::kBacktest), "holdout_bars: only for optimization jobs");
+}
+
 TEST(JobSpecParse, DefaultsAndValueTypes) {
   json j = {
       {"dataset", {{"id", "ab12cd"}}},
@@ -128,7 +183,7 @@ TEST(JobSpecParse, ErrorsNameTheField) {
   EXPECT_EQ(error(with("colour", "red")),
             "colour: unknown key (expected one of dataset, strategy, params, cash, commission, "
             "trial_timeout_s, max_attempts, space, constraint, method, objective, top_k, "
-            "pbo_blocks, stop)");
+            "pbo_blocks, stop, walk_forward, holdout_bars)");
   EXPECT_EQ(error(with("space", json::object(), backtest()), JobKind::kBacktest),
             "space: only for optimization jobs");
   EXPECT_EQ(error(with("dataset", nullptr)), "dataset: required");
