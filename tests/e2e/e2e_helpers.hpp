@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cluster.hpp"
 #include "sweep/client.hpp"
 #include "sweep/engine/strategy_registry.hpp"
 #include "sweep/jobs/job_spec.hpp"
@@ -85,6 +86,35 @@ inline OptimizationResult optimize_in_process(const nlohmann::json& text, TimeSe
                   spec.objective, 1, opt)
       .value();
 }
+
+// A broker and one-slot workers on loopback (start), with a client to it.
+class ClusterTest : public ::testing::Test {
+ protected:
+  void start(unsigned workers) {
+    cluster_.start_broker();
+    for (unsigned i = 0; i < workers; ++i) cluster_.add_worker(1);
+    client_ = std::make_unique<client::Client>(cluster_.endpoints().frontend);
+    wait_workers(workers);
+  }
+  void wait_workers(unsigned workers) {
+    ASSERT_TRUE(wait_until(
+        [&] {
+          auto h = client_->health();
+          return h.ok() && h->workers.size() >= workers;
+        },
+        std::chrono::seconds(20)))
+        << cluster_.broker_stderr();
+  }
+  protocol::StatusReply wait_terminal(const std::string& id, std::chrono::milliseconds timeout) {
+    const protocol::StatusReply last = e2e::wait_terminal(*client_, id, timeout);
+    EXPECT_TRUE(is_terminal(last.status)) << "job " << id << " not terminal\n"
+                                          << cluster_.broker_stderr();
+    return last;
+  }
+
+  sweep::testing::LocalCluster cluster_;
+  std::unique_ptr<client::Client> client_;
+};
 
 // A second SQLite connection to the broker's database, from this (another) process.
 class OtherConnection {

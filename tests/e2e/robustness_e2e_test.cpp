@@ -26,7 +26,6 @@ namespace sweep {
 namespace {
 
 using namespace std::chrono_literals;
-using sweep::testing::LocalCluster;
 using sweep::testing::wait_until;
 
 nlohmann::json grid_spec(nlohmann::json dataset) {
@@ -55,30 +54,15 @@ Reference reference(const nlohmann::json& text, TimeSeries series) {
   return {std::move(r), std::move(rob)};
 }
 
-class RobustnessE2E : public ::testing::Test {
+class RobustnessE2E : public e2e::ClusterTest {
  protected:
-  void start(unsigned workers) {
-    cluster_.start_broker();
-    for (unsigned i = 0; i < workers; ++i) cluster_.add_worker(1);
-    client_ = std::make_unique<client::Client>(cluster_.endpoints().frontend);
-    ASSERT_TRUE(wait_until(
-        [&] {
-          auto h = client_->health();
-          return h.ok() && h->workers.size() >= workers;
-        },
-        20s))
-        << cluster_.broker_stderr();
-  }
   std::string submit(const nlohmann::json& spec) {
     auto acc = client_->submit(JobKind::kOptimization, spec);
     EXPECT_TRUE(acc.ok()) << acc.status().ToString();
     return acc.ok() ? acc->id : "";
   }
   protocol::StatusReply wait_terminal(const std::string& id) {
-    const protocol::StatusReply last = e2e::wait_terminal(*client_, id, 60s);
-    EXPECT_TRUE(is_terminal(last.status)) << "job " << id << " not terminal\n"
-                                          << cluster_.broker_stderr();
-    return last;
+    return ClusterTest::wait_terminal(id, std::chrono::seconds(60));
   }
   // The status's result and the stored record's say the same, and equal the reference.
   void expect_robustness(const std::string& id, const protocol::StatusReply& st,
@@ -90,9 +74,6 @@ class RobustnessE2E : public ::testing::Test {
     ASSERT_TRUE(rec.ok()) << rec.status().ToString();
     EXPECT_EQ(rec->result["robustness"], want);
   }
-
-  LocalCluster cluster_;
-  std::unique_ptr<client::Client> client_;
 };
 
 TEST_F(RobustnessE2E, TwoWorkersGiveTheInProcessStatisticsBitForBit) {

@@ -24,7 +24,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using e2e::all_trials;
-using sweep::testing::LocalCluster;
 using sweep::testing::wait_until;
 using Clock = std::chrono::steady_clock;
 
@@ -58,33 +57,7 @@ void expect_same_trials(const OptimizationResult& ref,
   }
 }
 
-class TpeE2E : public ::testing::Test {
- protected:
-  void start(unsigned workers) {
-    cluster_.start_broker();
-    for (unsigned i = 0; i < workers; ++i) cluster_.add_worker(1);
-    client_ = std::make_unique<client::Client>(cluster_.endpoints().frontend);
-    wait_workers(workers);
-  }
-  void wait_workers(unsigned workers) {
-    ASSERT_TRUE(wait_until(
-        [&] {
-          auto h = client_->health();
-          return h.ok() && h->workers.size() >= workers;
-        },
-        20s))
-        << cluster_.broker_stderr();
-  }
-  protocol::StatusReply wait_terminal(const std::string& id, std::chrono::seconds timeout) {
-    const protocol::StatusReply last = e2e::wait_terminal(*client_, id, timeout);
-    EXPECT_TRUE(is_terminal(last.status)) << "job " << id << " not terminal\n"
-                                          << cluster_.broker_stderr();
-    return last;
-  }
-
-  LocalCluster cluster_;
-  std::unique_ptr<client::Client> client_;
-};
+using TpeE2E = e2e::ClusterTest;
 
 TEST_F(TpeE2E, OneAndTwoWorkersGiveTheInProcessTrialsBitForBit) {
   const nlohmann::json spec = tpe_spec({{"path", "GOOG.csv"}}, 40, 8, 5);
