@@ -66,10 +66,19 @@ Completion CompletionWorker::work(const CompletionTask& task) {
       auto series = std::make_shared<const TimeSeries>(std::move(read).value());
       std::vector<int64_t> times;
       const auto& bars = series->bars;
-      for (size_t i : downsample_indexes(bars.size(), kResultEquityPoints))
-        times.push_back(bars[i].ts);
+      const BarSpan span = task.curve_bars.value_or(BarSpan{0, bars.size()});
+      if (task.dated_curves && span.end <= bars.size()) {
+        for (size_t i : downsample_indexes(span.size(), kResultEquityPoints))
+          times.push_back(bars[span.begin + i].ts);
+      }
       c.equity_time = std::move(times);
-      if (task.windows) c.windows = run_windows(store_, task.job, *task.windows, series);
+      if (task.windows) {
+        const auto t0 = std::chrono::steady_clock::now();
+        c.windows = run_windows(store_, task.job, *task.windows, series);
+        c.windows_ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                .count();
+      }
     } else {
       c.equity_time = read.status();
       if (task.windows) c.windows = read.status();

@@ -35,6 +35,10 @@ struct CompletionTask {
   int blocks = 0;
   std::optional<uint64_t> best;
   std::string dataset_hash;  // the dates of its equity points
+  // The bars the result's equity curves cover: all of them (nullopt), a holdout's train bars, or
+  // none in common (a walk-forward's best trials come from different windows: no dates).
+  std::optional<BarSpan> curve_bars;
+  bool dated_curves = true;
   // A walk-forward or holdout job: its out-of-sample runs (windows_result.hpp).
   std::optional<WindowsTask> windows;
 };
@@ -47,6 +51,7 @@ struct Completion {
   Result<std::vector<int64_t>> equity_time = Status::Internal("not read");
   std::optional<Result<WindowsOutcome>> windows;  // when asked for
   double read_ms = 0, compute_ms = 0;             // reading the rows; the statistics (for the log)
+  double windows_ms = 0;                          // the out-of-sample part (for the log)
 };
 
 class CompletionWorker {

@@ -327,6 +327,9 @@ void Broker::complete(LiveJob& job) {
   CompletionTask task{job.id};
   task.dataset_hash = job.dataset_hash;
   if (!job.windows.empty()) {
+    // A holdout's curves cover its train bars; a walk-forward's best trials, several windows'.
+    task.curve_bars = job.windows.front().train;
+    task.dated_curves = !job.spec.walk_forward;
     if (const StrategyInfo* strategy = registry_.find(job.spec.strategy)) {
       task.windows = WindowsTask{*strategy,
                                  job.spec.cash,
@@ -364,6 +367,8 @@ void Broker::on_completions() {
       continue;
     }
     if (c.windows) {
+      spdlog::info("job {}: {} out-of-sample runs in {:.0f} ms", job->id, (*c.windows)->runs,
+                   c.windows_ms);
       job->windows_result = std::move((*c.windows)->json);
       job->completed += (*c.windows)->runs;
     }

@@ -404,8 +404,8 @@ void robustness(const Args& a) {
 // optimization of the grid over all the bars. On GOOG (the demo grid, 500:250) each trial takes
 // microseconds and a job's fixed cost shows; on a million synthetic bars (200,000:100,000) the
 // trials dominate.
-void walk_forward_case(const char* name, const TimeSeries& series, const WalkForward& wf,
-                       int reps, const Args& a) {
+void walk_forward_case(const char* name, const TimeSeries& series, const WalkForward& wf, int reps,
+                       const Args& a) {
   const nlohmann::json grid = {{"strategy", "sma_cross"},
                                {"space",
                                 {{"fast", {{"start", 2}, {"stop", 40}, {"step", 2}}},
@@ -448,9 +448,15 @@ void walk_forward_case(const char* name, const TimeSeries& series, const WalkFor
         "walk %-5s %llu trials + %zu out-of-sample runs: %.3f s  its train trials as %zu plain "
         "jobs: %.3f s  ratio %.2f  plain optimization of the grid: %.3f s (%llu trials)  ratio "
         "%.2f\n",
-        name, static_cast<unsigned long long>(w.trials - windows.size()), windows.size(),
-        w.seconds, windows.size(), own.seconds, w.seconds / own.seconds, plain.seconds,
+        name, static_cast<unsigned long long>(w.trials - windows.size()), windows.size(), w.seconds,
+        windows.size(), own.seconds, w.seconds / own.seconds, plain.seconds,
         static_cast<unsigned long long>(plain.trials), w.seconds / plain.seconds);
+  }
+  const std::string log = cluster.broker_stderr();
+  for (size_t at = log.find("out-of-sample runs in"); at != std::string::npos;
+       at = log.find("out-of-sample runs in", at + 1)) {
+    const size_t begin = log.rfind("job ", at);
+    std::printf("       broker: %s\n", log.substr(begin, log.find('\n', at) - begin).c_str());
   }
   for (const std::string& f : files) std::remove((dir + "/" + f).c_str());
   rmdir(dir.c_str());

@@ -123,6 +123,8 @@ TEST_F(WalkForwardE2E, TwoWorkersGiveTheInProcessWindowsBitForBit) {
   EXPECT_EQ(trials[p].params, trials[0].params);
   EXPECT_NE(trials[p].metrics, trials[0].metrics);
   EXPECT_EQ(trials[6 * p + 5].params, trials[5].params);
+  // The best train trials come from different windows: their curves have no common dates.
+  EXPECT_TRUE(client_->status(id)->result["equity_time"].is_null());
   // `sweep status` prints the windows' table from the result.
   const sweep_cli::Outcome cli =
       sweep_cli::sweep({"status", id, "--broker", cluster_.endpoints().frontend});
@@ -147,7 +149,16 @@ TEST_F(WalkForwardE2E, AHoldoutRunsItsTopTrialsOutOfSample) {
   const Reference ref = reference(spec, goog());
   ASSERT_EQ(ref.block["trials"].size(), 3u);
   start(2);
-  expect_block(submit(spec), "holdout", ref);
+  const std::string id = submit(spec);
+  expect_block(id, "holdout", ref);
+  // The top trials' curves cover the train bars [0, 1500): their dates are those bars'.
+  const auto st = client_->status(id);
+  ASSERT_TRUE(st.ok());
+  const nlohmann::json& times = st->result["equity_time"];
+  ASSERT_EQ(times.size(), 1500u) << st->result.dump().substr(0, 300);
+  ASSERT_EQ(st->result["top"][0]["equity"].size(), 1500u);
+  EXPECT_EQ(times[0].get<int64_t>(), goog().bars[0].ts);
+  EXPECT_EQ(times[1499].get<int64_t>(), goog().bars[1499].ts);
 }
 
 TEST_F(WalkForwardE2E, ABrokerAndAWorkerKilledMidRunChangeNothing) {
