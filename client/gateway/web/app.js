@@ -353,6 +353,16 @@ async function newJobView(root) {
   const topK = h('input', { type: 'number', name: 'top_k', value: 10, min: 1 });
   // Stop on target (docs/SEARCH.md): empty runs every trial.
   const stopValue = h('input', { type: 'number', name: 'target-value', step: 'any', placeholder: 'run every trial' });
+  // Out of sample (docs/WALK_FORWARD.md): walk-forward windows or a holdout of the last bars, or
+  // neither (both empty). The spec takes one or the other, so filling both is an error at once.
+  const barsInput = (id) => h('input', { type: 'number', id, name: id, min: 1, step: 1, placeholder: 'bars',
+    oninput: () => { checkOutOfSample(); updateCount(); } });
+  const wfTrain = barsInput('wf-train');
+  const wfTest = barsInput('wf-test');
+  const wfAnchored = h('input', { type: 'checkbox', id: 'wf-anchored', name: 'wf-anchored' });
+  const holdoutBars = barsInput('holdout-bars');
+  holdoutBars.placeholder = 'none';
+  const oosError = h('div', { class: 'error-box', id: 'oos-error', hidden: true });
   const trialCount = h('div', { class: 'hint', id: 'trial-count' });
   const submitBtn = h('button', { class: 'primary', type: 'submit', id: 'submit-btn' }, 'Start optimization');
 
@@ -437,9 +447,40 @@ async function newJobView(root) {
     if (kind !== 'optimization') { trialCount.textContent = ''; return; }
     const n = rows.reduce((a, r) => a * r.count(), 1);
     const sampled = { random: 'random sample', tpe: 'adaptive search' }[methodSel.value];
-    trialCount.textContent = sampled
+    trialCount.textContent = (sampled
       ? `${sampled} of ${int(Number(randomN.value))} from a grid of ${int(n)} combinations (before the constraint)`
-      : `${int(n)} combinations before the constraint`;
+      : `${int(n)} combinations before the constraint`) +
+      // The window count depends on the dataset's bars, which the form does not know.
+      (wfTrain.value.trim() || wfTest.value.trim() ? '; walk-forward runs them once per window, plus one out-of-sample run per window' : '');
+  }
+  // Both filled: say so next to the inputs while they are typed, not only on submit.
+  const OOS_BOTH = 'walk-forward and holdout: give one of the two (clear the walk-forward bars or the holdout bars)';
+  function checkOutOfSample() {
+    const both = (wfTrain.value.trim() !== '' || wfTest.value.trim() !== '') && holdoutBars.value.trim() !== '';
+    oosError.textContent = both ? OOS_BOTH : '';
+    oosError.hidden = !both;
+    [wfTrain, wfTest, holdoutBars].forEach((el) => el.classList.toggle('invalid', both));
+    return !both;
+  }
+  function outOfSample(s) {
+    const train = wfTrain.value.trim(), test = wfTest.value.trim(), holdout = holdoutBars.value.trim();
+    if (!checkOutOfSample()) throw new FormError('spec.holdout_bars', OOS_BOTH);
+    const bars = (name, text, field) => {
+      const v = parseValue({ name, type: 'int' }, text, field);
+      if (v < 1) throw new FormError(field, `${name}: must be at least 1`);
+      return v;
+    };
+    if (train || test) {
+      if (!train || !test) {
+        throw new FormError(`spec.walk_forward.${train ? 'test_bars' : 'train_bars'}`,
+          'walk-forward: give both the train bars and the test bars');
+      }
+      s.walk_forward = { train_bars: bars('walk-forward train bars', train, 'spec.walk_forward.train_bars'),
+        test_bars: bars('walk-forward test bars', test, 'spec.walk_forward.test_bars'), anchored: wfAnchored.checked };
+    } else if (wfAnchored.checked) {
+      throw new FormError('spec.walk_forward', 'anchored: only with walk-forward train and test bars');
+    }
+    if (holdout) s.holdout_bars = bars('holdout bars', holdout, 'spec.holdout_bars');
   }
   function setKind(k) {
     kind = k;
@@ -485,6 +526,7 @@ async function newJobView(root) {
     if (stopValue.value.trim() !== '') {
       s.stop = { value: parseValue({ name: 'stop value', type: 'float' }, stopValue.value, 'spec.stop') };
     }
+    outOfSample(s);
     return s;
   }
   function markField(field) {
@@ -509,6 +551,7 @@ async function newJobView(root) {
       err.textContent = e.message;
       err.hidden = false;
       markField(e.field);
+      checkOutOfSample();  // markField cleared both inputs' marks
       return;
     }
     submitBtn.disabled = true;
@@ -551,6 +594,17 @@ async function newJobView(root) {
             h('div', { class: 'field', 'data-field': 'spec.top_k' }, h('label', {}, 'Keep full results of the top'), topK),
             h('div', { class: 'field', 'data-field': 'spec.stop' }, h('label', {}, 'Stop when the objective reaches (optional)'), stopValue,
               h('div', { class: 'hint' }, 'The job ends with the first trial, in trial order, that reaches it.')))),
+          optField(h('div', { class: 'panel', id: 'oos-panel' }, h('h2', {}, 'Out of sample (optional)'),
+            h('div', { class: 'field', 'data-field': 'spec.walk_forward' }, h('label', {}, 'Walk-forward windows'),
+              h('div', { class: 'inline' },
+                h('span', { 'data-field': 'spec.walk_forward.train_bars', class: 'inline' }, 'train', wfTrain),
+                h('span', { 'data-field': 'spec.walk_forward.test_bars', class: 'inline' }, 'test', wfTest),
+                h('label', { class: 'inline', style: 'font-weight:400;color:inherit;margin:0' }, wfAnchored, 'anchored')),
+              h('div', { class: 'hint' }, 'Optimize on the train bars, trade the best on the next test bars, move on by the test bars; ' +
+                'anchored: every window trains from the first bar.')),
+            h('div', { class: 'field', 'data-field': 'spec.holdout_bars' }, h('label', {}, 'Or hold out the last bars'), holdoutBars,
+              h('div', { class: 'hint' }, 'Optimize on the bars before them, then score the top trials on them.')),
+            oosError)),
           h('div', { class: 'panel' }, h('h2', {}, 'Account'),
             h('div', { class: 'row' },
               h('div', { class: 'field', 'data-field': 'spec.cash' }, h('label', {}, 'Starting cash'), cash),
