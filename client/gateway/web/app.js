@@ -5,6 +5,8 @@
 // are cleared when the route changes; a job page polls status every second while the job is not
 // terminal and stops when it is.
 
+import { walkForwardPanel, holdoutPanel } from './walk_forward.js';
+
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 const POLL_MS = 1000;
 const LIST_POLL_MS = 2000;
@@ -709,8 +711,11 @@ async function jobView(root, coll, id) {
   // The broker's reason when trials are queued but no worker can take them.
   const waiting = h('div', { class: 'hint', id: 'job-waiting', hidden: true });
   const stopped = h('div', { class: 'hint', id: 'job-stopped', hidden: true });
+  // A walk-forward job has no robustness statistics; the broker assembles its windows instead.
+  const walkForward = kind === 'optimization' && !!spec.walk_forward;
   const robustnessPending = h('div', { class: 'hint', id: 'robustness-pending', hidden: true },
-    'Every trial is in: computing the robustness statistics (DSR, PBO)…');
+    walkForward ? 'Every trial is in: assembling the walk-forward result (stitched curve, efficiency)…'
+      : 'Every trial is in: computing the robustness statistics (DSR, PBO)…');
 
   root.append(
     h('div', { class: 'row', style: 'justify-content:space-between;align-items:flex-start;margin-bottom:12px' },
@@ -807,6 +812,10 @@ async function jobView(root, coll, id) {
       equityChart(canvas, r.equity, spec.cash || 10000, r.equity_time);
       return;
     }
+    // The out-of-sample views first: for such a job they are the answer (walk_forward.js).
+    const ui = { h, isNum, money, fmtMetric, metricCell, METRIC_INFO, paramsText, equityLabels };
+    if (r && r.walk_forward) results.append(walkForwardPanel(ui, r.walk_forward, { objective, chartRegistry: state.charts }));
+    if (r && r.holdout) results.append(holdoutPanel(ui, r.holdout, { objective }));
     if (r && r.best) {
       const top = (r.top || []).find((t) => t.index === r.best.index) || (r.top || [])[0];
       const canvas = h('canvas', { id: 'equity-chart' });
@@ -817,8 +826,12 @@ async function jobView(root, coll, id) {
           metricsTable(r.best.metrics, 'metrics-table')));
       if (top && top.equity) equityChart(canvas, top.equity, spec.cash || 10000, r.equity_time);
     }
-    // The statistics describe a whole optimization: only a completed one has them.
-    if (s.status === 'completed') results.append(robustnessPanel(s));
+    // The statistics describe a whole optimization: only a completed one has them, and a
+    // walk-forward job is many optimizations of different bars (docs/WALK_FORWARD.md).
+    if (walkForward) {
+      results.append(h('div', { class: 'hint', id: 'robustness-absent' },
+        'No robustness statistics: a walk-forward job is one optimization per window, each of other bars; the walk-forward panel is its check.'));
+    } else if (s.status === 'completed') results.append(robustnessPanel(s));
     else {
       results.append(h('div', { class: 'hint', id: 'robustness-absent' },
         `No robustness statistics: they come only when an optimization completes (this one ${s.status === 'failed' ? 'failed' : 'was cancelled'}).`));
