@@ -27,12 +27,11 @@ const barsText = (bars) => (Array.isArray(bars) ? `bars ${bars[0]}–${bars[1] -
 //   pace(t) = P_k · (1 + r_k/100)^((t − test_time_k[0]) / 1 day / 365.25),
 // where P_0 = cash_in of window 0 and P_{k+1} = pace at window k's last test bar (test_time_k[1]).
 // A window whose r_k is undefined (or whose test times are unknown) ends the line: what it promised
-// is unknown, and every later window starts from it. Returns {at(t), ends: [P_k..., last]}; at(t)
-// is null where the line is undefined.
+// is unknown, so no later window has a start either. Returns {at(t)}, null where the line is
+// undefined.
 export function inSamplePace(windows) {
   const segments = [];
   let start = windows.length && Number.isFinite(windows[0].cash_in) ? windows[0].cash_in : null;
-  const ends = [start];
   for (const w of windows) {
     const r = w.best && w.best.metrics ? w.best.metrics.return_ann_pct : null;
     const t = w.test_time;
@@ -40,20 +39,17 @@ export function inSamplePace(windows) {
     if (!ok) {
       start = null;
       segments.push(null);
-      ends.push(null);
       continue;
     }
     const p0 = start;
     const value = (ms) => {
       const v = p0 * Math.pow(1 + r / 100, (ms - t[0]) / DAY_MS / YEAR_DAYS);
-      return Number.isFinite(v) ? v : null;  // r ≤ −100 % has no real power
+      return Number.isFinite(v) ? v : null;  // r < −100 % has no real power
     };
     segments.push({ from: t[0], to: t[1], value });
     start = value(t[1]);
-    ends.push(start);
   }
   return {
-    ends,
     // The segment of the last window whose first test bar is at or before ms (test spans tile the
     // test bars in order, so that is the window the bar belongs to).
     at(ms) {
