@@ -238,6 +238,10 @@ async function walkForwardAndHoldout(page) {
   check(stab === Object.keys(wf.stability).length, `a stability row per parameter (${stab})`);
   check(await page.locator('#wf-stability tbody tr[data-param="fast"] td.num').count() === wf.windows.length + 1,
     'fast: a value per window and the distinct count');
+  check(await page.locator('#robustness-panel').count() === 0 && await page.locator('#robustness-absent').count() === 1,
+    'a walk-forward job: no robustness panel, a note instead');
+  await page.locator('#heatmap-absent').waitFor();
+  check(await page.locator('#heatmap-panel').count() === 0, 'a walk-forward job: no heatmap over every window\'s trials');
   console.log(`walk-forward shown: ${wf.windows.length} windows, final equity ${moneyText(apiFinal)}, efficiency ${wf.efficiency}`);
   await page.locator('#walk-forward-panel').scrollIntoViewIfNeeded();
   await shot(page, 'walk-forward-completed');

@@ -837,8 +837,13 @@ async function jobView(root, coll, id) {
         `No robustness statistics: they come only when an optimization completes (this one ${s.status === 'failed' ? 'failed' : 'was cancelled'}).`));
     }
     if (s.completed + s.failed > 0) {
+      // A walk-forward job's trials are every window's train trials (trial k·P + i is window k's
+      // trial i): one heatmap over all of them would show each cell's best over the windows, which
+      // no window chose. The stability table shows how the best moved instead.
       results.append(historyPanel(base, objective, goal), trialsPanel(base, objective, s),
-        heatmapPanel(base, objective, goal, r && r.heatmap));
+        walkForward ? h('div', { class: 'hint', id: 'heatmap-absent' }, 'No heatmap for a walk-forward job: its trials are ' +
+          'every window\'s train trials over different bars; the walk-forward panel\'s stability table shows how the best moved.')
+          : heatmapPanel(base, objective, goal, r && r.heatmap));
     }
   }
 }
