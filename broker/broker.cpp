@@ -36,7 +36,11 @@ Broker::Broker(BrokerConfig config, zmq::context_t& ctx)
       workers_(config_.heartbeat_ms, config_.heartbeat_liveness),
       rng_(std::random_device{}()) {}
 
-Broker::~Broker() = default;
+// The completion thread may be running a strategy of registry_ (an out-of-sample run), which is
+// destroyed before it otherwise.
+Broker::~Broker() {
+  completions_.reset();
+}
 
 Result<std::unique_ptr<Broker>> Broker::create(BrokerConfig config, zmq::context_t& ctx) {
   std::unique_ptr<Broker> b(new Broker(std::move(config), ctx));

@@ -62,14 +62,17 @@ void CompletionWorker::run() {
 Completion CompletionWorker::work(const CompletionTask& task) {
   Completion c{task.job};
   if (!task.dataset_hash.empty()) {
-    if (auto series = store_.get_dataset(task.dataset_hash); series.ok()) {
+    if (auto read = store_.get_dataset(task.dataset_hash); read.ok()) {
+      auto series = std::make_shared<const TimeSeries>(std::move(read).value());
       std::vector<int64_t> times;
       const auto& bars = series->bars;
       for (size_t i : downsample_indexes(bars.size(), kResultEquityPoints))
         times.push_back(bars[i].ts);
       c.equity_time = std::move(times);
+      if (task.windows) c.windows = run_windows(store_, task.job, *task.windows, series);
     } else {
-      c.equity_time = series.status();
+      c.equity_time = read.status();
+      if (task.windows) c.windows = read.status();
     }
   }
   if (task.blocks <= 0) return c;

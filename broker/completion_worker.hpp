@@ -1,5 +1,6 @@
 // What a job's result needs from the store once its last trial is in, computed on a thread of its
-// own with its own SQLite connection: an optimization's robustness statistics
+// own with its own SQLite connection: a walk-forward or holdout job's out-of-sample runs, an
+// optimization's robustness statistics
 // (docs/ROBUSTNESS.md; the trials are read a row at a time and the CSCV over 10,000 trials takes
 // about half a second, which on the loop would leave every request and heartbeat unanswered
 // meanwhile), and the dates of its equity curves' points (read from the stored dataset, up to
@@ -23,6 +24,7 @@
 #include "sweep/base/status.hpp"
 #include "sweep/optimize/robustness.hpp"
 #include "sweep/store/store.hpp"
+#include "windows_result.hpp"
 
 namespace sweep::broker {
 
@@ -33,6 +35,8 @@ struct CompletionTask {
   int blocks = 0;
   std::optional<uint64_t> best;
   std::string dataset_hash;  // the dates of its equity points
+  // A walk-forward or holdout job: its out-of-sample runs (windows_result.hpp).
+  std::optional<WindowsTask> windows;
 };
 
 struct Completion {
@@ -41,7 +45,8 @@ struct Completion {
   // The time (ms since the epoch) of each bar a result's equity curve keeps
   // (downsample_indexes over the dataset's bars, kResultEquityPoints).
   Result<std::vector<int64_t>> equity_time = Status::Internal("not read");
-  double read_ms = 0, compute_ms = 0;  // reading the rows; the statistics (for the log)
+  std::optional<Result<WindowsOutcome>> windows;  // when asked for
+  double read_ms = 0, compute_ms = 0;             // reading the rows; the statistics (for the log)
 };
 
 class CompletionWorker {

@@ -24,7 +24,9 @@ protocol::TrialsBatch batch_of(const LiveJob& job, std::vector<protocol::BatchTr
   } else {
     batch.objective = job.spec.objective;
     batch.top_k = static_cast<uint32_t>(std::max(job.spec.top_k, 0));
-    if (robustness) batch.return_blocks = static_cast<uint32_t>(job.spec.pbo_blocks);
+    // A window's train trials are scored on their own bars: no statistics of the whole data.
+    if (robustness && job.windows.empty())
+      batch.return_blocks = static_cast<uint32_t>(job.spec.pbo_blocks);
   }
   batch.trials = std::move(trials);
   return batch;

@@ -188,6 +188,8 @@ void Broker::go_live(PendingSubmit& p, const StoredDataset& dataset,
                      const std::function<void(const FrontendReply&)>& answer) {
   auto job = std::make_unique<LiveJob>(new_job_id(), p.spec, std::move(p.plan), p.spec.objective);
   job->total = job->plan ? job->plan->total() : dataset.bars;
+  if (Status s = job->set_windows(dataset.bars, config_.limits.max_trials); !s.ok())
+    return answer(error("", s));
   job->dataset_hash = dataset.hash;
   job->dataset_source = p.dataset_json;
   job->created_at_ms = now_ms();

@@ -58,6 +58,10 @@ Status Broker::resume_jobs() {
     if (!hash.ok()) return hash.status();
     j.dataset_hash = *hash;
     j.dataset_source = to_json(j.spec)["dataset"];
+    if (Status s = j.set_windows(series->size(), config_.limits.max_trials); !s.ok()) {
+      finalize(j, JobState::kFailed, "cannot resume: " + s.message());
+      continue;
+    }
 
     auto recorded = store_->recorded_trial_indexes(row.id);
     if (!recorded.ok()) return recorded.status();
@@ -81,7 +85,7 @@ Status Broker::resume_jobs() {
       // One walk over the trials before the cursor (trial_at() per trial would cost up to
       // TrialPlan::kCheckpointStride constraint evaluations each); it ends where dispatch goes on.
       const uint64_t next = std::min(row.next_trial, j.trial_count);
-      TrialCursor cursor = j.plan->cursor();
+      JobCursor cursor = j.cursor_at(0);
       while (cursor.position() < next) {
         auto t = cursor.next();
         if (!t) break;
@@ -322,7 +326,19 @@ void Broker::complete(LiveJob& job) {
   job.completing = true;
   CompletionTask task{job.id};
   task.dataset_hash = job.dataset_hash;
-  if (!job.is_backtest() && config_.robustness) {
+  if (!job.windows.empty()) {
+    if (const StrategyInfo* strategy = registry_.find(job.spec.strategy)) {
+      task.windows = WindowsTask{*strategy,
+                                 job.spec.cash,
+                                 job.spec.commission,
+                                 job.spec.objective,
+                                 static_cast<size_t>(std::max(job.spec.top_k, 0)),
+                                 job.windows,
+                                 job.plan->total(),
+                                 job.spec.holdout_bars.has_value()};
+    }
+  }
+  if (!job.is_backtest() && config_.robustness && job.windows.empty()) {
     task.blocks = job.spec.pbo_blocks;
     if (const auto* best = job.top.best()) task.best = best->trial;
   }
@@ -342,6 +358,14 @@ void Broker::on_completions() {
     } else {
       spdlog::warn("job {}: its equity curve's dates cannot be read: {}", job->id,
                    c.equity_time.status().ToString());
+    }
+    if (c.windows && !c.windows->ok()) {
+      finalize(*job, JobState::kFailed, "out of sample: " + c.windows->status().message());
+      continue;
+    }
+    if (c.windows) {
+      job->windows_result = std::move((*c.windows)->json);
+      job->completed += (*c.windows)->runs;
     }
     if (c.robustness && c.robustness->ok()) {
       job->robustness = std::move(*c.robustness).value();

@@ -6,6 +6,28 @@
 
 namespace sweep::broker {
 
+JobCursor::JobCursor(const TrialPlan& plan, uint64_t windows, uint64_t position)
+    : plan_(plan),
+      windows_(windows),
+      window_(std::min(position / std::max<uint64_t>(plan.total(), 1), windows)),
+      inner_(*plan.cursor_at(window_ < windows ? position % plan.total() : plan.total())) {}
+
+std::optional<Trial> JobCursor::next() {
+  while (window_ < windows_) {
+    if (auto t = inner_.next()) {
+      t->index = train_trial_index(window_, plan_.total(), t->index);
+      return t;
+    }
+    if (++window_ < windows_) inner_ = plan_.cursor();
+  }
+  return std::nullopt;
+}
+
+uint64_t JobCursor::position() const {
+  if (window_ >= windows_) return windows_ * plan_.total();
+  return train_trial_index(window_, plan_.total(), inner_.position());
+}
+
 LiveJob::LiveJob(std::string id_, JobSpec spec_, std::optional<TrialPlan> plan_,
                  Objective objective)
     : id(std::move(id_)),
@@ -14,7 +36,7 @@ LiveJob::LiveJob(std::string id_, JobSpec spec_, std::optional<TrialPlan> plan_,
       top(objective, spec.kind == JobKind::kOptimization ? static_cast<size_t>(spec.top_k) : 1) {
   if (plan) {
     trial_count = plan->total();
-    cursor = plan->cursor();
+    cursor = cursor_at(0);
     heatmap = HeatmapGrid::for_spec(spec);
     if (is_adaptive(plan->method())) {
       tpe = TpeSuggester::create(*plan, objective).value();  // the plan is a tpe one
@@ -43,6 +65,42 @@ Status LiveJob::observe(uint64_t index, double value) {
   history[index].value = value;
   --unobserved;
   return next_generation();
+}
+
+Status LiveJob::set_windows(uint64_t bars, uint64_t max_trials) {
+  if (!plan) return Status::Ok();
+  if (Status s = check_windows_fit(bars, spec.walk_forward, spec.holdout_bars); !s.ok())
+    return Status(s.code(), "spec." + s.message());
+  const uint64_t p = plan->total();
+  if (spec.walk_forward) {
+    windows = walk_forward_windows(bars, *spec.walk_forward);
+    if (windows.size() > max_trials / std::max<uint64_t>(p, 1))
+      return Status::TooLarge("spec.walk_forward: " + std::to_string(windows.size()) +
+                              " windows of " + std::to_string(p) +
+                              " trials each, more than the limit of " + std::to_string(max_trials) +
+                              " trials (--max-trials)");
+    oos_runs = windows.size();
+    // The heatmap would mix windows scored on different bars.
+    heatmap.reset();
+  } else if (spec.holdout_bars) {
+    windows = {*holdout_window(bars, *spec.holdout_bars)};
+    oos_runs = std::min<uint64_t>(p, static_cast<uint64_t>(std::max(spec.top_k, 0)));
+  } else {
+    return Status::Ok();
+  }
+  trial_count = spec.walk_forward ? windows.size() * p : p;
+  total = trial_count + oos_runs;
+  if (!tpe) cursor = cursor_at(0);
+  return Status::Ok();
+}
+
+std::optional<BarSpan> LiveJob::train_bars(uint64_t index) const {
+  if (windows.empty() || !plan || plan->total() == 0) return std::nullopt;
+  return windows[std::min<uint64_t>(index / plan->total(), windows.size() - 1)].train;
+}
+
+JobCursor LiveJob::cursor_at(uint64_t position) const {
+  return JobCursor(*plan, spec.walk_forward ? std::max<size_t>(windows.size(), 1) : 1, position);
 }
 
 bool LiveJob::has_pending() const {
@@ -77,7 +135,7 @@ void LiveJob::drop_pending() {
   retry.clear();
   generation.clear();
   searching = false;
-  if (plan && !tpe) cursor = *plan->cursor_at(trial_count);
+  if (plan && !tpe) cursor = cursor_at(trial_count);
 }
 
 void LiveJob::stop_on_target(uint64_t index) {

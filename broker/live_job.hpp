@@ -22,9 +22,25 @@
 #include "sweep/optimize/robustness.hpp"
 #include "sweep/optimize/tpe.hpp"
 #include "sweep/optimize/trial_plan.hpp"
+#include "sweep/optimize/walk_forward.hpp"
 #include "sweep/protocol/protocol.hpp"
 
 namespace sweep::broker {
+
+// The job's trials in index order: the plan's trials once, or once per walk-forward window,
+// window k's trial i being job trial k·P + i (train_trial_index, docs/WALK_FORWARD.md).
+class JobCursor {
+ public:
+  // At job trial `position` (windows · P: exhausted). `windows` >= 1.
+  JobCursor(const TrialPlan& plan, uint64_t windows, uint64_t position);
+  std::optional<Trial> next();
+  uint64_t position() const;
+
+ private:
+  TrialPlan plan_;
+  uint64_t windows_, window_;
+  TrialCursor inner_;  // in window_
+};
 
 // A trial waiting for a worker.
 struct PendingTrial {
@@ -63,10 +79,14 @@ struct LiveJob {
   std::string last_error;        // the last failed trial's message
   RateWindow rate;               // trials recorded, per second (health reply)
 
-  std::optional<TrialPlan> plan;      // optimizations
-  std::optional<TrialCursor> cursor;  // next never-dispatched trial
-  std::deque<PendingTrial> retry;     // trials to run again (a lost worker, a resume)
-  std::vector<uint64_t> recorded;     // resume only: trials recorded before, sorted
+  std::optional<TrialPlan> plan;    // optimizations
+  std::optional<JobCursor> cursor;  // next never-dispatched trial
+  // Walk-forward (several) or holdout (one): the windows whose train trials the job runs, each
+  // over its train bars (the batch's `bars`). Empty for any other job.
+  std::vector<WindowSpan> windows;
+  uint64_t oos_runs = 0;  // out-of-sample runs at completion: windows, or the holdout's top_k
+  std::deque<PendingTrial> retry;  // trials to run again (a lost worker, a resume)
+  std::vector<uint64_t> recorded;  // resume only: trials recorded before, sorted
   TopK<TopPayload> top;
   // An adaptive (tpe) search: its trials come a generation at a time (docs/SEARCH.md). The next
   // generation is suggested once every trial suggested so far is observed, so one generation is
@@ -89,8 +109,17 @@ struct LiveJob {
   bool completing = false, completion_ready = false;
   std::vector<int64_t> equity_time;
   std::optional<Robustness> robustness;
+  nlohmann::json windows_result;  // walk-forward or holdout: the result's block (null: none)
 
   bool is_backtest() const { return spec.kind == JobKind::kBacktest; }
+  // Sets the job's windows from its dataset's bar count (walk_forward_windows, holdout_window):
+  // its trials become every window's train trials, and `total` counts the out-of-sample runs
+  // too. Errors: no window fits, or more trials than `max_trials`.
+  Status set_windows(uint64_t bars, uint64_t max_trials);
+  // The bars trial `index` runs over: its window's train bars, or nullopt (the whole dataset).
+  std::optional<BarSpan> train_bars(uint64_t index) const;
+  // A cursor at job trial `position`.
+  JobCursor cursor_at(uint64_t position) const;
   // The state clients are told. A live job in a terminal state is one whose final write has not
   // succeeded yet (the database is locked or full): it reads as running (or cancelling) until
   // the write is in, so that a terminal state, once told, never changes, even across a restart.

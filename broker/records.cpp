@@ -79,6 +79,11 @@ nlohmann::json optimization_result(const LiveJob& job) {
   out["robustness"] = job.robustness && job.state() == JobState::kCompleted
                           ? robustness_to_json(*job.robustness)
                           : nlohmann::json();
+  // The out-of-sample part (docs/WALK_FORWARD.md): a cancelled job has none.
+  const bool completed = job.state() == JobState::kCompleted;
+  if (job.spec.walk_forward)
+    out["walk_forward"] = completed ? job.windows_result : nlohmann::json();
+  if (job.spec.holdout_bars) out["holdout"] = completed ? job.windows_result : nlohmann::json();
   return out;
 }
 

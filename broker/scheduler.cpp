@@ -61,7 +61,7 @@ std::optional<Assignment> Scheduler::next_batch(WorkerSession& session, JobTable
     while (a.trials.size() < size) {
       auto t = job->take_next();
       if (!t) break;
-      a.trials.push_back({t->index, t->attempt, t->params});
+      a.trials.push_back({t->index, t->attempt, t->params, job->train_bars(t->index)});
       const double ahead = double(outstanding + a.trials.size()) / double(slots);
       leases.add({job->id, t->index, t->attempt, session.identity, session.hello.worker,
                   lease_deadline(now, job->spec.trial_timeout_s, ahead), wall_ms,

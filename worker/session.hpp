@@ -112,6 +112,10 @@ class WorkerSession {
   void on_crash_reports();
 
   void start_trials(const protocol::TrialsBatch& b, std::shared_ptr<const MarketData> data);
+  // Bars `span` of `data` (stored dataset `hash`) as a dataset of their own; nullptr when the
+  // span is not within it.
+  std::shared_ptr<const MarketData> slice_of(const std::string& hash, const MarketData& data,
+                                             BarSpan span);
   void report_unrun(const protocol::TrialsBatch& b, TrialState status, const std::string& why);
   void report(protocol::TrialResult r);
   void watchdog();
@@ -131,6 +135,10 @@ class WorkerSession {
   zmq::context_t ctx_;
   Outbox outbox_;
   DatasetCache cache_;
+  // Walk-forward windows' train bars as datasets of their own, made once per window (a window's
+  // trials come in many batches): keyed by the dataset's hash and the span.
+  static constexpr size_t kSliceCacheEntries = 16;
+  DatasetCache slices_;
   DatasetLoader loader_;  // after outbox_, which it pushes to
   std::optional<zmq::socket_t> dealer_, sub_, pub_;
   // Socket monitor of dealer_ (disconnections), so that a restarted broker hears hello at once

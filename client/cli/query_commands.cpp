@@ -11,6 +11,7 @@
 #include "sweep/jobs/result_json.hpp"
 #include "sweep/jobs/robustness_json.hpp"
 #include "terminal.hpp"
+#include "windows_text.hpp"
 
 namespace sweep::cli {
 namespace {
@@ -50,6 +51,18 @@ void print_robustness(const nlohmann::json& result) {
     std::printf("%s\n", robustness_text(*r).c_str());
 }
 
+// A walk-forward or holdout optimization's out-of-sample part, when it has one.
+void print_windows(const nlohmann::json& result, const std::string& metric) {
+  if (!result.is_object()) return;
+  const auto m = metric_from_name(metric);
+  const Metric obj = m ? *m : Metric::kSharpe;
+  if (result.contains("walk_forward") && result["walk_forward"].is_object())
+    std::printf("walk-forward:\n%s", walk_forward_text(result["walk_forward"], obj).c_str());
+  if (result.contains("holdout") && result["holdout"].is_object())
+    std::printf("%s\n%s", holdout_spans_text(result["holdout"]).c_str(),
+                holdout_text(result["holdout"], obj).c_str());
+}
+
 void print_status(const pr::StatusReply& s, const std::string& metric) {
   std::printf("job %s (%s): %s\n", s.id.c_str(), name(s.kind).c_str(), name(s.status).c_str());
   std::printf("progress: %llu/%llu %s (%.1f%%), %llu failed, %llu running, %llu queued\n",
@@ -62,6 +75,7 @@ void print_status(const pr::StatusReply& s, const std::string& metric) {
   if (!s.waiting_for.empty()) std::printf("waiting: %s\n", s.waiting_for.c_str());
   print_stopped(s.result, metric);
   print_robustness(s.result);
+  print_windows(s.result, metric);
 }
 
 // The metrics of a result map ({"metrics": {...}}), as the local backtest prints them.
@@ -123,6 +137,7 @@ int run_show(const IdArgs& a) {
   if (!j->error_message.empty()) std::printf("error: %s\n", j->error_message.c_str());
   print_stopped(j->result, objective_metric(j->spec));
   print_robustness(j->result);
+  print_windows(j->result, objective_metric(j->spec));
   if (j->best) {
     std::printf("best: trial %llu %s\n\n", static_cast<ull>(j->best->index),
                 format_best(*j->best, objective_metric(j->spec)).c_str());

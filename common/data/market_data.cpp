@@ -1,6 +1,7 @@
 #include "sweep/data/market_data.hpp"
 
 #include <algorithm>
+#include <string>
 
 #include "sweep/base/civil_time.hpp"
 
@@ -97,6 +98,17 @@ std::shared_ptr<const MarketData> MarketData::Build(std::shared_ptr<const TimeSe
   }
   md->series = std::move(series);
   return md;
+}
+
+std::shared_ptr<const MarketData> slice_market_data(const TimeSeries& series, BarSpan span) {
+  auto part = std::make_shared<TimeSeries>();
+  part->name =
+      series.name + "[" + std::to_string(span.begin) + ":" + std::to_string(span.end) + ")";
+  part->price_digits = series.price_digits;
+  part->volume_digits = series.volume_digits;
+  part->bars.assign(series.bars.begin() + static_cast<ptrdiff_t>(span.begin),
+                    series.bars.begin() + static_cast<ptrdiff_t>(span.end));
+  return MarketData::Build(std::move(part));
 }
 
 }  // namespace sweep

@@ -31,4 +31,15 @@ struct MarketData {
   static std::shared_ptr<const MarketData> Build(std::shared_ptr<const TimeSeries> series);
 };
 
+// Bars [begin, end) of a series: a walk-forward window's train or test part (docs/WALK_FORWARD.md).
+struct BarSpan {
+  uint64_t begin = 0, end = 0;
+  uint64_t size() const { return end - begin; }
+  bool operator==(const BarSpan&) const = default;
+};
+
+// Bars [span.begin, span.end) of `series` as a dataset of their own (calendar facts recomputed).
+// The span must lie within the series and be non-empty.
+std::shared_ptr<const MarketData> slice_market_data(const TimeSeries& series, BarSpan span);
+
 }  // namespace sweep

@@ -1,5 +1,7 @@
 #include "sweep/jobs/walk_forward_json.hpp"
 
+#include "sweep/base/limits.hpp"
+#include "sweep/engine/engine.hpp"
 #include "sweep/jobs/result_json.hpp"
 
 namespace sweep {
@@ -9,6 +11,14 @@ using json = nlohmann::json;
 json to_json(const BarSpan& span) {
   return json::array({span.begin, span.end});
 }
+
+namespace {
+// [first bar's time, last bar's time] of a span, ms since the epoch (UTC).
+json span_time_json(const BarSpan& span, const MarketData& data) {
+  const auto& bars = data.series->bars;
+  return json::array({bars[span.begin].ts, bars[span.end - 1].ts});
+}
+}  // namespace
 
 json oos_to_json(const OutOfSampleRun& run, const MarketData& data) {
   json trades = json::array();
@@ -23,12 +33,22 @@ json walk_forward_to_json(const WalkForwardResult& r, const MarketData& data) {
         {{"window", w.span.window},
          {"train", to_json(w.span.train)},
          {"test", to_json(w.span.test)},
+         {"train_time", span_time_json(w.span.train, data)},
+         {"test_time", span_time_json(w.span.test, data)},
          {"best", {{"params", to_json(w.best_params)}, {"metrics", to_json(w.best_metrics)}}},
          {"oos", oos_to_json(w.oos, data)},
          {"cash_in", w.oos.cash_in},
          {"final_equity", w.oos.final_equity}});
-  json equity = json::array();
-  for (double e : r.equity) equity.push_back(number_or_null(e));
+  // The stitched curve has a point per test bar: a result keeps kResultEquityPoints of them, as
+  // a trial's curve does, with the time of each.
+  json equity = json::array(), equity_time = json::array();
+  if (!r.windows.empty()) {
+    const uint64_t first = r.windows.front().span.test.begin;
+    for (size_t i : downsample_indexes(r.equity.size(), kResultEquityPoints)) {
+      equity.push_back(number_or_null(r.equity[i]));
+      equity_time.push_back(data.series->bars[first + i].ts);
+    }
+  }
   json stability = json::object();
   for (const auto& [name, values] : r.stability) {
     json list = json::array();
@@ -37,6 +57,7 @@ json walk_forward_to_json(const WalkForwardResult& r, const MarketData& data) {
   }
   return {{"windows", std::move(windows)},
           {"equity", std::move(equity)},
+          {"equity_time", std::move(equity_time)},
           {"metrics", r.windows.empty() ? json(nullptr) : to_json(r.metrics)},
           {"efficiency", number_or_null(r.efficiency)},
           {"stability", std::move(stability)}};
@@ -51,6 +72,8 @@ json holdout_to_json(const HoldoutResult& r, const MarketData& data) {
                       {"oos", oos_to_json(t.oos, data)}});
   return {{"train", to_json(r.span.train)},
           {"test", to_json(r.span.test)},
+          {"train_time", span_time_json(r.span.train, data)},
+          {"test_time", span_time_json(r.span.test, data)},
           {"trials", std::move(trials)}};
 }
 

@@ -72,17 +72,6 @@ Status check_windows_fit(uint64_t bars, const std::optional<WalkForward>& wf,
   return Status::Ok();
 }
 
-std::shared_ptr<const MarketData> slice_market_data(const TimeSeries& series, BarSpan span) {
-  auto part = std::make_shared<TimeSeries>();
-  part->name =
-      series.name + "[" + std::to_string(span.begin) + ":" + std::to_string(span.end) + ")";
-  part->price_digits = series.price_digits;
-  part->volume_digits = series.volume_digits;
-  part->bars.assign(series.bars.begin() + static_cast<ptrdiff_t>(span.begin),
-                    series.bars.begin() + static_cast<ptrdiff_t>(span.end));
-  return MarketData::Build(std::move(part));
-}
-
 Metrics span_metrics(const TimeSeries& series, BarSpan span, const std::vector<double>& equity,
                      const std::vector<Trade>& trades) {
   std::vector<Trade> local = trades;

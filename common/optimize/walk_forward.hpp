@@ -27,13 +27,6 @@ struct WalkForward {
   bool operator==(const WalkForward&) const = default;
 };
 
-// Bars [begin, end) of the whole series.
-struct BarSpan {
-  uint64_t begin = 0, end = 0;
-  uint64_t size() const { return end - begin; }
-  bool operator==(const BarSpan&) const = default;
-};
-
 struct WindowSpan {
   uint64_t window = 0;  // k
   BarSpan train, test;
@@ -50,18 +43,11 @@ std::optional<WindowSpan> holdout_window(uint64_t bars, uint64_t holdout_bars);
 Status check_windows_fit(uint64_t bars, const std::optional<WalkForward>& wf,
                          const std::optional<uint64_t>& holdout_bars);
 
-// Job trial numbering (P = the plan's trial count, K = the number of windows): window k's train
-// trial i is job trial k·P + i; the out-of-sample run of window k is K·P + k (holdout: the run
-// of the in-sample rank r, 0 = best, is P + r).
+// Job trial numbering (P = the plan's trial count): window k's train trial i is job trial
+// k·P + i. The out-of-sample runs are part of the result, not trials.
 inline uint64_t train_trial_index(uint64_t window, uint64_t plan_total, uint64_t trial) {
   return window * plan_total + trial;
 }
-inline uint64_t oos_trial_index(uint64_t windows, uint64_t plan_total, uint64_t k) {
-  return windows * plan_total + k;
-}
-
-// Bars [span.begin, span.end) of `series` as a dataset of their own (calendar facts recomputed).
-std::shared_ptr<const MarketData> slice_market_data(const TimeSeries& series, BarSpan span);
 
 // The metrics of bars `span` alone: compute_metrics over slice_market_data(series, span) with
 // `equity` (one point per bar of the span) and `trades` (bar indices of the whole series,

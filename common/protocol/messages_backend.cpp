@@ -114,11 +114,23 @@ struct Schema<DatasetRef> {
   };
 };
 template <>
+struct Schema<BarSpan> {
+  static constexpr auto fields = std::tuple{
+      req<&BarSpan::begin, U64>("begin"),
+      req<&BarSpan::end, U64>("end"),
+  };
+  static bool check(BarSpan& m, uint64_t, const Path& p, Ctx& ctx) {
+    if (m.begin >= m.end) return ctx.fail(at(p, "end"), "must be above begin");
+    return true;
+  }
+};
+template <>
 struct Schema<BatchTrial> {
   static constexpr auto fields = std::tuple{
       req<&BatchTrial::index, U64>("index"),
       req<&BatchTrial::attempt, U32>("attempt"),
       req<&BatchTrial::params, ParamsCodec>("params"),
+      omit<&BatchTrial::bars, Opt<Struct<BarSpan>>>("bars"),
   };
 };
 template <>

@@ -21,6 +21,7 @@
 
 #include "sweep/base/limits.hpp"
 #include "sweep/base/status.hpp"
+#include "sweep/data/market_data.hpp"
 #include "sweep/engine/metrics.hpp"
 #include "sweep/engine/params.hpp"
 #include "sweep/engine/trial_runner.hpp"
@@ -312,6 +313,9 @@ struct BatchTrial {
   uint64_t index = 0;
   uint32_t attempt = 1;
   ParamSet params;
+  // A walk-forward or holdout train trial runs over these bars of the dataset only, as a dataset
+  // of their own (slice_market_data); no key: the whole dataset.
+  std::optional<BarSpan> bars;
   bool operator==(const BatchTrial&) const = default;
 };
 struct DatasetRef {

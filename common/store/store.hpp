@@ -108,6 +108,10 @@ struct TrialQuery {
   size_t offset = 0;
   std::optional<TrialState> status;
   bool with_equity = false;  // equity and trades_json are left empty unless asked for
+  // Only trials with index_begin <= trial_index < index_end (no end: every later one): one
+  // walk-forward window's train trials.
+  uint64_t index_begin = 0;
+  std::optional<uint64_t> index_end;
 };
 
 struct DatasetInfo {

@@ -249,6 +249,7 @@ Result<std::vector<TrialRow>> Store::list_trials(const std::string& job_id,
   // NULL (undefined) values last in both orders, then the lower trial index.
   const std::string sql = "SELECT " + select_columns(query.with_equity) +
                           " FROM backtest_runs WHERE job_id = ?1 AND (?2 IS NULL OR status = ?2)"
+                          " AND trial_index >= ?5 AND (?6 IS NULL OR trial_index < ?6)"
                           " ORDER BY " +
                           *col + " " + dir + " NULLS LAST, trial_index ASC" + " LIMIT ?3 OFFSET ?4";
   std::lock_guard lock(impl_->mu);
@@ -259,6 +260,9 @@ Result<std::vector<TrialRow>> Store::list_trials(const std::string& job_id,
   if (query.status) q.bind_text(2, trial_state_name(*query.status));
   q.bind_int(3, static_cast<int64_t>(std::min<size_t>(query.limit, INT64_MAX)));
   q.bind_int(4, static_cast<int64_t>(std::min<size_t>(query.offset, INT64_MAX)));
+  q.bind_int(5, static_cast<int64_t>(std::min<uint64_t>(query.index_begin, INT64_MAX)));
+  if (query.index_end)
+    q.bind_int(6, static_cast<int64_t>(std::min<uint64_t>(*query.index_end, INT64_MAX)));
   return read_trials(q, "list trials");
 }
 

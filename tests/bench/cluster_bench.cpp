@@ -13,8 +13,10 @@
 // hashed and stored), constraint (the same trials with and without a 3 kB constraint, status
 // polled meanwhile), drain (SIGTERM to exit of a worker running 2 GOOG trials with 1,000+ queued,
 // and the trials charged an extra attempt), robustness (the goog trials with and without their
-// per-trial return statistics, and the job's statistics at its end). --scale multiplies the trial
-// counts (and big-submit's bars).
+// per-trial return statistics, and the job's statistics at its end), walk_forward (the GOOG demo
+// grid walked forward 500:250 against the same train trials as plain jobs, one per window, and
+// against the plain optimization of the grid). --scale multiplies the trial counts (and
+// big-submit's bars).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -40,6 +42,7 @@
 #include "sweep/engine/strategy_registry.hpp"
 #include "sweep/jobs/job_spec.hpp"
 #include "sweep/optimize/optimizer.hpp"
+#include "sweep/optimize/walk_forward.hpp"
 
 namespace sweep {
 namespace {
@@ -394,6 +397,63 @@ void robustness(const Args& a) {
       runs[1].seconds / runs[0].seconds, logged.c_str());
 }
 
+// A walk-forward's wall time against the cost of its own train trials: the same trials as plain
+// jobs, one per window, each over its window's train bars written out as a CSV file of their own
+// (the windows' out-of-sample part then shows as the difference), and against the plain
+// optimization of the grid over all the bars.
+void walk_forward(const Args& a) {
+  const nlohmann::json grid = {{"strategy", "sma_cross"},
+                               {"space",
+                                {{"fast", {{"start", 2}, {"stop", 40}, {"step", 2}}},
+                                 {"slow", {{"start", 20}, {"stop", 120}, {"step", 10}}}}},
+                               {"constraint", "fast < slow"}};
+  const WalkForward wf{500, 250, false};
+  auto series = load_dataset(std::string(SWEEP_DATA_DIR) + "/GOOG.csv");
+  if (!series.ok()) die(series.status().ToString());
+  const std::vector<WindowSpan> windows = walk_forward_windows(series->size(), wf);
+  char dir_template[] = "/tmp/sweep-wf-bench-XXXXXX";
+  const std::string dir = mkdtemp(dir_template);
+  for (const WindowSpan& w : windows) {
+    std::ofstream(dir + "/train" + std::to_string(w.window) + ".csv")
+        << to_csv(*slice_market_data(*series, w.train)->series);
+  }
+  testing::ClusterOptions o;
+  o.broker_args = {"--data-dir", dir};
+  LocalCluster cluster(o);
+  start(cluster, a.workers);
+  client::Client c(cluster.endpoints().frontend);
+  auto with = [&](nlohmann::json dataset) {
+    nlohmann::json spec = grid;
+    spec["dataset"] = std::move(dataset);
+    return spec;
+  };
+  nlohmann::json walked = with({{"path", "GOOG.csv"}});
+  walked["walk_forward"] = {{"train_bars", wf.train_bars}, {"test_bars", wf.test_bars}};
+  (void)on_cluster(c, with({{"path", "GOOG.csv"}}));  // warm-up: the workers hold GOOG
+  const int reps = std::max(1, static_cast<int>(3 * a.scale));
+  for (int rep = 0; rep < reps; ++rep) {
+    const Run w = on_cluster(c, walked);
+    Run own;
+    for (const WindowSpan& win : windows) {
+      const Run r = on_cluster(c, with({{"path", "train" + std::to_string(win.window) + ".csv"}}));
+      own.trials += r.trials;
+      own.seconds += r.seconds;
+    }
+    const Run plain = on_cluster(c, with({{"path", "GOOG.csv"}}));
+    std::printf(
+        "walk   %8llu trials + %zu out-of-sample runs: %.3f s  its train trials as %zu plain jobs: "
+        "%.3f s (%llu trials)  ratio %.2f  plain optimization of the grid: %.3f s (%llu trials)  "
+        "ratio %.2f\n",
+        static_cast<unsigned long long>(w.trials - windows.size()), windows.size(), w.seconds,
+        windows.size(), own.seconds, static_cast<unsigned long long>(own.trials),
+        w.seconds / own.seconds, plain.seconds, static_cast<unsigned long long>(plain.trials),
+        w.seconds / plain.seconds);
+  }
+  for (const WindowSpan& win : windows)
+    std::remove((dir + "/train" + std::to_string(win.window) + ".csv").c_str());
+  rmdir(dir.c_str());
+}
+
 void constraint(const Args& a) {
   const auto n = static_cast<uint64_t>(200'000 * a.scale);
   const nlohmann::json plain = label_spec("noop", n, 16);
@@ -539,6 +599,7 @@ int main(int argc, char** argv) {
   if (want("big-submit")) sweep::big_submit(a);
   if (want("constraint")) sweep::constraint(a);
   if (want("robustness")) sweep::robustness(a);
+  if (want("walk_forward")) sweep::walk_forward(a);
   if (want("drain")) sweep::drain(a);
   return 0;
 }

@@ -131,5 +131,73 @@ TEST(LiveJobStop, DropsWhatIsPastTheStopAndDispatchesNothingNew) {
   EXPECT_EQ(*job.stop_at, 3u);
 }
 
+LiveJob windowed_job(uint64_t trials, JobSpec spec) {
+  spec.kind = JobKind::kOptimization;
+  const auto last = static_cast<int64_t>(trials) - 1;
+  EXPECT_TRUE(
+      spec.space.add("x", Axis::range(int64_t{0}, last, int64_t{1}, "space.x").value()).ok());
+  return LiveJob("j", spec, make_trial_plan(spec).value(), Objective{});
+}
+
+TEST(LiveJobWindows, AWalkForwardRunsThePlanOncePerWindowOverItsTrainBars) {
+  JobSpec spec;
+  spec.walk_forward = WalkForward{100, 50, false};
+  LiveJob job = windowed_job(3, spec);
+  ASSERT_TRUE(job.set_windows(260, 1000).ok());  // test bars at 100, 150, 200, 250
+  ASSERT_EQ(job.windows.size(), 4u);
+  EXPECT_EQ(job.trial_count, 12u);
+  EXPECT_EQ(job.total, 16u) << "every train trial and every out-of-sample run";
+  EXPECT_EQ(job.oos_runs, 4u);
+  EXPECT_FALSE(job.heatmap) << "windows are scored on different bars";
+  std::vector<uint64_t> order;
+  while (auto t = job.take_next()) {
+    order.push_back(t->index);
+    EXPECT_EQ(std::get<int64_t>(*t->params.find("x")), static_cast<int64_t>(t->index % 3));
+  }
+  EXPECT_EQ(order, (std::vector<uint64_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}));
+  EXPECT_EQ(job.next_trial_position(), 12u);
+  EXPECT_EQ(*job.train_bars(0), (BarSpan{0, 100}));
+  EXPECT_EQ(*job.train_bars(5), (BarSpan{50, 150}));
+  EXPECT_EQ(*job.train_bars(11), (BarSpan{150, 250}));
+  // A resume goes on mid-window.
+  JobCursor at = job.cursor_at(7);
+  EXPECT_EQ(at.position(), 7u);
+  EXPECT_EQ(at.next()->index, 7u);
+  EXPECT_EQ(at.next()->index, 8u);
+  EXPECT_EQ(at.position(), 9u);
+  EXPECT_EQ(at.next()->index, 9u);
+  EXPECT_FALSE(job.cursor_at(12).next());
+}
+
+TEST(LiveJobWindows, AHoldoutIsOneWindowAndItsTopK) {
+  JobSpec spec;
+  spec.holdout_bars = 40;
+  spec.top_k = 5;
+  LiveJob job = windowed_job(3, spec);
+  ASSERT_TRUE(job.set_windows(200, 1000).ok());
+  EXPECT_EQ(job.trial_count, 3u);
+  EXPECT_EQ(job.total, 6u) << "3 trials, then at most that many out-of-sample runs";
+  EXPECT_EQ(*job.train_bars(2), (BarSpan{0, 160}));
+}
+
+TEST(LiveJobWindows, NoWindowOrTooManyTrialsIsTheSubmitsError) {
+  JobSpec spec;
+  spec.walk_forward = WalkForward{500, 50, false};
+  LiveJob job = windowed_job(3, spec);
+  Status s = job.set_windows(400, 1000);
+  EXPECT_EQ(s.message(), "spec.walk_forward: no window fits in 400 bars");
+  spec.walk_forward = WalkForward{100, 10, true};
+  LiveJob big = windowed_job(30, spec);
+  s = big.set_windows(400, 100);  // 30 windows of 30 trials
+  EXPECT_EQ(s.code(), Code::kTooLarge);
+  EXPECT_EQ(s.message(),
+            "spec.walk_forward: 30 windows of 30 trials each, more than the limit of 100 trials "
+            "(--max-trials)");
+  LiveJob plain = grid_job(3);
+  ASSERT_TRUE(plain.set_windows(10, 1000).ok());
+  EXPECT_TRUE(plain.windows.empty());
+  EXPECT_FALSE(plain.train_bars(0));
+}
+
 }  // namespace
 }  // namespace sweep::broker

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "run_sweep.hpp"
+#include "sweep/data/csv_loader.hpp"
 
 namespace {
 
@@ -33,6 +34,11 @@ std::vector<std::string> keys(const json& j) {
 
 using Keys = std::vector<std::string>;
 
+const sweep::TimeSeries& goog() {
+  static const sweep::TimeSeries s = sweep::load_csv(kGoog).value();
+  return s;
+}
+
 TEST(CliWalkForward, GoogDemoGridJsonCarriesTheAccountAndFallsShortOfTheInSampleBest) {
   Outcome r = sweep(demo_grid({"--walk-forward", "500:250", "--json"}));
   ASSERT_EQ(r.status, 0) << r.err;
@@ -40,22 +46,33 @@ TEST(CliWalkForward, GoogDemoGridJsonCarriesTheAccountAndFallsShortOfTheInSample
   EXPECT_EQ(j["total"], 7 * 202 + 7);
   EXPECT_EQ(j["completed"], 7 * 202 + 7);
   const json& wf = j["walk_forward"];
-  EXPECT_EQ(keys(wf), (Keys{"efficiency", "equity", "metrics", "stability", "windows"}));
+  EXPECT_EQ(keys(wf),
+            (Keys{"efficiency", "equity", "equity_time", "metrics", "stability", "windows"}));
+  const auto& bars = goog().bars;
   ASSERT_EQ(wf["windows"].size(), 7u);
   double cash = 10000;
   for (size_t k = 0; k < 7; ++k) {
     const json& w = wf["windows"][k];
-    EXPECT_EQ(keys(w), (Keys{"best", "cash_in", "final_equity", "oos", "test", "train", "window"}));
+    EXPECT_EQ(keys(w), (Keys{"best", "cash_in", "final_equity", "oos", "test", "test_time", "train",
+                             "train_time", "window"}));
     EXPECT_EQ(keys(w["best"]), (Keys{"metrics", "params"}));
     EXPECT_EQ(keys(w["oos"]), (Keys{"metrics", "trades"}));
     EXPECT_EQ(w["window"], k);
     EXPECT_EQ(w["train"], json::array({250 * k, 500 + 250 * k}));
     EXPECT_EQ(w["test"], json::array({500 + 250 * k, std::min<size_t>(750 + 250 * k, 2148)}));
+    // The first and the last bar's time of each span.
+    EXPECT_EQ(w["train_time"], json::array({bars[250 * k].ts, bars[499 + 250 * k].ts}));
+    EXPECT_EQ(w["test_time"], json::array({bars[500 + 250 * k].ts,
+                                           bars[std::min<size_t>(749 + 250 * k, 2147)].ts}));
     EXPECT_EQ(w["cash_in"].get<double>(), cash);
     EXPECT_EQ(w["oos"]["metrics"]["final_equity"], w["final_equity"]);
     cash = w["final_equity"].get<double>();
   }
+  // 1,648 test bars: under the 2,000 points a result keeps, so one point per bar, each dated.
   EXPECT_EQ(wf["equity"].size(), 2148u - 500);
+  ASSERT_EQ(wf["equity_time"].size(), wf["equity"].size());
+  for (size_t i = 0; i < wf["equity_time"].size(); ++i)
+    ASSERT_EQ(wf["equity_time"][i].get<int64_t>(), bars[500 + i].ts) << i;
   EXPECT_EQ(wf["equity"][0].get<double>(), 10000);
   EXPECT_EQ(wf["equity"].back().get<double>(), cash);
   EXPECT_EQ(wf["metrics"]["final_equity"].get<double>(), cash);
@@ -97,7 +114,9 @@ TEST(CliWalkForward, HoldoutJsonRunsTheTopKOutOfSample) {
   const json j = json::parse(r.out);
   EXPECT_EQ(j["total"], 202 + 4);
   const json& h = j["holdout"];
-  EXPECT_EQ(keys(h), (Keys{"test", "train", "trials"}));
+  EXPECT_EQ(keys(h), (Keys{"test", "test_time", "train", "train_time", "trials"}));
+  EXPECT_EQ(h["train_time"], json::array({goog().bars[0].ts, goog().bars[1499].ts}));
+  EXPECT_EQ(h["test_time"], json::array({goog().bars[1500].ts, goog().bars[2147].ts}));
   EXPECT_EQ(h["train"], json::array({0, 1500}));
   EXPECT_EQ(h["test"], json::array({1500, 2148}));
   ASSERT_EQ(h["trials"].size(), 4u);

@@ -85,26 +85,48 @@ TEST_F(BrokerTest, BadSubmissionsNameTheField) {
   EXPECT_EQ(std::get<protocol::ErrorReply>(rep).code, Code::kNotFound);
 }
 
-// The in-process optimizer runs them (docs/WALK_FORWARD.md); the broker refuses them, by name,
-// until the cluster does too.
-TEST_F(BrokerTest, WalkForwardAndHoldoutAreRefusedOnTheCluster) {
+// A walk-forward's trials count its windows (accepted with every train trial and every
+// out-of-sample run in `total`); what the cluster cannot run per window, and a window that
+// cannot fit the dataset, are the submit's error, named.
+TEST_F(BrokerTest, WalkForwardAndHoldoutSubmitsAreCountedOrRefusedByName) {
   InProcessBroker broker(db_);
   Client client(broker.ctx(), broker.endpoints().frontend);
-  auto r = optimization();
-  r.spec["walk_forward"] = {{"train_bars", 500}, {"test_bars", 250}};
+  auto r = optimization();  // 4 trials over 500 bars
+  r.spec["walk_forward"] = {{"train_bars", 200}, {"test_bars", 100}};
   auto rep = client.call(r);
-  ASSERT_TRUE(std::holds_alternative<protocol::ErrorReply>(rep));
-  const auto& e = std::get<protocol::ErrorReply>(rep);
-  EXPECT_EQ(e.code, Code::kBadRequest);
-  EXPECT_EQ(e.field, "spec.walk_forward");
-  EXPECT_EQ(e.message.rfind("spec.walk_forward: not supported on the cluster yet", 0), 0u)
-      << e.message;
+  ASSERT_TRUE(std::holds_alternative<protocol::AcceptedReply>(rep));
+  EXPECT_EQ(std::get<protocol::AcceptedReply>(rep).total, 3 * 4u + 3u);  // tests at 200, 300, 400
   r = optimization();
-  r.spec["holdout_bars"] = 300;
+  r.spec["holdout_bars"] = 100;
+  r.spec["top_k"] = 10;
   rep = client.call(r);
-  ASSERT_TRUE(std::holds_alternative<protocol::ErrorReply>(rep));
-  EXPECT_EQ(std::get<protocol::ErrorReply>(rep).code, Code::kBadRequest);
-  EXPECT_EQ(std::get<protocol::ErrorReply>(rep).field, "spec.holdout_bars");
+  ASSERT_TRUE(std::holds_alternative<protocol::AcceptedReply>(rep));
+  EXPECT_EQ(std::get<protocol::AcceptedReply>(rep).total, 4u + 4u) << "the top_k: at most 4";
+
+  auto refused = [&](const protocol::SubmitRequest& req, const std::string& field) {
+    auto rep = client.call(req);
+    EXPECT_TRUE(std::holds_alternative<protocol::ErrorReply>(rep));
+    if (!std::holds_alternative<protocol::ErrorReply>(rep)) return std::string();
+    const auto& e = std::get<protocol::ErrorReply>(rep);
+    EXPECT_EQ(e.code, Code::kBadRequest) << e.message;
+    EXPECT_EQ(e.field, field) << e.message;
+    return e.message;
+  };
+  r = optimization();
+  r.spec["walk_forward"] = {{"train_bars", 200}, {"test_bars", 100}};
+  r.spec["method"] = {{"tpe", {{"n", 3}, {"seed", 1}}}};
+  EXPECT_EQ(refused(r, "spec.walk_forward").rfind("spec.walk_forward: not with a tpe search", 0),
+            0u);
+  r.spec.erase("method");
+  r.spec["stop"] = {{"value", 1}};
+  EXPECT_EQ(
+      refused(r, "spec.walk_forward").rfind("spec.walk_forward: not with a stop on target", 0), 0u);
+  r.spec.erase("stop");
+  r.spec["walk_forward"]["train_bars"] = 500;
+  EXPECT_EQ(refused(r, "spec.walk_forward"), "spec.walk_forward: no window fits in 500 bars");
+  r = optimization();
+  r.spec["holdout_bars"] = 500;
+  EXPECT_EQ(refused(r, "spec.holdout_bars"), "spec.holdout_bars: no window fits in 500 bars");
   // A malformed key is still the parser's error.
   r = optimization();
   r.spec["holdout_bars"] = 0;

@@ -390,6 +390,30 @@ TEST_F(WorkerSessionTest, SmaCrossResultsMatchInProcessRunsBitForBit) {
   EXPECT_EQ(broker_.outstanding(), capacity);
 }
 
+// A walk-forward train trial runs over its window's bars only, as a dataset of their own; a span
+// outside the dataset fails the trial, named.
+TEST_F(WorkerSessionTest, ATrialsBarsAreItsWholeDataset) {
+  const ParamSet p = params({{"fast", int64_t{10}}, {"slow", int64_t{30}}});
+  std::vector<protocol::BatchTrial> trials = {{0, 1, p, BarSpan{5000, 9000}},
+                                              {1, 1, p, BarSpan{15000, 20000}},
+                                              {2, 1, p, BarSpan{15000, 20001}}};
+  send_batch(batch("job-w", "sma_cross", trials), true);
+  auto got = results(3);
+  ASSERT_EQ(got.size(), 3u);
+  const StrategyInfo* sma = registry_.find("sma_cross");
+  for (size_t i = 0; i < 2; ++i) {
+    const TrialOutcome want =
+        run_trial(*slice_market_data(series_, *trials[i].bars), *sma, p, EngineOptions{});
+    ASSERT_EQ(got[i].status, TrialState::kCompleted) << got[i].error_message;
+    EXPECT_TRUE(got[i].metrics == want.metrics) << i;  // bitwise
+    EXPECT_EQ(got[i].bars, trials[i].bars->size());
+  }
+  EXPECT_FALSE(got[0].metrics == got[1].metrics) << "other bars, other numbers";
+  EXPECT_EQ(got[2].status, TrialState::kFailed);
+  EXPECT_EQ(got[2].error_message,
+            "batch.trials.bars: [15000, 20001) is not within the dataset's 20000 bars");
+}
+
 TEST_F(WorkerSessionTest, CancelEventStopsASlowTrialPromptly) {
   ASSERT_TRUE(broker_.wait_cancel_subscription());
   // 20 000 bars at 500 us: 10 s if not cancelled.

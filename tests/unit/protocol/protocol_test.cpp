@@ -377,6 +377,50 @@ TEST(ProtocolMalformed, ReturnStatisticsNameTheirBadField) {
       << too_many.status().message();
 }
 
+TEST(ProtocolRoundTrip, ABatchTrialsBarsAreOmittedForTheWholeDataset) {
+  TrialsBatch b;
+  b.job = "job-1";
+  b.strategy = "sma_cross";
+  b.trials.push_back({0, 1, {}, std::nullopt});
+  EXPECT_EQ(encode(BrokerMessage(b)).find("bars"), std::string::npos);
+  b.trials.push_back({7, 2, {}, BarSpan{250, 750}});
+  b.trials.push_back({8, 1, {}, BarSpan{0, 1}});
+  brk_rt(b);
+}
+
+TEST(ProtocolMalformed, ABatchTrialsBarsNameTheirBadField) {
+  auto batch_with = [](json bars) {
+    json trial = {{"index", 3}, {"attempt", 1}, {"params", json::object()}, {"bars", bars}};
+    json j = {{"v", 1},
+              {"type", "batch"},
+              {"job", "j"},
+              {"dataset", {{"hash", "h"}, {"source", json::object()}}},
+              {"strategy", "sma_cross"},
+              {"cash", 10000},
+              {"commission", 0},
+              {"trial_timeout_s", 600},
+              {"trials", json::array({trial})}};
+    std::vector<uint8_t> bytes = json::to_msgpack(j);
+    return decode_broker_message(std::string(bytes.begin(), bytes.end()));
+  };
+  auto good = batch_with({{"begin", 10}, {"end", 20}});
+  ASSERT_TRUE(good.ok()) << good.status().ToString();
+  EXPECT_EQ(std::get<TrialsBatch>(*good).trials[0].bars, (BarSpan{10, 20}));
+  auto empty = batch_with({{"begin", 20}, {"end", 20}});
+  ASSERT_FALSE(empty.ok());
+  EXPECT_NE(empty.status().message().find("batch.trials[0].bars.end: must be above begin"),
+            std::string::npos)
+      << empty.status().message();
+  auto missing = batch_with({{"begin", 20}});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("batch.trials[0].bars.end"), std::string::npos)
+      << missing.status().message();
+  auto negative = batch_with({{"begin", -1}, {"end", 20}});
+  ASSERT_FALSE(negative.ok());
+  EXPECT_NE(negative.status().message().find("batch.trials[0].bars.begin"), std::string::npos)
+      << negative.status().message();
+}
+
 TEST(ProtocolRoundTrip, BrokerMessages) {
   brk_rt(Welcome{"tcp://127.0.0.1:5557", "tcp://127.0.0.1:5558", 1000, 3});
   brk_rt(Heartbeat{});

@@ -466,6 +466,12 @@ TEST_F(StoreTest, StoreListTrialsSortedByMetricWithPaging) {
             (V{4, 0}));
   EXPECT_EQ(indexes(store.list_trials("a", {})), (V{0, 1, 2, 3, 4}));
   EXPECT_EQ(indexes(store.list_trials("a", {.ascending = false, .limit = 2})), (V{4, 3}));
+  // One walk-forward window's trials: an index range.
+  EXPECT_EQ(indexes(store.list_trials(
+                "a", {.sort = "sharpe", .ascending = false, .index_begin = 1, .index_end = 4})),
+            (V{2, 3, 1}));
+  EXPECT_EQ(indexes(store.list_trials("a", {.index_begin = 3})), (V{3, 4}));
+  EXPECT_EQ(indexes(store.list_trials("a", {.index_begin = 2, .index_end = 2})), (V{}));
   // Equity only when asked for.
   EXPECT_TRUE(store.list_trials("a", {})->front().equity.empty());
   EXPECT_EQ(store.list_trials("a", {.with_equity = true})->front().equity, rows[0].equity);

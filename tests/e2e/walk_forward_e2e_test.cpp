@@ -1,0 +1,211 @@
+// End-to-end: walk-forward and holdout optimizations (docs/WALK_FORWARD.md) on a real sweep-broker
+// and real sweep-worker processes give the result `sweep optimize` computes in process, bit for
+// bit (the same JSON): every window's train trials fanned out over the window's bars, each
+// window's best run out of sample with the account carried on; through a broker SIGKILL and a
+// worker SIGKILL mid-run too. A cancelled job has no walk_forward block; what the cluster cannot
+// run (a tpe search per window) and a window that cannot fit are refused at submit, named.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include "cluster.hpp"
+#include "e2e_helpers.hpp"
+#include "run_sweep.hpp"
+#include "sweep/client.hpp"
+#include "sweep/data/csv_loader.hpp"
+#include "sweep/data/synthetic.hpp"
+#include "sweep/engine/strategy_registry.hpp"
+#include "sweep/jobs/job_spec.hpp"
+#include "sweep/jobs/walk_forward_json.hpp"
+#include "sweep/optimize/walk_forward.hpp"
+#include "wait.hpp"
+
+namespace sweep {
+namespace {
+
+using namespace std::chrono_literals;
+using sweep::testing::wait_until;
+
+nlohmann::json grid_spec(nlohmann::json dataset) {
+  return {{"dataset", std::move(dataset)},
+          {"strategy", "sma_cross"},
+          {"space",
+           {{"fast", {{"start", 2}, {"stop", 40}, {"step", 2}}},
+            {"slow", {{"start", 20}, {"stop", 120}, {"step", 10}}}}},
+          {"constraint", "fast < slow"},
+          {"top_k", 3}};
+}
+
+// 24343.567 -> "24,343.57", as the command line writes money.
+std::string money_text(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.2f", v);
+  std::string s = buf;
+  for (int i = static_cast<int>(s.find('.')) - 3; i > 0; i -= 3)
+    s.insert(static_cast<size_t>(i), ",");
+  return s;
+}
+
+const TimeSeries& goog() {
+  static const TimeSeries s = load_csv(std::string(SWEEP_DATA_DIR) + "/GOOG.csv").value();
+  return s;
+}
+
+// `sweep optimize --walk-forward/--holdout` on the same spec and data: the result's block, as
+// the one JSON writer writes it, and the job's trial count (every train trial and every
+// out-of-sample run).
+struct Reference {
+  nlohmann::json block;
+  uint64_t total = 0;
+};
+Reference reference(const nlohmann::json& text, const TimeSeries& series) {
+  static const StrategyRegistry registry = StrategyRegistry::WithBuiltins();
+  JobSpec spec = parse_job_spec(text, JobKind::kOptimization).value();
+  const StrategyInfo* info = registry.find(spec.strategy);
+  spec = conform_to_schema(spec, info->params).value();
+  const auto md = MarketData::Build(std::make_shared<const TimeSeries>(series));
+  const TrialPlan plan = make_trial_plan(spec).value();
+  WalkForwardJob job;
+  job.series = md->series;
+  job.strategy = info;
+  job.plan = &plan;
+  job.engine = {spec.cash, spec.commission};
+  job.objective = spec.objective;
+  job.top_k = static_cast<size_t>(spec.top_k);
+  job.options.threads = 2;
+  if (spec.walk_forward) {
+    WalkForwardResult r = run_walk_forward(job, *spec.walk_forward).value();
+    const uint64_t k = r.windows.size();
+    return {walk_forward_to_json(r, *md), k * plan.total() + k};
+  }
+  HoldoutResult r = run_holdout(job, *spec.holdout_bars).value();
+  return {holdout_to_json(r, *md), plan.total() + r.trials.size()};
+}
+
+class WalkForwardE2E : public e2e::ClusterTest {
+ protected:
+  std::string submit(const nlohmann::json& spec) {
+    auto acc = client_->submit(JobKind::kOptimization, spec);
+    EXPECT_TRUE(acc.ok()) << acc.status().ToString();
+    return acc.ok() ? acc->id : "";
+  }
+  // The job completed with `key` (walk_forward or holdout) equal to the reference's, in its
+  // status and its stored record, every trial counted.
+  void expect_block(const std::string& id, const char* key, const Reference& ref) {
+    const auto st = wait_terminal(id, 90s);
+    EXPECT_EQ(st.status, JobState::kCompleted) << cluster_.broker_stderr();
+    ASSERT_TRUE(st.result.is_object());
+    EXPECT_EQ(st.result[key], ref.block) << "cluster: " << st.result[key].dump().substr(0, 400)
+                                         << "\nin process: " << ref.block.dump().substr(0, 400);
+    EXPECT_EQ(st.total, ref.total);
+    EXPECT_EQ(st.completed + st.failed, ref.total);
+    auto rec = client_->get(id);
+    ASSERT_TRUE(rec.ok()) << rec.status().ToString();
+    EXPECT_EQ(rec->result[key], ref.block);
+  }
+};
+
+TEST_F(WalkForwardE2E, TwoWorkersGiveTheInProcessWindowsBitForBit) {
+  nlohmann::json spec = grid_spec({{"path", "GOOG.csv"}});
+  spec["walk_forward"] = {{"train_bars", 500}, {"test_bars", 250}};
+  const Reference ref = reference(spec, goog());
+  ASSERT_EQ(ref.block["windows"].size(), 7u);
+  start(2);
+  const std::string id = submit(spec);
+  expect_block(id, "walk_forward", ref);
+  // The trial records are the windows' train trials: window k's trial i is job trial k·P + i,
+  // the plan's trial i over window k's bars (same parameters, other metrics).
+  const auto trials = e2e::all_trials(*client_, id);
+  const uint64_t p = (ref.total - 7) / 7;
+  ASSERT_EQ(trials.size(), 7 * p);
+  EXPECT_EQ(trials[p].params, trials[0].params);
+  EXPECT_NE(trials[p].metrics, trials[0].metrics);
+  EXPECT_EQ(trials[6 * p + 5].params, trials[5].params);
+  // `sweep status` prints the windows' table from the result.
+  const sweep_cli::Outcome cli =
+      sweep_cli::sweep({"status", id, "--broker", cluster_.endpoints().frontend});
+  ASSERT_EQ(cli.status, 0) << cli.err;
+  EXPECT_NE(cli.out.find("walk-forward:"), std::string::npos) << cli.out;
+  EXPECT_NE(cli.out.find("stitched out of sample, bars [500, 2148): final_equity " +
+                         money_text(ref.block["metrics"]["final_equity"].get<double>())),
+            std::string::npos)
+      << cli.out;
+  EXPECT_NE(cli.out.find("[1750, 2000)"), std::string::npos) << "window 5's test bars\n" << cli.out;
+
+  // Anchored windows: other train spans, again the process's numbers.
+  spec["walk_forward"]["anchored"] = true;
+  const Reference anchored = reference(spec, goog());
+  ASSERT_NE(anchored.block, ref.block);
+  expect_block(submit(spec), "walk_forward", anchored);
+}
+
+TEST_F(WalkForwardE2E, AHoldoutRunsItsTopTrialsOutOfSample) {
+  nlohmann::json spec = grid_spec({{"path", "GOOG.csv"}});
+  spec["holdout_bars"] = 648;
+  const Reference ref = reference(spec, goog());
+  ASSERT_EQ(ref.block["trials"].size(), 3u);
+  start(2);
+  expect_block(submit(spec), "holdout", ref);
+}
+
+TEST_F(WalkForwardE2E, ABrokerAndAWorkerKilledMidRunChangeNothing) {
+  // Trials of a few milliseconds each (100,000-bar windows), so that the kills land mid-run.
+  nlohmann::json spec = grid_spec({{"synthetic", {{"bars", 300000}, {"seed", 9}}}});
+  spec["walk_forward"] = {{"train_bars", 100000}, {"test_bars", 50000}};
+  const Reference ref = reference(spec, make_synthetic(300000, 9));
+  ASSERT_EQ(ref.block["windows"].size(), 4u);
+  start(2);
+  const std::string id = submit(spec);
+  auto done_at_least = [&](uint64_t n) {
+    return wait_until(
+        [&] {
+          auto st = client_->status(id);
+          return st.ok() && (st->completed >= n || is_terminal(st->status));
+        },
+        60s);
+  };
+  ASSERT_TRUE(done_at_least(100)) << cluster_.broker_stderr();
+  cluster_.kill_broker(SIGKILL);
+  cluster_.start_broker();
+  ASSERT_TRUE(done_at_least(400)) << cluster_.broker_stderr();
+  cluster_.workers()[0]->signal(SIGKILL);  // its trials run again elsewhere
+  expect_block(id, "walk_forward", ref);
+}
+
+TEST_F(WalkForwardE2E, ACancelHasNoWindowsAndWhatCannotRunIsRefusedNamed) {
+  start(1);
+  // Slow trials: cancelled mid-run, the job keeps its trials and reports no walk_forward.
+  nlohmann::json slow = e2e::slow_spec(40, 2000);
+  slow["walk_forward"] = {{"train_bars", 100}, {"test_bars", 50}};
+  const std::string id = submit(slow);
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto s = client_->status(id);
+        return s.ok() && s->completed >= 1;
+      },
+      30s));
+  ASSERT_TRUE(client_->cancel(id).ok());
+  const auto st = wait_terminal(id, 60s);
+  EXPECT_EQ(st.status, JobState::kCancelled);
+  EXPECT_EQ(st.total, 2 * 40u + 2u);  // 200 bars: windows at 100 and 150
+  ASSERT_TRUE(st.result.is_object());
+  EXPECT_TRUE(st.result["walk_forward"].is_null()) << st.result.dump().substr(0, 300);
+
+  nlohmann::json spec = grid_spec({{"path", "GOOG.csv"}});
+  spec["walk_forward"] = {{"train_bars", 5000}, {"test_bars", 250}};
+  auto too_long = client_->submit(JobKind::kOptimization, spec);
+  ASSERT_FALSE(too_long.ok());
+  EXPECT_EQ(too_long.status().message(), "spec.walk_forward: no window fits in 2148 bars");
+
+  spec["walk_forward"] = {{"train_bars", 500}, {"test_bars", 250}};
+  spec["method"] = {{"tpe", {{"n", 20}, {"seed", 1}}}};
+  auto tpe = client_->submit(JobKind::kOptimization, spec);
+  ASSERT_FALSE(tpe.ok());
+  EXPECT_EQ(tpe.status().message().rfind("spec.walk_forward: not with a tpe search", 0), 0u)
+      << tpe.status().message();
+}
+
+}  // namespace
+}  // namespace sweep
