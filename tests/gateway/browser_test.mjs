@@ -181,7 +181,8 @@ async function walkForwardAndHoldout(page) {
   await shot(page, 'new-walk-forward-form');
   await page.click('#submit-btn');
   const wfJob = await waitCompleted(page, 'the walk-forward job');
-  check(JSON.stringify(wfJob.job.spec.walk_forward) === JSON.stringify({ train_bars: 800, test_bars: 400, anchored: false }),
+  const sentWf = wfJob.job.spec.walk_forward || {};
+  check(sentWf.train_bars === 800 && sentWf.test_bars === 400 && sentWf.anchored === false,
     `the form sent walk_forward 800:400 (got ${JSON.stringify(wfJob.job.spec.walk_forward)})`);
   check(!('holdout_bars' in wfJob.job.spec), 'and no holdout_bars');
   const wf = wfJob.status.result.walk_forward;
@@ -243,10 +244,8 @@ async function walkForwardAndHoldout(page) {
   await page.locator('#heatmap-absent').waitFor();
   check(await page.locator('#heatmap-panel').count() === 0, 'a walk-forward job: no heatmap over every window\'s trials');
   console.log(`walk-forward shown: ${wf.windows.length} windows, final equity ${moneyText(apiFinal)}, efficiency ${wf.efficiency}`);
-  await page.locator('#walk-forward-panel').scrollIntoViewIfNeeded();
   await shot(page, 'walk-forward-completed');
-  await page.locator('#wf-windows-table').scrollIntoViewIfNeeded();
-  await shot(page, 'walk-forward-windows-table');
+  await shot(page, 'walk-forward-panel', page.locator('#walk-forward-panel'));
 
   // Holdout of the last 648 bars: train [0, 1500), test [1500, 2148).
   await newGoogSmallSpace(page);
@@ -266,15 +265,19 @@ async function walkForwardAndHoldout(page) {
   const spans = await page.locator('#holdout-spans').textContent();
   check(spans.includes(`${GOOG_FIRST} … ${isoDate(ho.train_time[1])}`) && spans.includes(`${isoDate(ho.test_time[0])} … ${GOOG_LAST}`),
     `the holdout spans as dates: ${spans}`);
+  await page.locator('#robustness-absent', { hasText: 'holdout' }).waitFor();
+  check(await page.locator('#robustness-panel').count() === 0, 'a holdout job: no robustness panel');
   console.log(`holdout shown: ${ho.trials.length} trials, test from ${isoDate(ho.test_time[0])}`);
-  await page.locator('#holdout-panel').scrollIntoViewIfNeeded();
   await shot(page, 'holdout-completed');
+  await shot(page, 'holdout-panel', page.locator('#holdout-panel'));
 }
 
-async function shot(page, name) {
+async function shot(page, name, locator = null) {
   step += 1;
   const file = path.join(artifacts, `${String(step).padStart(2, '0')}-${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  // A panel alone when given (a long page's full shot shrinks it past reading).
+  if (locator) await locator.screenshot({ path: file });
+  else await page.screenshot({ path: file, fullPage: true });
   console.log(`screenshot ${file}`);
 }
 function check(cond, what) {

@@ -711,11 +711,14 @@ async function jobView(root, coll, id) {
   // The broker's reason when trials are queued but no worker can take them.
   const waiting = h('div', { class: 'hint', id: 'job-waiting', hidden: true });
   const stopped = h('div', { class: 'hint', id: 'job-stopped', hidden: true });
-  // A walk-forward job has no robustness statistics; the broker assembles its windows instead.
+  // Walk-forward and holdout jobs have no robustness statistics (they describe one optimization
+  // of all the bars); once the train trials are in, the broker runs the out-of-sample part instead.
   const walkForward = kind === 'optimization' && !!spec.walk_forward;
+  const holdout = kind === 'optimization' && !!spec.holdout_bars;
   const robustnessPending = h('div', { class: 'hint', id: 'robustness-pending', hidden: true },
-    walkForward ? 'Every trial is in: assembling the walk-forward result (stitched curve, efficiency)…'
-      : 'Every trial is in: computing the robustness statistics (DSR, PBO)…');
+    walkForward ? 'Every train trial is in: running the windows out of sample (stitched curve, efficiency)…'
+      : holdout ? 'Every train trial is in: running the top trials on the held-out bars…'
+        : 'Every trial is in: computing the robustness statistics (DSR, PBO)…');
 
   root.append(
     h('div', { class: 'row', style: 'justify-content:space-between;align-items:flex-start;margin-bottom:12px' },
@@ -819,18 +822,24 @@ async function jobView(root, coll, id) {
     if (r && r.best) {
       const top = (r.top || []).find((t) => t.index === r.best.index) || (r.top || [])[0];
       const canvas = h('canvas', { id: 'equity-chart' });
+      // A walk-forward job's best is its best train trial, scored on its own window's train bars
+      // (trial k·P + i is window k's; total = K·P + K, docs/WALK_FORWARD.md "Trial numbering").
+      const windows = r.walk_forward ? r.walk_forward.windows.length : 0;
+      const perWindow = windows ? s.total / windows - 1 : 0;
+      const where = windows && perWindow >= 1 ? `, window ${Math.floor(r.best.index / perWindow)}'s train bars` : '';
       results.append(
-        h('div', { class: 'panel' }, h('h2', {}, `Equity curve of the best trial (#${r.best.index}: ${paramsText(r.best.params)})`),
+        h('div', { class: 'panel' }, h('h2', {}, `Equity curve of the best ${windows ? 'train ' : ''}trial (#${r.best.index}${where}: ${paramsText(r.best.params)})`),
           h('div', { class: 'chart-box' }, canvas)),
         h('div', { class: 'panel' }, h('h2', {}, `Metrics of the best trial (${int(r.best.trades)} trades)`),
           metricsTable(r.best.metrics, 'metrics-table')));
       if (top && top.equity) equityChart(canvas, top.equity, spec.cash || 10000, r.equity_time);
     }
-    // The statistics describe a whole optimization: only a completed one has them, and a
-    // walk-forward job is many optimizations of different bars (docs/WALK_FORWARD.md).
-    if (walkForward) {
-      results.append(h('div', { class: 'hint', id: 'robustness-absent' },
-        'No robustness statistics: a walk-forward job is one optimization per window, each of other bars; the walk-forward panel is its check.'));
+    // The statistics describe a whole optimization of all the bars: only a completed one has
+    // them, and neither a walk-forward nor a holdout job is one (docs/WALK_FORWARD.md).
+    if (walkForward || holdout) {
+      results.append(h('div', { class: 'hint', id: 'robustness-absent' }, walkForward
+        ? 'No robustness statistics: a walk-forward job is one optimization per window, each of other bars; the walk-forward panel is its check.'
+        : 'No robustness statistics: a holdout job optimizes only the bars before the held-out ones; the holdout table is its check.'));
     } else if (s.status === 'completed') results.append(robustnessPanel(s));
     else {
       results.append(h('div', { class: 'hint', id: 'robustness-absent' },
