@@ -766,8 +766,10 @@ async function jobView(root, coll, id) {
     waiting.textContent = s.waiting_for ? `Waiting: ${s.waiting_for}` : '';
     waiting.hidden = !s.waiting_for;
     // Every trial is in, the broker computes the robustness statistics (docs/ROBUSTNESS.md).
+    // A walk-forward or holdout job's total also counts its out-of-sample runs, which the broker
+    // makes after the train trials (no trial queued or running): that is the step then.
     const computing = kind === 'optimization' && s.status === 'running' && s.total > 0 && s.queued === 0 &&
-      s.running === 0 && s.completed + s.failed >= s.total;
+      s.running === 0 && (walkForward || holdout ? s.completed + s.failed > 0 : s.completed + s.failed >= s.total);
     robustnessPending.hidden = !computing;
     const stop = s.result && s.result.stopped;
     stopped.textContent = stop ? `Stopped on target: trial #${stop.trial} reached ` +
