@@ -239,6 +239,10 @@ async function walkForwardAndHoldout(page) {
   check(stab === Object.keys(wf.stability).length, `a stability row per parameter (${stab})`);
   check(await page.locator('#wf-stability tbody tr[data-param="fast"] td.num').count() === wf.windows.length + 1,
     'fast: a value per window and the distinct count');
+  // The best train trial's curve covers its window's train bars, not the dataset result.equity_time dates.
+  const bestLabels = await page.evaluate(() => window.Chart.getChart(document.getElementById('equity-chart')).data.labels);
+  check(bestLabels[0] === 0 && bestLabels.length === wfJob.status.result.top.find((t) => t.index === wfJob.status.result.best.index).equity.length,
+    `the best train trial's curve is over positions (got ${bestLabels.slice(0, 2)})`);
   check(await page.locator('#robustness-panel').count() === 0 && await page.locator('#robustness-absent').count() === 1,
     'a walk-forward job: no robustness panel, a note instead');
   await page.locator('#heatmap-absent').waitFor();
