@@ -3,7 +3,8 @@
 //   start an optimization from the form, watch the progress bar move and finish, open its trials
 //   table (sort, page), heatmap and robustness panel (DSR, PBO, λ histogram); run a backtest from
 //   the form and see its metrics and trades; start another optimization and cancel it from its
-//   page; no console errors anywhere.
+//   page; a walk-forward and a holdout optimization from the form and their panels against the
+//   API's result (and the form's error when both are filled); no console errors anywhere.
 // Screenshots of every page go to test-artifacts/ (or $SWEEP_ARTIFACTS). Every wait is on a
 // condition with a deadline.
 import { spawn } from 'node:child_process';
@@ -77,11 +78,11 @@ async function newGoogSmaSpace(page) {
 // as the status gives them (3 decimals), the reading with the PBO's percentage, and the λ
 // histogram's Chart.js data: 16 bars, the status's counts, summing to C(S, S/2).
 // The equity chart's x axis: the dataset's real bar dates (result.equity_time), first and last.
-async function checkEquityDates(page, what, first, last) {
-  const labels = await page.evaluate(() => {
-    const chart = window.Chart.getChart(document.getElementById('equity-chart'));
+async function checkEquityDates(page, what, first, last, canvas = 'equity-chart') {
+  const labels = await page.evaluate((id) => {
+    const chart = window.Chart.getChart(document.getElementById(id));
     return chart ? chart.data.labels : null;
-  });
+  }, canvas);
   check(Array.isArray(labels) && labels[0] === first && labels[labels.length - 1] === last,
     `${what}: the equity chart is dated ${first} .. ${last} (got ${labels && labels[0]} .. ${labels && labels[labels.length - 1]})`);
 }
@@ -115,10 +116,172 @@ async function checkRobustness(page, id) {
   await shot(page, 'optimization-robustness');
 }
 
-async function shot(page, name) {
+// GOOG's first and last bars (data/GOOG.csv), the ends of every walk-forward axis.
+const GOOG_FIRST = '2004-08-19';
+const GOOG_LAST = '2013-03-01';
+const isoDate = (msTime) => new Date(msTime).toISOString().slice(0, 10);
+const moneyText = (v) => v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+// The new-job form with sma_cross on GOOG over a small grid: fast 5..30 step 5, slow 20..80 step
+// 20, fast < slow (21 trials a window).
+async function newGoogSmallSpace(page) {
+  await page.goto(`${base}/#/new`);
+  await page.locator('#job-form').waitFor();
+  await page.selectOption('#strategy', 'sma_cross');
+  await page.selectOption('#dataset', { label: 'GOOG.csv' });
+  await fillRange(page, 'fast', '5', '30', '5');
+  await fillRange(page, 'slow', '20', '80', '20');
+  await page.fill('input[name="constraint"]', 'fast < slow');
+}
+
+async function waitCompleted(page, what) {
+  await page.waitForURL(/#\/optimizations\//);
+  const id = page.url().split('/').pop();
+  await page.locator('#job-status .badge[data-status="completed"]').waitFor({ timeout: ms(120000) });
+  const status = await (await fetch(`${base}/api/optimizations/${id}/status`)).json();
+  check(status.status === 'completed', `${what} completed`);
+  return { id, status, job: await (await fetch(`${base}/api/optimizations/${id}`)).json() };
+}
+
+// The in-sample pace at time t (docs/WALK_FORWARD.md "Dashboard"), written out again here from
+// the definition rather than taken from the page: window 0's cash_in, then over each window's test
+// span (1 + r/100)^(days since its first test bar / 365.25) from where the previous window's line
+// ended at its last test bar.
+function paceAt(windows, t) {
+  let start = windows[0].cash_in;
+  for (const w of windows) {
+    const r = w.best.metrics.return_ann_pct;
+    const grow = (at) => start * (1 + r / 100) ** ((at - w.test_time[0]) / 86400000 / 365.25);
+    if (t <= w.test_time[1]) return grow(t);
+    start = grow(w.test_time[1]);
+  }
+  return null;
+}
+
+// A walk-forward job and a holdout job from the form; their panels against the API's result.
+async function walkForwardAndHoldout(page) {
+  // Both filled: an error next to the inputs at once, and no submit.
+  await newGoogSmallSpace(page);
+  await page.fill('#wf-train', '800');
+  await page.fill('#wf-test', '400');
+  await page.fill('#holdout-bars', '300');
+  await page.locator('#oos-error:visible', { hasText: 'give one of the two' }).waitFor();
+  check(await page.locator('#holdout-bars.invalid').count() === 1 && await page.locator('#wf-train.invalid').count() === 1,
+    'both filled: the inputs are marked');
+  await page.locator('#oos-panel').scrollIntoViewIfNeeded();
+  await shot(page, 'new-walk-forward-and-holdout-error');
+  await page.click('#submit-btn');
+  await page.locator('#form-error:visible', { hasText: 'give one of the two' }).waitFor();
+  check(page.url().endsWith('#/new'), 'both filled: nothing submitted');
+  await page.fill('#holdout-bars', '');
+  await page.locator('#oos-error').waitFor({ state: 'hidden' });
+  check(await page.locator('#oos-panel .invalid').count() === 0, 'one of the two: no mark left');
+
+  // Walk-forward 800:400 over GOOG's 2,148 bars: tests from bars 800, 1200, 1600, 2000: 4 windows.
+  await shot(page, 'new-walk-forward-form');
+  await page.click('#submit-btn');
+  const wfJob = await waitCompleted(page, 'the walk-forward job');
+  const sentWf = wfJob.job.spec.walk_forward || {};
+  check(sentWf.train_bars === 800 && sentWf.test_bars === 400 && sentWf.anchored === false,
+    `the form sent walk_forward 800:400 (got ${JSON.stringify(wfJob.job.spec.walk_forward)})`);
+  check(!('holdout_bars' in wfJob.job.spec), 'and no holdout_bars');
+  const wf = wfJob.status.result.walk_forward;
+  check(wf && wf.windows.length >= 3 && wf.windows.length <= 5, `3 to 5 windows (got ${wf && wf.windows.length})`);
+  await page.locator('#walk-forward-panel').waitFor();
+  const rows = await page.locator('#wf-windows-table tbody tr').count();
+  check(rows === wf.windows.length, `one table row per window: ${rows} rows, ${wf.windows.length} windows`);
+
+  // The windows chart: a row per window, train and test spans at the API's bar times, the x axis
+  // in dates from GOOG's first bar to its last.
+  const wchart = await page.evaluate(() => {
+    const c = window.Chart.getChart(document.getElementById('wf-windows-chart'));
+    return c && { rows: c.data.labels.length, train: c.data.datasets[0].data, test: c.data.datasets[1].data,
+      min: c.scales.x.min, max: c.scales.x.max, ticks: c.scales.x.ticks.map((t) => t.label) };
+  });
+  check(wchart && wchart.rows === wf.windows.length, `the windows chart has ${wf.windows.length} rows`);
+  check(JSON.stringify(wchart.train) === JSON.stringify(wf.windows.map((w) => w.train_time)) &&
+    JSON.stringify(wchart.test) === JSON.stringify(wf.windows.map((w) => w.test_time)),
+  'the windows chart spans are the API\'s train_time and test_time');
+  check(isoDate(wchart.min) === GOOG_FIRST && isoDate(wchart.max) === GOOG_LAST,
+    `the windows axis runs ${GOOG_FIRST} .. ${GOOG_LAST} (got ${isoDate(wchart.min)} .. ${isoDate(wchart.max)})`);
+  check(wchart.ticks.length >= 2 && wchart.ticks.every((l) => /^\d{4}-\d{2}-\d{2}$/.test(l) && l >= GOOG_FIRST && l <= GOOG_LAST),
+    `the windows axis is labelled with dates (got ${wchart.ticks.join(', ')})`);
+
+  // The stitched equity over its dates, from the first test bar's to GOOG's last, against the
+  // in-sample pace computed here from the API's windows.
+  await checkEquityDates(page, 'walk-forward', isoDate(wf.equity_time[0]), GOOG_LAST, 'wf-equity-chart');
+  check(isoDate(wf.equity_time[0]) === isoDate(wf.windows[0].test_time[0]), 'the stitched curve starts on the first test bar');
+  const echart = await page.evaluate(() => {
+    const c = window.Chart.getChart(document.getElementById('wf-equity-chart'));
+    return c && c.data.datasets.map((d) => ({ label: d.label, data: d.data }));
+  });
+  check(echart.length === 2 && JSON.stringify(echart[0].data) === JSON.stringify(wf.equity), 'the equity line is result.walk_forward.equity');
+  const pace = echart[1].data;
+  check(pace.length === wf.equity_time.length && pace.every((v, i) => Math.abs(v - paceAt(wf.windows, wf.equity_time[i])) <= 1e-6 * Math.abs(v)),
+    `the in-sample pace follows its definition (first ${pace[0]}, last ${pace[pace.length - 1]}, ` +
+    `expected ${paceAt(wf.windows, wf.equity_time[wf.equity_time.length - 1])})`);
+
+  // The efficiency in words, and the last window's final equity.
+  const effText = (await page.locator('#wf-efficiency').textContent()).trim();
+  if (typeof wf.efficiency === 'number') {
+    check(effText.startsWith(`efficiency ${wf.efficiency.toFixed(2)}:`), `the efficiency reads ${wf.efficiency.toFixed(2)}: ${effText}`);
+    if (wf.efficiency >= 0) {
+      check(effText.includes(`earned ${Math.round(wf.efficiency * 100)}% of the annualised return`), `the efficiency as a share: ${effText}`);
+    }
+  } else {
+    check(effText.startsWith('efficiency —:'), `a null efficiency reads — with why: ${effText}`);
+  }
+  const lastFinal = (await page.locator('#wf-windows-table tbody tr').last().locator('td[data-col="final_equity"]').textContent()).trim();
+  const apiFinal = wf.windows[wf.windows.length - 1].final_equity;
+  check(lastFinal === moneyText(apiFinal), `the last window's final equity ${moneyText(apiFinal)} (got ${lastFinal})`);
+  check(Math.abs(apiFinal - wf.metrics.final_equity) < 0.005, 'the last window ends where the stitched account does');
+  const stab = await page.locator('#wf-stability tbody tr').count();
+  check(stab === Object.keys(wf.stability).length, `a stability row per parameter (${stab})`);
+  check(await page.locator('#wf-stability tbody tr[data-param="fast"] td.num').count() === wf.windows.length + 1,
+    'fast: a value per window and the distinct count');
+  // The best train trial's curve covers its window's train bars, not the dataset result.equity_time dates.
+  const bestLabels = await page.evaluate(() => window.Chart.getChart(document.getElementById('equity-chart')).data.labels);
+  check(bestLabels[0] === 0 && bestLabels.length === wfJob.status.result.top.find((t) => t.index === wfJob.status.result.best.index).equity.length,
+    `the best train trial's curve is over positions (got ${bestLabels.slice(0, 2)})`);
+  check(await page.locator('#robustness-panel').count() === 0 && await page.locator('#robustness-absent').count() === 1,
+    'a walk-forward job: no robustness panel, a note instead');
+  await page.locator('#heatmap-absent').waitFor();
+  check(await page.locator('#heatmap-panel').count() === 0, 'a walk-forward job: no heatmap over every window\'s trials');
+  console.log(`walk-forward shown: ${wf.windows.length} windows, final equity ${moneyText(apiFinal)}, efficiency ${wf.efficiency}`);
+  await shot(page, 'walk-forward-completed');
+  await shot(page, 'walk-forward-panel', page.locator('#walk-forward-panel'));
+
+  // Holdout of the last 648 bars: train [0, 1500), test [1500, 2148).
+  await newGoogSmallSpace(page);
+  await page.fill('#holdout-bars', '648');
+  await page.click('#submit-btn');
+  const hoJob = await waitCompleted(page, 'the holdout job');
+  check(hoJob.job.spec.holdout_bars === 648 && !('walk_forward' in hoJob.job.spec),
+    `the form sent holdout_bars 648 (got ${JSON.stringify(hoJob.job.spec)})`);
+  const ho = hoJob.status.result.holdout;
+  check(ho && ho.trials.length > 0 && JSON.stringify(ho.test) === '[1500,2148]', `a holdout of [1500, 2148) (got ${ho && ho.test})`);
+  await page.locator('#holdout-table').waitFor();
+  const hoRows = page.locator('#holdout-table tbody tr');
+  check(await hoRows.count() === ho.trials.length, `one row per holdout trial (${ho.trials.length})`);
+  check(await hoRows.first().getAttribute('data-index') === String(ho.trials[0].index), 'the best first');
+  const oosFinal = (await hoRows.first().locator('td[data-col="oos_final_equity"]').textContent()).trim();
+  check(oosFinal === moneyText(ho.trials[0].oos.metrics.final_equity), `OOS final equity ${oosFinal}`);
+  const spans = await page.locator('#holdout-spans').textContent();
+  check(spans.includes(`${GOOG_FIRST} … ${isoDate(ho.train_time[1])}`) && spans.includes(`${isoDate(ho.test_time[0])} … ${GOOG_LAST}`),
+    `the holdout spans as dates: ${spans}`);
+  await page.locator('#robustness-absent', { hasText: 'holdout' }).waitFor();
+  check(await page.locator('#robustness-panel').count() === 0, 'a holdout job: no robustness panel');
+  console.log(`holdout shown: ${ho.trials.length} trials, test from ${isoDate(ho.test_time[0])}`);
+  await shot(page, 'holdout-completed');
+  await shot(page, 'holdout-panel', page.locator('#holdout-panel'));
+}
+
+async function shot(page, name, locator = null) {
   step += 1;
   const file = path.join(artifacts, `${String(step).padStart(2, '0')}-${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  // A panel alone when given (a long page's full shot shrinks it past reading).
+  if (locator) await locator.screenshot({ path: file });
+  else await page.screenshot({ path: file, fullPage: true });
   console.log(`screenshot ${file}`);
 }
 function check(cond, what) {
@@ -376,6 +539,8 @@ try {
     `a stopped grid has the trials up to trial ${stoppedAt} of ${stopJob.total} (got ${stopJob.completed} + ${stopJob.failed})`);
   check(stopJob.result.best.metrics.sharpe >= target, 'the stopped grid reached the target');
   await shot(page, 'optimization-stopped-on-target');
+
+  await walkForwardAndHoldout(page);
 
   // --- The jobs list with all of them --------------------------------------------------------
   await page.click('a[data-nav="jobs"]');

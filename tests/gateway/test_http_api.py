@@ -110,6 +110,9 @@ def test_dashboard_and_chartjs_are_served(base):
     assert r.headers["X-Content-Type-Options"] == "nosniff"
     r = http(base, "GET", "/app.js")
     assert r.status == 200 and "javascript" in r.headers["Content-Type"]
+    # The module app.js imports for the walk-forward and holdout views.
+    r = http(base, "GET", "/walk_forward.js")
+    assert r.status == 200 and "javascript" in r.headers["Content-Type"] and b"walkForwardPanel" in r.body
     r = http(base, "GET", "/vendor/chart.min.js")
     assert r.status == 200 and len(r.body) > 100_000 and b"Chart" in r.body
 

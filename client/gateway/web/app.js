@@ -5,6 +5,8 @@
 // are cleared when the route changes; a job page polls status every second while the job is not
 // terminal and stops when it is.
 
+import { walkForwardPanel, holdoutPanel } from './walk_forward.js';
+
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 const POLL_MS = 1000;
 const LIST_POLL_MS = 2000;
@@ -353,6 +355,16 @@ async function newJobView(root) {
   const topK = h('input', { type: 'number', name: 'top_k', value: 10, min: 1 });
   // Stop on target (docs/SEARCH.md): empty runs every trial.
   const stopValue = h('input', { type: 'number', name: 'target-value', step: 'any', placeholder: 'run every trial' });
+  // Out of sample (docs/WALK_FORWARD.md): walk-forward windows or a holdout of the last bars, or
+  // neither (both empty). The spec takes one or the other, so filling both is an error at once.
+  const barsInput = (id) => h('input', { type: 'number', id, name: id, min: 1, step: 1, placeholder: 'bars',
+    oninput: () => { checkOutOfSample(); updateCount(); } });
+  const wfTrain = barsInput('wf-train');
+  const wfTest = barsInput('wf-test');
+  const wfAnchored = h('input', { type: 'checkbox', id: 'wf-anchored', name: 'wf-anchored' });
+  const holdoutBars = barsInput('holdout-bars');
+  holdoutBars.placeholder = 'none';
+  const oosError = h('div', { class: 'error-box', id: 'oos-error', hidden: true });
   const trialCount = h('div', { class: 'hint', id: 'trial-count' });
   const submitBtn = h('button', { class: 'primary', type: 'submit', id: 'submit-btn' }, 'Start optimization');
 
@@ -437,9 +449,40 @@ async function newJobView(root) {
     if (kind !== 'optimization') { trialCount.textContent = ''; return; }
     const n = rows.reduce((a, r) => a * r.count(), 1);
     const sampled = { random: 'random sample', tpe: 'adaptive search' }[methodSel.value];
-    trialCount.textContent = sampled
+    trialCount.textContent = (sampled
       ? `${sampled} of ${int(Number(randomN.value))} from a grid of ${int(n)} combinations (before the constraint)`
-      : `${int(n)} combinations before the constraint`;
+      : `${int(n)} combinations before the constraint`) +
+      // The window count depends on the dataset's bars, which the form does not know.
+      (wfTrain.value.trim() || wfTest.value.trim() ? '; walk-forward runs them once per window, plus one out-of-sample run per window' : '');
+  }
+  // Both filled: say so next to the inputs while they are typed, not only on submit.
+  const OOS_BOTH = 'walk-forward and holdout: give one of the two (clear the walk-forward bars or the holdout bars)';
+  function checkOutOfSample() {
+    const both = (wfTrain.value.trim() !== '' || wfTest.value.trim() !== '') && holdoutBars.value.trim() !== '';
+    oosError.textContent = both ? OOS_BOTH : '';
+    oosError.hidden = !both;
+    [wfTrain, wfTest, holdoutBars].forEach((el) => el.classList.toggle('invalid', both));
+    return !both;
+  }
+  function outOfSample(s) {
+    const train = wfTrain.value.trim(), test = wfTest.value.trim(), holdout = holdoutBars.value.trim();
+    if (!checkOutOfSample()) throw new FormError('spec.holdout_bars', OOS_BOTH);
+    const bars = (name, text, field) => {
+      const v = parseValue({ name, type: 'int' }, text, field);
+      if (v < 1) throw new FormError(field, `${name}: must be at least 1`);
+      return v;
+    };
+    if (train || test) {
+      if (!train || !test) {
+        throw new FormError(`spec.walk_forward.${train ? 'test_bars' : 'train_bars'}`,
+          'walk-forward: give both the train bars and the test bars');
+      }
+      s.walk_forward = { train_bars: bars('walk-forward train bars', train, 'spec.walk_forward.train_bars'),
+        test_bars: bars('walk-forward test bars', test, 'spec.walk_forward.test_bars'), anchored: wfAnchored.checked };
+    } else if (wfAnchored.checked) {
+      throw new FormError('spec.walk_forward', 'anchored: only with walk-forward train and test bars');
+    }
+    if (holdout) s.holdout_bars = bars('holdout bars', holdout, 'spec.holdout_bars');
   }
   function setKind(k) {
     kind = k;
@@ -485,6 +528,7 @@ async function newJobView(root) {
     if (stopValue.value.trim() !== '') {
       s.stop = { value: parseValue({ name: 'stop value', type: 'float' }, stopValue.value, 'spec.stop') };
     }
+    outOfSample(s);
     return s;
   }
   function markField(field) {
@@ -509,6 +553,7 @@ async function newJobView(root) {
       err.textContent = e.message;
       err.hidden = false;
       markField(e.field);
+      checkOutOfSample();  // markField cleared both inputs' marks
       return;
     }
     submitBtn.disabled = true;
@@ -551,6 +596,17 @@ async function newJobView(root) {
             h('div', { class: 'field', 'data-field': 'spec.top_k' }, h('label', {}, 'Keep full results of the top'), topK),
             h('div', { class: 'field', 'data-field': 'spec.stop' }, h('label', {}, 'Stop when the objective reaches (optional)'), stopValue,
               h('div', { class: 'hint' }, 'The job ends with the first trial, in trial order, that reaches it.')))),
+          optField(h('div', { class: 'panel', id: 'oos-panel' }, h('h2', {}, 'Out of sample (optional)'),
+            h('div', { class: 'field', 'data-field': 'spec.walk_forward' }, h('label', {}, 'Walk-forward windows'),
+              h('div', { class: 'inline' },
+                h('span', { 'data-field': 'spec.walk_forward.train_bars', class: 'inline' }, 'train', wfTrain),
+                h('span', { 'data-field': 'spec.walk_forward.test_bars', class: 'inline' }, 'test', wfTest),
+                h('label', { class: 'inline', style: 'font-weight:400;color:inherit;margin:0' }, wfAnchored, 'anchored')),
+              h('div', { class: 'hint' }, 'Optimize on the train bars, trade the best on the next test bars, move on by the test bars; ' +
+                'anchored: every window trains from the first bar.')),
+            h('div', { class: 'field', 'data-field': 'spec.holdout_bars' }, h('label', {}, 'Or hold out the last bars'), holdoutBars,
+              h('div', { class: 'hint' }, 'Optimize on the bars before them, then score the top trials on them.')),
+            oosError)),
           h('div', { class: 'panel' }, h('h2', {}, 'Account'),
             h('div', { class: 'row' },
               h('div', { class: 'field', 'data-field': 'spec.cash' }, h('label', {}, 'Starting cash'), cash),
@@ -655,8 +711,14 @@ async function jobView(root, coll, id) {
   // The broker's reason when trials are queued but no worker can take them.
   const waiting = h('div', { class: 'hint', id: 'job-waiting', hidden: true });
   const stopped = h('div', { class: 'hint', id: 'job-stopped', hidden: true });
+  // Walk-forward and holdout jobs have no robustness statistics (they describe one optimization
+  // of all the bars); once the train trials are in, the broker runs the out-of-sample part instead.
+  const walkForward = kind === 'optimization' && !!spec.walk_forward;
+  const holdout = kind === 'optimization' && !!spec.holdout_bars;
   const robustnessPending = h('div', { class: 'hint', id: 'robustness-pending', hidden: true },
-    'Every trial is in: computing the robustness statistics (DSR, PBO)…');
+    walkForward ? 'Every train trial is in: running the windows out of sample (stitched curve, efficiency)…'
+      : holdout ? 'Every train trial is in: running the top trials on the held-out bars…'
+        : 'Every trial is in: computing the robustness statistics (DSR, PBO)…');
 
   root.append(
     h('div', { class: 'row', style: 'justify-content:space-between;align-items:flex-start;margin-bottom:12px' },
@@ -704,8 +766,10 @@ async function jobView(root, coll, id) {
     waiting.textContent = s.waiting_for ? `Waiting: ${s.waiting_for}` : '';
     waiting.hidden = !s.waiting_for;
     // Every trial is in, the broker computes the robustness statistics (docs/ROBUSTNESS.md).
+    // A walk-forward or holdout job's total also counts its out-of-sample runs, which the broker
+    // makes after the train trials (no trial queued or running): that is the step then.
     const computing = kind === 'optimization' && s.status === 'running' && s.total > 0 && s.queued === 0 &&
-      s.running === 0 && s.completed + s.failed >= s.total;
+      s.running === 0 && (walkForward || holdout ? s.completed + s.failed > 0 : s.completed + s.failed >= s.total);
     robustnessPending.hidden = !computing;
     const stop = s.result && s.result.stopped;
     stopped.textContent = stop ? `Stopped on target: trial #${stop.trial} reached ` +
@@ -753,25 +817,47 @@ async function jobView(root, coll, id) {
       equityChart(canvas, r.equity, spec.cash || 10000, r.equity_time);
       return;
     }
+    // The out-of-sample views first: for such a job they are the answer (walk_forward.js).
+    const ui = { h, isNum, money, fmtMetric, metricCell, METRIC_INFO, paramsText, equityLabels };
+    if (r && r.walk_forward) results.append(walkForwardPanel(ui, r.walk_forward, { objective, chartRegistry: state.charts }));
+    if (r && r.holdout) results.append(holdoutPanel(ui, r.holdout, { objective }));
     if (r && r.best) {
       const top = (r.top || []).find((t) => t.index === r.best.index) || (r.top || [])[0];
       const canvas = h('canvas', { id: 'equity-chart' });
+      // A walk-forward job's best is its best train trial, scored on its own window's train bars
+      // (trial k·P + i is window k's; total = K·P + K, docs/WALK_FORWARD.md "Trial numbering").
+      const windows = r.walk_forward ? r.walk_forward.windows.length : 0;
+      const perWindow = windows ? s.total / windows - 1 : 0;
+      const where = windows && perWindow >= 1 ? `, window ${Math.floor(r.best.index / perWindow)}'s train bars` : '';
       results.append(
-        h('div', { class: 'panel' }, h('h2', {}, `Equity curve of the best trial (#${r.best.index}: ${paramsText(r.best.params)})`),
+        h('div', { class: 'panel' }, h('h2', {}, `Equity curve of the best ${windows ? 'train ' : ''}trial (#${r.best.index}${where}: ${paramsText(r.best.params)})`),
           h('div', { class: 'chart-box' }, canvas)),
         h('div', { class: 'panel' }, h('h2', {}, `Metrics of the best trial (${int(r.best.trades)} trades)`),
           metricsTable(r.best.metrics, 'metrics-table')));
-      if (top && top.equity) equityChart(canvas, top.equity, spec.cash || 10000, r.equity_time);
+      // result.equity_time dates the whole dataset's bars; a walk-forward or holdout job's top
+      // curves cover only train bars, so those dates are not theirs (even when the counts of
+      // downsampled points happen to agree): such a curve is drawn over positions.
+      if (top && top.equity) equityChart(canvas, top.equity, spec.cash || 10000, walkForward || holdout ? null : r.equity_time);
     }
-    // The statistics describe a whole optimization: only a completed one has them.
-    if (s.status === 'completed') results.append(robustnessPanel(s));
+    // The statistics describe a whole optimization of all the bars: only a completed one has
+    // them, and neither a walk-forward nor a holdout job is one (docs/WALK_FORWARD.md).
+    if (walkForward || holdout) {
+      results.append(h('div', { class: 'hint', id: 'robustness-absent' }, walkForward
+        ? 'No robustness statistics: a walk-forward job is one optimization per window, each of other bars; the walk-forward panel is its check.'
+        : 'No robustness statistics: a holdout job optimizes only the bars before the held-out ones; the holdout table is its check.'));
+    } else if (s.status === 'completed') results.append(robustnessPanel(s));
     else {
       results.append(h('div', { class: 'hint', id: 'robustness-absent' },
         `No robustness statistics: they come only when an optimization completes (this one ${s.status === 'failed' ? 'failed' : 'was cancelled'}).`));
     }
     if (s.completed + s.failed > 0) {
+      // A walk-forward job's trials are every window's train trials (trial k·P + i is window k's
+      // trial i): one heatmap over all of them would show each cell's best over the windows, which
+      // no window chose. The stability table shows how the best moved instead.
       results.append(historyPanel(base, objective, goal), trialsPanel(base, objective, s),
-        heatmapPanel(base, objective, goal, r && r.heatmap));
+        walkForward ? h('div', { class: 'hint', id: 'heatmap-absent' }, 'No heatmap for a walk-forward job: its trials are ' +
+          'every window\'s train trials over different bars; the walk-forward panel\'s stability table shows how the best moved.')
+          : heatmapPanel(base, objective, goal, r && r.heatmap));
     }
   }
 }
