@@ -269,6 +269,8 @@ async function walkForwardAndHoldout(page) {
   const spans = await page.locator('#holdout-spans').textContent();
   check(spans.includes(`${GOOG_FIRST} … ${isoDate(ho.train_time[1])}`) && spans.includes(`${isoDate(ho.test_time[0])} … ${GOOG_LAST}`),
     `the holdout spans as dates: ${spans}`);
+  // The best train trial's curve covers the train bars [0, 1500), dated by result.equity_time.
+  await checkEquityDates(page, 'holdout best', GOOG_FIRST, isoDate(ho.train_time[1]));
   await page.locator('#robustness-absent', { hasText: 'holdout' }).waitFor();
   check(await page.locator('#robustness-panel').count() === 0, 'a holdout job: no robustness panel');
   console.log(`holdout shown: ${ho.trials.length} trials, test from ${isoDate(ho.test_time[0])}`);

@@ -834,10 +834,9 @@ async function jobView(root, coll, id) {
           h('div', { class: 'chart-box' }, canvas)),
         h('div', { class: 'panel' }, h('h2', {}, `Metrics of the best trial (${int(r.best.trades)} trades)`),
           metricsTable(r.best.metrics, 'metrics-table')));
-      // result.equity_time dates the whole dataset's bars; a walk-forward or holdout job's top
-      // curves cover only train bars, so those dates are not theirs (even when the counts of
-      // downsampled points happen to agree): such a curve is drawn over positions.
-      if (top && top.equity) equityChart(canvas, top.equity, spec.cash || 10000, walkForward || holdout ? null : r.equity_time);
+      // result.equity_time dates the bars the top curves cover (a holdout's: its train bars); a
+      // walk-forward's best trials come from several windows and it is null: positions then.
+      if (top && top.equity) equityChart(canvas, top.equity, spec.cash || 10000, r.equity_time);
     }
     // The statistics describe a whole optimization of all the bars: only a completed one has
     // them, and neither a walk-forward nor a holdout job is one (docs/WALK_FORWARD.md).
