@@ -3,6 +3,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sqlite3.h>
 
 #include <chrono>
@@ -16,6 +17,7 @@
 
 #include "cluster.hpp"
 #include "sweep/client.hpp"
+#include "sweep/data/csv_loader.hpp"
 #include "sweep/engine/strategy_registry.hpp"
 #include "sweep/jobs/job_spec.hpp"
 #include "sweep/optimize/optimizer.hpp"
@@ -69,6 +71,23 @@ inline protocol::StatusReply wait_terminal(client::Client& c, const std::string&
   return last;
 }
 
+// The GOOG demo grid (fast 2..40 step 2, slow 20..120 step 10, fast < slow: 202 trials) on
+// `dataset`, its 3 best kept.
+inline nlohmann::json demo_grid_spec(nlohmann::json dataset) {
+  return {{"dataset", std::move(dataset)},
+          {"strategy", "sma_cross"},
+          {"space",
+           {{"fast", {{"start", 2}, {"stop", 40}, {"step", 2}}},
+            {"slow", {{"start", 20}, {"stop", 120}, {"step", 10}}}}},
+          {"constraint", "fast < slow"},
+          {"top_k", 3}};
+}
+
+inline const TimeSeries& goog() {
+  static const TimeSeries s = load_csv(std::string(SWEEP_DATA_DIR) + "/GOOG.csv").value();
+  return s;
+}
+
 // The in-process reference of a cluster job: `sweep optimize` on the same spec and data (its stop
 // on target too), with the robustness statistics when `robustness`.
 inline OptimizationResult optimize_in_process(const nlohmann::json& text, TimeSeries series,
@@ -104,6 +123,31 @@ class ClusterTest : public ::testing::Test {
         },
         std::chrono::seconds(20)))
         << cluster_.broker_stderr();
+  }
+  // An optimization's id ("" and a test failure when refused).
+  std::string submit(const nlohmann::json& spec) {
+    auto acc = client_->submit(JobKind::kOptimization, spec);
+    EXPECT_TRUE(acc.ok()) << acc.status().ToString();
+    return acc.ok() ? acc->id : "";
+  }
+  // Whether job `id` has `n` completed trials (or ended) within `timeout`.
+  bool completed_at_least(const std::string& id, uint64_t n, std::chrono::milliseconds timeout) {
+    return wait_until(
+        [&] {
+          auto st = client_->status(id);
+          return st.ok() && (st->completed >= n || is_terminal(st->status));
+        },
+        timeout);
+  }
+  // Mid-run faults: the broker SIGKILLed once `broker_at` trials of job `id` are in and started
+  // again, then worker 0 SIGKILLed once `worker_at` are (its trials run again elsewhere).
+  void kill_broker_then_worker(const std::string& id, uint64_t broker_at, uint64_t worker_at,
+                               std::chrono::milliseconds timeout) {
+    ASSERT_TRUE(completed_at_least(id, broker_at, timeout)) << cluster_.broker_stderr();
+    cluster_.kill_broker(SIGKILL);
+    cluster_.start_broker();
+    ASSERT_TRUE(completed_at_least(id, worker_at, timeout)) << cluster_.broker_stderr();
+    cluster_.workers()[0]->signal(SIGKILL);
   }
   protocol::StatusReply wait_terminal(const std::string& id, std::chrono::milliseconds timeout) {
     const protocol::StatusReply last = e2e::wait_terminal(*client_, id, timeout);

@@ -28,21 +28,6 @@ namespace {
 using namespace std::chrono_literals;
 using sweep::testing::wait_until;
 
-nlohmann::json grid_spec(nlohmann::json dataset) {
-  return {{"dataset", std::move(dataset)},
-          {"strategy", "sma_cross"},
-          {"space",
-           {{"fast", {{"start", 2}, {"stop", 40}, {"step", 2}}},
-            {"slow", {{"start", 20}, {"stop", 120}, {"step", 10}}}}},
-          {"constraint", "fast < slow"},
-          {"top_k", 3}};
-}
-
-const TimeSeries& goog() {
-  static const TimeSeries s = load_csv(std::string(SWEEP_DATA_DIR) + "/GOOG.csv").value();
-  return s;
-}
-
 // `sweep optimize` on the same spec and data: its robustness, as the job's result writes it.
 struct Reference {
   OptimizationResult result;
@@ -56,11 +41,6 @@ Reference reference(const nlohmann::json& text, TimeSeries series) {
 
 class RobustnessE2E : public e2e::ClusterTest {
  protected:
-  std::string submit(const nlohmann::json& spec) {
-    auto acc = client_->submit(JobKind::kOptimization, spec);
-    EXPECT_TRUE(acc.ok()) << acc.status().ToString();
-    return acc.ok() ? acc->id : "";
-  }
   protocol::StatusReply wait_terminal(const std::string& id) {
     return ClusterTest::wait_terminal(id, std::chrono::seconds(60));
   }
@@ -77,8 +57,8 @@ class RobustnessE2E : public e2e::ClusterTest {
 };
 
 TEST_F(RobustnessE2E, TwoWorkersGiveTheInProcessStatisticsBitForBit) {
-  const nlohmann::json spec = grid_spec({{"path", "GOOG.csv"}});
-  const Reference ref = reference(spec, goog());
+  const nlohmann::json spec = e2e::demo_grid_spec({{"path", "GOOG.csv"}});
+  const Reference ref = reference(spec, e2e::goog());
   ASSERT_GT(ref.result.completed, 200u);
   ASSERT_TRUE(ref.result.robustness->pbo) << "GOOG's grid has a PBO";
   start(2);
@@ -90,16 +70,16 @@ TEST_F(RobustnessE2E, TwoWorkersGiveTheInProcessStatisticsBitForBit) {
   const nlohmann::json& times = st.result["equity_time"];
   ASSERT_TRUE(times.is_array()) << st.result.dump().substr(0, 300);
   ASSERT_EQ(times.size(), st.result["top"][0]["equity"].size());
-  const std::vector<size_t> kept = downsample_indexes(goog().bars.size(), kResultEquityPoints);
+  const std::vector<size_t> kept = downsample_indexes(e2e::goog().bars.size(), kResultEquityPoints);
   ASSERT_EQ(times.size(), kept.size());
   EXPECT_EQ(kept.size(), 1075u);
   for (size_t i = 0; i < kept.size(); ++i)
-    ASSERT_EQ(times[i].get<int64_t>(), goog().bars[kept[i]].ts) << "point " << i;
+    ASSERT_EQ(times[i].get<int64_t>(), e2e::goog().bars[kept[i]].ts) << "point " << i;
 
   // Another block count: other statistics, again those of the process.
   nlohmann::json eight = spec;
   eight["pbo_blocks"] = 8;
-  const Reference ref8 = reference(eight, goog());
+  const Reference ref8 = reference(eight, e2e::goog());
   ASSERT_NE(ref8.robustness["pbo"], ref.robustness["pbo"]);
   const std::string id8 = submit(eight);
   expect_robustness(id8, wait_terminal(id8), ref8.robustness);
@@ -108,33 +88,21 @@ TEST_F(RobustnessE2E, TwoWorkersGiveTheInProcessStatisticsBitForBit) {
 
 TEST_F(RobustnessE2E, ABrokerAndAWorkerKilledMidRunChangeNothing) {
   // Trials of a few milliseconds each, so that the kills land mid-run.
-  const nlohmann::json spec = grid_spec({{"synthetic", {{"bars", 300000}, {"seed", 9}}}});
+  const nlohmann::json spec = e2e::demo_grid_spec({{"synthetic", {{"bars", 300000}, {"seed", 9}}}});
   const Reference ref = reference(spec, make_synthetic(300000, 9));
   start(2);
   const std::string id = submit(spec);
-  auto done_at_least = [&](uint64_t n) {
-    return wait_until(
-        [&] {
-          auto st = client_->status(id);
-          return st.ok() && (st->completed >= n || is_terminal(st->status));
-        },
-        30s);
-  };
-  ASSERT_TRUE(done_at_least(40)) << cluster_.broker_stderr();
-  cluster_.kill_broker(SIGKILL);
-  cluster_.start_broker();
-  ASSERT_TRUE(done_at_least(120)) << cluster_.broker_stderr();
-  cluster_.workers()[0]->signal(SIGKILL);  // its trials run again elsewhere
+  ASSERT_NO_FATAL_FAILURE(kill_broker_then_worker(id, 40, 120, 30s));
   const auto st = wait_terminal(id);
   expect_robustness(id, st, ref.robustness);
 }
 
 TEST_F(RobustnessE2E, AStopOnTargetCountsTheTrialsUpToTheStopAndACancelHasNone) {
-  nlohmann::json spec = grid_spec({{"path", "GOOG.csv"}});
-  const Reference full = reference(spec, goog());
+  nlohmann::json spec = e2e::demo_grid_spec({{"path", "GOOG.csv"}});
+  const Reference full = reference(spec, e2e::goog());
   // The best trial's value: the job stops at the first trial reaching it.
   spec["stop"] = {{"value", full.result.top.front().record.metrics[Metric::kSharpe]}};
-  const Reference ref = reference(spec, goog());
+  const Reference ref = reference(spec, e2e::goog());
   ASSERT_TRUE(ref.result.stopped_at);
   ASSERT_LT(ref.robustness["n_trials"].get<uint64_t>(), full.result.completed);
   start(2);

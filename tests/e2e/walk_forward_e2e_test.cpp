@@ -28,16 +28,6 @@ namespace {
 using namespace std::chrono_literals;
 using sweep::testing::wait_until;
 
-nlohmann::json grid_spec(nlohmann::json dataset) {
-  return {{"dataset", std::move(dataset)},
-          {"strategy", "sma_cross"},
-          {"space",
-           {{"fast", {{"start", 2}, {"stop", 40}, {"step", 2}}},
-            {"slow", {{"start", 20}, {"stop", 120}, {"step", 10}}}}},
-          {"constraint", "fast < slow"},
-          {"top_k", 3}};
-}
-
 // 24343.567 -> "24,343.57", as the command line writes money.
 std::string money_text(double v) {
   char buf[64];
@@ -45,11 +35,6 @@ std::string money_text(double v) {
   std::string s = buf;
   for (int i = static_cast<int>(s.find('.')) - 3; i > 0; i -= 3)
     s.insert(static_cast<size_t>(i), ",");
-  return s;
-}
-
-const TimeSeries& goog() {
-  static const TimeSeries s = load_csv(std::string(SWEEP_DATA_DIR) + "/GOOG.csv").value();
   return s;
 }
 
@@ -86,11 +71,6 @@ Reference reference(const nlohmann::json& text, const TimeSeries& series) {
 
 class WalkForwardE2E : public e2e::ClusterTest {
  protected:
-  std::string submit(const nlohmann::json& spec) {
-    auto acc = client_->submit(JobKind::kOptimization, spec);
-    EXPECT_TRUE(acc.ok()) << acc.status().ToString();
-    return acc.ok() ? acc->id : "";
-  }
   // The job completed with `key` (walk_forward or holdout) equal to the reference's, in its
   // status and its stored record, every trial counted.
   void expect_block(const std::string& id, const char* key, const Reference& ref) {
@@ -108,9 +88,9 @@ class WalkForwardE2E : public e2e::ClusterTest {
 };
 
 TEST_F(WalkForwardE2E, TwoWorkersGiveTheInProcessWindowsBitForBit) {
-  nlohmann::json spec = grid_spec({{"path", "GOOG.csv"}});
+  nlohmann::json spec = e2e::demo_grid_spec({{"path", "GOOG.csv"}});
   spec["walk_forward"] = {{"train_bars", 500}, {"test_bars", 250}};
-  const Reference ref = reference(spec, goog());
+  const Reference ref = reference(spec, e2e::goog());
   ASSERT_EQ(ref.block["windows"].size(), 7u);
   start(2);
   const std::string id = submit(spec);
@@ -138,15 +118,15 @@ TEST_F(WalkForwardE2E, TwoWorkersGiveTheInProcessWindowsBitForBit) {
 
   // Anchored windows: other train spans, again the process's numbers.
   spec["walk_forward"]["anchored"] = true;
-  const Reference anchored = reference(spec, goog());
+  const Reference anchored = reference(spec, e2e::goog());
   ASSERT_NE(anchored.block, ref.block);
   expect_block(submit(spec), "walk_forward", anchored);
 }
 
 TEST_F(WalkForwardE2E, AHoldoutRunsItsTopTrialsOutOfSample) {
-  nlohmann::json spec = grid_spec({{"path", "GOOG.csv"}});
+  nlohmann::json spec = e2e::demo_grid_spec({{"path", "GOOG.csv"}});
   spec["holdout_bars"] = 648;
-  const Reference ref = reference(spec, goog());
+  const Reference ref = reference(spec, e2e::goog());
   ASSERT_EQ(ref.block["trials"].size(), 3u);
   start(2);
   const std::string id = submit(spec);
@@ -157,31 +137,19 @@ TEST_F(WalkForwardE2E, AHoldoutRunsItsTopTrialsOutOfSample) {
   const nlohmann::json& times = st->result["equity_time"];
   ASSERT_EQ(times.size(), 1500u) << st->result.dump().substr(0, 300);
   ASSERT_EQ(st->result["top"][0]["equity"].size(), 1500u);
-  EXPECT_EQ(times[0].get<int64_t>(), goog().bars[0].ts);
-  EXPECT_EQ(times[1499].get<int64_t>(), goog().bars[1499].ts);
+  EXPECT_EQ(times[0].get<int64_t>(), e2e::goog().bars[0].ts);
+  EXPECT_EQ(times[1499].get<int64_t>(), e2e::goog().bars[1499].ts);
 }
 
 TEST_F(WalkForwardE2E, ABrokerAndAWorkerKilledMidRunChangeNothing) {
   // Trials of a few milliseconds each (100,000-bar windows), so that the kills land mid-run.
-  nlohmann::json spec = grid_spec({{"synthetic", {{"bars", 300000}, {"seed", 9}}}});
+  nlohmann::json spec = e2e::demo_grid_spec({{"synthetic", {{"bars", 300000}, {"seed", 9}}}});
   spec["walk_forward"] = {{"train_bars", 100000}, {"test_bars", 50000}};
   const Reference ref = reference(spec, make_synthetic(300000, 9));
   ASSERT_EQ(ref.block["windows"].size(), 4u);
   start(2);
   const std::string id = submit(spec);
-  auto done_at_least = [&](uint64_t n) {
-    return wait_until(
-        [&] {
-          auto st = client_->status(id);
-          return st.ok() && (st->completed >= n || is_terminal(st->status));
-        },
-        60s);
-  };
-  ASSERT_TRUE(done_at_least(100)) << cluster_.broker_stderr();
-  cluster_.kill_broker(SIGKILL);
-  cluster_.start_broker();
-  ASSERT_TRUE(done_at_least(400)) << cluster_.broker_stderr();
-  cluster_.workers()[0]->signal(SIGKILL);  // its trials run again elsewhere
+  ASSERT_NO_FATAL_FAILURE(kill_broker_then_worker(id, 100, 400, 60s));
   expect_block(id, "walk_forward", ref);
 }
 
@@ -204,7 +172,7 @@ TEST_F(WalkForwardE2E, ACancelHasNoWindowsAndWhatCannotRunIsRefusedNamed) {
   ASSERT_TRUE(st.result.is_object());
   EXPECT_TRUE(st.result["walk_forward"].is_null()) << st.result.dump().substr(0, 300);
 
-  nlohmann::json spec = grid_spec({{"path", "GOOG.csv"}});
+  nlohmann::json spec = e2e::demo_grid_spec({{"path", "GOOG.csv"}});
   spec["walk_forward"] = {{"train_bars", 5000}, {"test_bars", 250}};
   auto too_long = client_->submit(JobKind::kOptimization, spec);
   ASSERT_FALSE(too_long.ok());
