@@ -20,13 +20,11 @@
 #include "sweep/jobs/job_spec.hpp"
 #include "sweep/jobs/robustness_json.hpp"
 #include "sweep/optimize/optimizer.hpp"
-#include "wait.hpp"
 
 namespace sweep {
 namespace {
 
 using namespace std::chrono_literals;
-using sweep::testing::wait_until;
 
 // `sweep optimize` on the same spec and data: its robustness, as the job's result writes it.
 struct Reference {
@@ -112,12 +110,7 @@ TEST_F(RobustnessE2E, AStopOnTargetCountsTheTrialsUpToTheStopAndACancelHasNone) 
   // Cancelled before its end: no statistics (they describe a whole optimization).
   nlohmann::json slow = e2e::slow_spec(40, 2000);
   const std::string cancelled = submit(slow);
-  ASSERT_TRUE(wait_until(
-      [&] {
-        auto s = client_->status(cancelled);
-        return s.ok() && s->completed >= 1;
-      },
-      30s));
+  ASSERT_TRUE(completed_at_least(cancelled, 1, 30s));
   ASSERT_TRUE(client_->cancel(cancelled).ok());
   const auto st = wait_terminal(cancelled);
   EXPECT_EQ(st.status, JobState::kCancelled);

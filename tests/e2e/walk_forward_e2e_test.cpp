@@ -20,13 +20,11 @@
 #include "sweep/jobs/job_spec.hpp"
 #include "sweep/jobs/walk_forward_json.hpp"
 #include "sweep/optimize/walk_forward.hpp"
-#include "wait.hpp"
 
 namespace sweep {
 namespace {
 
 using namespace std::chrono_literals;
-using sweep::testing::wait_until;
 
 // 24343.567 -> "24,343.57", as the command line writes money.
 std::string money_text(double v) {
@@ -159,12 +157,7 @@ TEST_F(WalkForwardE2E, ACancelHasNoWindowsAndWhatCannotRunIsRefusedNamed) {
   nlohmann::json slow = e2e::slow_spec(40, 2000);
   slow["walk_forward"] = {{"train_bars", 100}, {"test_bars", 50}};
   const std::string id = submit(slow);
-  ASSERT_TRUE(wait_until(
-      [&] {
-        auto s = client_->status(id);
-        return s.ok() && s->completed >= 1;
-      },
-      30s));
+  ASSERT_TRUE(completed_at_least(id, 1, 30s));
   ASSERT_TRUE(client_->cancel(id).ok());
   const auto st = wait_terminal(id, 60s);
   EXPECT_EQ(st.status, JobState::kCancelled);

@@ -63,14 +63,15 @@ async function fillRange(page, name, start, stop, step) {
   await page.fill(`input[name="step-${name}"]`, step);
 }
 
-// The new-job form with sma_cross on GOOG over fast 2..50, slow 20..200 step 5, fast < slow.
-async function newGoogSmaSpace(page) {
+// The new-job form with sma_cross on GOOG over `fast` and `slow` ([start, stop, step] each),
+// fast < slow. By default fast 2..50, slow 20..200 step 5.
+async function newGoogSmaSpace(page, fast = ['2', '50', '1'], slow = ['20', '200', '5']) {
   await page.goto(`${base}/#/new`);
   await page.locator('#job-form').waitFor();
   await page.selectOption('#strategy', 'sma_cross');
   await page.selectOption('#dataset', { label: 'GOOG.csv' });
-  await fillRange(page, 'fast', '2', '50', '1');
-  await fillRange(page, 'slow', '20', '200', '5');
+  await fillRange(page, 'fast', ...fast);
+  await fillRange(page, 'slow', ...slow);
   await page.fill('input[name="constraint"]', 'fast < slow');
 }
 
@@ -122,17 +123,9 @@ const GOOG_LAST = '2013-03-01';
 const isoDate = (msTime) => new Date(msTime).toISOString().slice(0, 10);
 const moneyText = (v) => v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
-// The new-job form with sma_cross on GOOG over a small grid: fast 5..30 step 5, slow 20..80 step
-// 20, fast < slow (21 trials a window).
-async function newGoogSmallSpace(page) {
-  await page.goto(`${base}/#/new`);
-  await page.locator('#job-form').waitFor();
-  await page.selectOption('#strategy', 'sma_cross');
-  await page.selectOption('#dataset', { label: 'GOOG.csv' });
-  await fillRange(page, 'fast', '5', '30', '5');
-  await fillRange(page, 'slow', '20', '80', '20');
-  await page.fill('input[name="constraint"]', 'fast < slow');
-}
+// The form with a small grid: fast 5..30 step 5, slow 20..80 step 20, fast < slow (21 trials a
+// window).
+const newGoogSmallSpace = (page) => newGoogSmaSpace(page, ['5', '30', '5'], ['20', '80', '20']);
 
 async function waitCompleted(page, what) {
   await page.waitForURL(/#\/optimizations\//);
