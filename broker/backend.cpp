@@ -10,11 +10,7 @@
 namespace sweep::broker {
 
 void Broker::send_worker(const std::string& identity, const protocol::BrokerMessage& msg) {
-  send_encoded(identity, protocol::encode(msg));
-}
-
-void Broker::send_encoded(const std::string& identity, const std::string& payload) {
-  transport_->send_to(Socket::kBackend, identity, payload);
+  transport_->send_to(Socket::kBackend, identity, protocol::encode(msg));
 }
 
 void Broker::on_served(Served done) {
@@ -22,16 +18,13 @@ void Broker::on_served(Served done) {
   if (it == dataset_requests_.end()) return;
   const std::set<std::string> workers = std::move(it->second);
   dataset_requests_.erase(it);
-  if (!done.csv.ok()) {
+  if (!done.message.ok()) {
     // A job's dataset is stored before it goes live, so this is a damaged or edited database.
-    spdlog::error("worker asked for dataset {}: {}", done.hash, done.csv.status().ToString());
+    spdlog::error("worker asked for dataset {}: {}", done.hash, done.message.status().ToString());
     return;
   }
-  // Encoded once for every worker that asked.
-  const std::string payload =
-      protocol::encode(protocol::BrokerMessage{protocol::Dataset{done.hash, std::move(*done.csv)}});
   for (const auto& identity : workers) {
-    send_encoded(identity, payload);
+    transport_->send_shared(Socket::kBackend, identity, *done.message);
     // Waiting for the dataset is not the worker's stall: its trials start once it has it.
     if (WorkerSession* s = workers_.find(identity)) s->quiet_since = now();
   }

@@ -133,8 +133,6 @@ class Broker {
   void grant_credit(WorkerSession& session, uint32_t credit);
   void on_telemetry();
   void send_worker(const std::string& identity, const protocol::BrokerMessage& msg);
-  // A message encoded once, for several workers (a dataset many asked for).
-  void send_encoded(const std::string& identity, const std::string& payload);
   // What the dataset thread finished: submits to answer, datasets to send to workers.
   void on_dataset_work();
   void on_served(Served done);

@@ -8,6 +8,7 @@
 
 #include "dataset_resolver.hpp"
 #include "sweep/data/dataset.hpp"
+#include "sweep/protocol/protocol.hpp"
 
 namespace sweep::broker {
 
@@ -90,9 +91,11 @@ DatasetWork DatasetWorker::work(Task& task) {
     Served s{*hash, Status::Internal("")};
     auto series = store_.get_dataset(*hash);
     if (series.ok()) {
-      s.csv = to_csv(*series);
+      const std::string payload =
+          protocol::encode(protocol::BrokerMessage{protocol::Dataset{*hash, to_csv(*series)}});
+      s.message = zmq::message_t(payload.data(), payload.size());
     } else {
-      s.csv = series.status();
+      s.message = series.status();
     }
     return s;
   }

@@ -18,6 +18,8 @@
 #include <variant>
 #include <vector>
 
+#include <zmq.hpp>
+
 #include "sweep/base/status.hpp"
 #include "sweep/jobs/job_spec.hpp"
 #include "sweep/optimize/trial_plan.hpp"
@@ -48,10 +50,14 @@ struct Prepared {
   Result<StoredDataset> dataset = Status::Internal("not prepared");
 };
 
-// serve(): a stored dataset as the CSV text workers are sent, or why it cannot be read.
+// serve(): a stored dataset as the `dataset` message workers are sent, encoded here, or why it
+// cannot be read. At 5M bars it is ~225 MB: encoding it and copying it per worker on the loop
+// held the loop 2.7 s on a loaded machine, long enough that the workers, hearing no heartbeat,
+// reconnected and asked for it again. The loop sends this one buffer to every worker that
+// asked, sharing it (zmq_msg_copy counts references) instead of copying it.
 struct Served {
   std::string hash;
-  Result<std::string> csv = Status::Internal("not served");
+  Result<zmq::message_t> message = Status::Internal("not served");
 };
 
 using DatasetWork = std::variant<Prepared, Served>;
@@ -71,7 +77,7 @@ class DatasetWorker {
   // Makes `plan`'s trial plan when given, then resolves `source` (confined to the data folders),
   // checks it has bars and stores it.
   void prepare(uint64_t ticket, DatasetSource source, std::optional<PlanOrder> plan = {});
-  // Reads the stored dataset `hash` back as CSV.
+  // Reads the stored dataset `hash` back as CSV and encodes it as a `dataset` message.
   void serve(std::string hash);
   // Readable (POLLIN) while take() has something.
   int fd() const { return event_fd_; }

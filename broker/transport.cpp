@@ -138,6 +138,17 @@ void Transport::send_to(Socket s, std::string_view identity, std::string_view pa
   }
 }
 
+void Transport::send_shared(Socket s, std::string_view identity, zmq::message_t& payload) {
+  try {
+    zmq::message_t shared;
+    shared.copy(payload);
+    socket(s).send(zmq::buffer(identity), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+    socket(s).send(shared, zmq::send_flags::dontwait);
+  } catch (const zmq::error_t& e) {
+    spdlog::error("send on {}: {}", name_of(s), e.what());
+  }
+}
+
 void Transport::publish(std::string_view topic, std::string_view payload) {
   try {
     events_.send(zmq::buffer(topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait);

@@ -52,6 +52,8 @@ class Transport {
   std::vector<zmq::message_t> receive(Socket s);
   // A ROUTER message (routing identity, then `payload`) on the frontend or the backend.
   void send_to(Socket s, std::string_view identity, std::string_view payload);
+  // The same, sharing `payload`'s buffer instead of copying it (for a big message sent to many).
+  void send_shared(Socket s, std::string_view identity, zmq::message_t& payload);
   // An event: its topic frame, then `payload`.
   void publish(std::string_view topic, std::string_view payload);
 

@@ -42,6 +42,12 @@ nlohmann::json job_on(nlohmann::json dataset) {
           {"space", {{"fast", {5, 10}}, {"slow", {30}}}}};
 }
 
+std::string workers_stderr(testing::LocalCluster& cluster) {
+  std::string out;
+  for (const auto& w : cluster.workers()) out += "--- worker:\n" + w->stderr_text();
+  return out;
+}
+
 // Runs a job to its end; the seconds it took.
 double run_to_completion(client::Client& c, const nlohmann::json& spec,
                          testing::LocalCluster& cluster) {
@@ -88,7 +94,7 @@ TEST(DatasetLimitE2E, AtTheBarLimitACsvAndASyntheticSeriesRunOneBarMoreIsRefused
   const double syn_s = run_to_completion(
       c, job_on({{"synthetic", {{"bars", kMaxDatasetBars}, {"seed", 3}}}}), cluster);
   EXPECT_EQ(cluster.broker_stderr().find("missed heartbeats"), std::string::npos)
-      << cluster.broker_stderr();
+      << cluster.broker_stderr() << workers_stderr(cluster);
   std::printf("[ figure ] %zu-bar CSV job done in %.1f s, synthetic in %.1f s\n", kMaxDatasetBars,
               csv_s, syn_s);
 
