@@ -85,12 +85,23 @@ class DrainE2E : public ::testing::Test {
     EXPECT_TRUE(acc.ok()) << acc.status().ToString();
     return acc.ok() ? acc->id : "";
   }
-  // A quick job on slow_spec's dataset, so that the workers hold it: a trial leased after this
-  // starts at once instead of waiting for its bars (which the drain would hand back unstarted).
-  void warm_up() {
-    const std::string id = submit(2, 5);
-    ASSERT_FALSE(id.empty());
-    ASSERT_EQ(wait_terminal(id).status, JobState::kCompleted);
+  // Submits a backtest of `bars` x 250 us (20,000: 5 s) and returns once its progress (bars, from
+  // the worker's ticks) says the trial runs: a lease alone (busy) could still be queued on the
+  // worker, which a drain hands back at once, leaving with nothing running.
+  void start_running_backtest(int bars) {
+    auto acc = client_->submit(JobKind::kBacktest,
+                               {{"dataset", {{"synthetic", {{"bars", bars}, {"seed", 4}}}}},
+                                {"strategy", "slow"},
+                                {"params", {{"n", 0}, {"us_per_bar", 250}}},
+                                {"max_attempts", 1}});
+    ASSERT_TRUE(acc.ok()) << acc.status().ToString();
+    ASSERT_TRUE(wait_until(
+        [&] {
+          auto st = client_->status(acc->id);
+          return st.ok() && st->completed > 0;
+        },
+        20s))
+        << cluster_.broker_stderr();
   }
   bool busy(const std::string& name) {
     auto w = worker(name);
@@ -182,22 +193,7 @@ TEST_F(DrainE2E, AtTheDrainDeadlineRunningTrialsGoBackAndRunElsewhereAsTheSameAt
 TEST_F(DrainE2E, ASecondSignalExitsAtOnce) {
   ChildProcess& a = cluster_.add_worker(1, {"--drain-timeout", "60"});
   wait_registered("w1");
-  // A backtest of 20,000 bars x 250 us, 5 s: its progress (bars, from the worker's ticks) says
-  // the trial runs; a lease alone (busy) could still be queued on the worker, which would then
-  // hand it back and leave at once.
-  auto acc = client_->submit(JobKind::kBacktest,
-                             {{"dataset", {{"synthetic", {{"bars", 20000}, {"seed", 4}}}}},
-                              {"strategy", "slow"},
-                              {"params", {{"n", 0}, {"us_per_bar", 250}}},
-                              {"max_attempts", 1}});
-  ASSERT_TRUE(acc.ok()) << acc.status().ToString();
-  ASSERT_TRUE(wait_until(
-      [&] {
-        auto st = client_->status(acc->id);
-        return st.ok() && st->completed > 0;
-      },
-      20s))
-      << cluster_.broker_stderr();
+  start_running_backtest(20000);
   a.signal(SIGTERM);
   ASSERT_TRUE(wait_until(
       [&] {
@@ -256,13 +252,11 @@ TEST_F(DrainE2E, TheHealthFileIsRemovedWhenTheDrainStarts) {
   ChildProcess& a = cluster_.add_worker(1, {"--health-file", health, "--drain-timeout", "20"});
   wait_registered("w1");
   ASSERT_TRUE(wait_until([&] { return exists(health); }, 20s)) << a.stderr_text();
-  warm_up();
-  const std::string id = submit(2, 1500);
-  ASSERT_TRUE(wait_until([&] { return busy("w1"); }, 20s)) << cluster_.broker_stderr();
+  start_running_backtest(8000);
   a.signal(SIGTERM);
   EXPECT_TRUE(wait_until([&] { return !exists(health); }, 2s));
-  EXPECT_TRUE(a.running());  // still finishing its trial
-  EXPECT_TRUE(exited_with(a.wait(10s), 0)) << a.stderr_text();
+  EXPECT_TRUE(a.running());  // still finishing its 2 s trial
+  EXPECT_TRUE(exited_with(a.wait(20s), 0)) << a.stderr_text();
 }
 
 TEST_F(DrainE2E, ABrokerGivenSigtermRefusesSubmitsExitsZeroAndResumesOnRestart) {
