@@ -44,7 +44,11 @@ if [ ${#missing[@]} -gt 0 ]; then
     "${missing[@]}" >/dev/null
 fi
 
-cmake_args=(-S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="$build_type")
+# -g1 (line tables, no variable or type info) instead of RelWithDebInfo's -g: stacks in gdb and
+# perf still have files and lines, and a file compiles a third faster (broker/backend.cpp:
+# 15.6 s against 22.3 s), which is most of a fresh machine's set-up.
+cmake_args=(-S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="$build_type"
+            -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG")
 [ -n "$sanitize" ] && cmake_args+=(-DSWEEP_SANITIZE="$sanitize")
 cmake "${cmake_args[@]}" >/dev/null
 ninja -C "$build_dir" -j"$(nproc)"
