@@ -196,6 +196,53 @@ TEST(OutOfSample, CashInScalesTheAccountAndErrorsAreTheEngines) {
   EXPECT_FALSE(run_out_of_sample(*s, sma(), params(1, 3), 1000, 0, {7, 21}).ok());
 }
 
+// sma_cross that refuses to prepare on fewer than min_bars bars, as a plugin sizing something by
+// the data might; records the bar count of every prepare().
+class NeedsBars final : public Strategy {
+ public:
+  NeedsBars(size_t min_bars, std::vector<size_t>* seen)
+      : inner_(sma().create()), min_bars_(min_bars), seen_(seen) {}
+  Status prepare(const MarketData& data, const ParamSet& p) override {
+    seen_->push_back(data.close.size());
+    if (data.close.size() < min_bars_) return Status::BadRequest("needs_bars: too few bars");
+    return inner_->prepare(data, p);
+  }
+  size_t warmup() const override { return inner_->warmup(); }
+  void run(Account& account, size_t begin, size_t end) override {
+    inner_->run(account, begin, end);
+  }
+
+ private:
+  std::unique_ptr<Strategy> inner_;
+  size_t min_bars_;
+  std::vector<size_t>* seen_;
+};
+
+TEST(OutOfSample, AStrategyRefusingTheTestBarsAloneLearnsItsWarmUpFromEveryBarBefore) {
+  auto s = series(kCloses);
+  const BarSpan test{7, 20};
+  std::vector<size_t> seen;
+  StrategyInfo info = sma();
+  info.create = [&seen] { return std::make_unique<NeedsBars>(16, &seen); };
+  Result<OutOfSampleRun> r = run_out_of_sample(*s, info, params(1, 3), 1000, 0, test);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  // The 13 test bars (refused), the 20 up to the test's end (W = 3), then the run over [4, 20).
+  EXPECT_EQ(seen, (std::vector<size_t>{13, 20, 16}));
+  Result<OutOfSampleRun> plain = run_out_of_sample(*s, sma(), params(1, 3), 1000, 0, test);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(r->equity, plain->equity);
+  ASSERT_EQ(r->trades.size(), plain->trades.size());
+  for (size_t k = 0; k < r->trades.size(); ++k) {
+    EXPECT_EQ(r->trades[k].entry_bar, plain->trades[k].entry_bar) << k;
+    EXPECT_EQ(r->trades[k].exit_bar, plain->trades[k].exit_bar) << k;
+  }
+  // Refused on every slice: the strategy's own error.
+  info.create = [&seen] { return std::make_unique<NeedsBars>(100, &seen); };
+  r = run_out_of_sample(*s, info, params(1, 3), 1000, 0, test);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "needs_bars: too few bars");
+}
+
 // Two windows on eight weekday bars, their results written by hand.
 TEST(Assemble, StitchedCurveEfficiencyAndStabilityOnAHandExample) {
   auto s = series({10, 11, 12, 13, 14, 15, 16, 18}, {0, 1, 2, 3, 4, 7, 8, 9});
