@@ -188,7 +188,7 @@ Status Broker::replay_search(LiveJob& j) {
   auto rows = store_->list_trials(j.id, q);
   if (!rows.ok()) return rows.status();
   for (const TrialRow& t : *rows) {  // by trial index
-    if (t.trial_index >= j.history.size())
+    if (!j.suggested(t.trial_index))
       return Status::Internal("trial " + std::to_string(t.trial_index) +
                               " is recorded but its generation was never suggested");
     const double v =

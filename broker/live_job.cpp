@@ -42,29 +42,43 @@ LiveJob::LiveJob(std::string id_, JobSpec spec_, std::optional<TrialPlan> plan_,
       tpe = TpeSuggester::create(*plan, objective).value();  // the plan is a tpe one
       cursor.reset();
       observed.assign(trial_count, 0);
-      (void)next_generation();  // generation 0 needs no history: it cannot fail
+      searches.resize(1);
+      (void)next_generation(0);  // generation 0 needs no history: it cannot fail
     }
   }
 }
 
-Status LiveJob::next_generation() {
-  if (!searching || unobserved > 0 || history.size() >= trial_count) return Status::Ok();
-  Result<std::vector<Trial>> gen = tpe->next_generation(history);
+std::pair<size_t, uint64_t> LiveJob::window_of(uint64_t index) const {
+  const uint64_t p = std::max<uint64_t>(plan ? plan->total() : 0, 1);
+  return {static_cast<size_t>(index / p), index % p};
+}
+
+Status LiveJob::next_generation(size_t window) {
+  Search& s = searches[window];
+  if (!searching || s.unobserved > 0 || s.history.size() >= plan->total()) return Status::Ok();
+  Result<std::vector<Trial>> gen = tpe->next_generation(s.history);
   if (!gen.ok()) return gen.status();
+  const uint64_t first = train_trial_index(window, plan->total(), 0);
   for (Trial& t : *gen) {
-    history.push_back({t.grid_index, std::nan("")});
-    generation.push_back({t.index, 1, std::move(t.params)});
+    s.history.push_back({t.grid_index, std::nan("")});
+    generation.push_back({first + t.index, 1, std::move(t.params)});
   }
-  unobserved = gen->size();
+  s.unobserved = gen->size();
   return Status::Ok();
 }
 
+bool LiveJob::suggested(uint64_t index) const {
+  const auto [window, i] = window_of(index);
+  return tpe && window < searches.size() && i < searches[window].history.size();
+}
+
 Status LiveJob::observe(uint64_t index, double value) {
-  if (!tpe || index >= history.size() || observed[index]) return Status::Ok();
+  if (!suggested(index) || observed[index]) return Status::Ok();
+  const auto [window, i] = window_of(index);
   observed[index] = 1;
-  history[index].value = value;
-  --unobserved;
-  return next_generation();
+  searches[window].history[i].value = value;
+  --searches[window].unobserved;
+  return next_generation(window);
 }
 
 Status LiveJob::set_windows(uint64_t bars, uint64_t max_trials) {
@@ -90,7 +104,17 @@ Status LiveJob::set_windows(uint64_t bars, uint64_t max_trials) {
   }
   trial_count = spec.walk_forward ? windows.size() * p : p;
   total = trial_count + oos_runs;
-  if (!tpe) cursor = cursor_at(0);
+  if (!tpe) {
+    cursor = cursor_at(0);
+    return Status::Ok();
+  }
+  // Window 0's search began with the job; the others begin now, their first generations
+  // dispatched after it, window by window.
+  observed.assign(trial_count, 0);
+  const size_t searched = searches.size();
+  searches.resize(spec.walk_forward ? windows.size() : 1);
+  for (size_t k = searched; k < searches.size(); ++k)
+    if (Status s = next_generation(k); !s.ok()) return s;
   return Status::Ok();
 }
 
@@ -148,7 +172,11 @@ void LiveJob::stop_on_target(uint64_t index) {
 }
 
 uint64_t LiveJob::next_trial_position() const {
-  if (tpe) return history.size() - generation.size();
+  if (tpe) {
+    uint64_t n = 0;
+    for (const Search& s : searches) n += s.history.size();
+    return n - generation.size();
+  }
   return cursor ? cursor->position() : (is_backtest() ? 1 : 0);
 }
 

@@ -8,6 +8,7 @@
 #include <deque>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -90,14 +91,18 @@ struct LiveJob {
   TopK<TopPayload> top;
   // An adaptive (tpe) search: its trials come a generation at a time (docs/SEARCH.md). The next
   // generation is suggested once every trial suggested so far is observed, so one generation is
-  // in flight; `cursor` is unused.
+  // in flight; `cursor` is unused. A walk-forward runs one search per window, each over its own
+  // window's trials (job trial k·P + i is window k's trial i), as `sweep optimize` does.
   std::optional<TpeSuggester> tpe;
-  std::deque<PendingTrial> generation;  // suggested, never dispatched
-  std::vector<TpeObservation> history;  // [index], for the trials suggested so far
-  std::vector<char> observed;           // [index]
-  uint64_t unobserved = 0;              // suggested trials not observed yet
-  bool searching = true;                // false once cancelled: no more generations
-  std::optional<HeatmapGrid> heatmap;   // optimizations over exactly two varying parameters
+  std::deque<PendingTrial> generation;  // suggested, never dispatched (job trial indexes)
+  struct Search {
+    std::vector<TpeObservation> history;  // [window trial index], the trials suggested so far
+    uint64_t unobserved = 0;              // suggested trials not observed yet
+  };
+  std::vector<Search> searches;        // [window]: one, or one per walk-forward window
+  std::vector<char> observed;          // [job trial index]
+  bool searching = true;               // false once cancelled: no more generations
+  std::optional<HeatmapGrid> heatmap;  // optimizations over exactly two varying parameters
   // Stop on target: the lowest trial index known to reach spec.stop_value. The job's trials are
   // those up to it: later ones are not dispatched, their results are dropped, and those recorded
   // before it was known are deleted when the job completes (docs/SEARCH.md "Stop on target").
@@ -141,10 +146,12 @@ struct LiveJob {
   // Trials not yet dispatched (an estimate after a resume).
   uint64_t queued_count(size_t running) const;
   void observe_duration(double ms);
-  // tpe: trial `index` finished with objective `value` (NaN: failed or undefined); suggests the
-  // next generation when it completes the current one. A trial observed twice is ignored.
-  // Errors: the estimator's (a bug).
+  // tpe: trial `index` finished with objective `value` (NaN: failed or undefined); suggests its
+  // search's next generation when it completes the current one. A trial observed twice is
+  // ignored. Errors: the estimator's (a bug).
   Status observe(uint64_t index, double value);
+  // tpe: whether trial `index` has been suggested (its generation has begun).
+  bool suggested(uint64_t index) const;
   // Seconds since the job started running, and to its end at the rate so far (nullopt: unknown).
   double elapsed_s(SteadyTime now) const;
   std::optional<double> eta_s(SteadyTime now) const;
@@ -153,7 +160,9 @@ struct LiveJob {
 
  private:
   friend class JobTable;
-  Status next_generation();
+  Status next_generation(size_t window);
+  // The window trial `index` belongs to, and its index in that window.
+  std::pair<size_t, uint64_t> window_of(uint64_t index) const;
   JobState state_ = JobState::kQueued;  // changed by JobTable::transition only
 };
 

@@ -47,10 +47,6 @@ Status check_spec_strings(const JobSpec& spec, const Limits& limits) {
 
 Status check_cluster_support(const JobSpec& spec) {
   if (!spec.walk_forward) return Status::Ok();
-  if (is_adaptive(spec.method))
-    return Status::BadRequest(
-        "spec.walk_forward: not with a tpe search on the cluster (each window would need its own; "
-        "use grid or random, or run it with sweep optimize)");
   if (spec.stop_value)
     return Status::BadRequest(
         "spec.walk_forward: not with a stop on target on the cluster (each window would need its "

@@ -16,9 +16,9 @@ Status check_spec_size(const nlohmann::json& spec, const Limits& limits);
 // The strategy name, a dataset id and every choice value (params and space) against
 // max_string_length.
 Status check_spec_strings(const JobSpec& spec, const Limits& limits);
-// Combinations the in-process optimizer runs but the cluster does not (a walk-forward with a tpe
-// search or a stop on target: each window would need its own search and stop;
-// docs/WALK_FORWARD.md): a bad_request naming the key.
+// Combinations the in-process optimizer runs but the cluster does not (a walk-forward with a stop
+// on target: each window would need a stop of its own; docs/WALK_FORWARD.md): a bad_request
+// naming the key.
 Status check_cluster_support(const JobSpec& spec);
 // The trial plan limits for a new optimization (max_trials).
 TrialPlanLimits plan_limits(const Limits& limits);

@@ -1,6 +1,8 @@
 // Progress figures of a live job (elapsed, ETA) and lease expiry, on a FakeClock.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "lease_table.hpp"
 #include "live_job.hpp"
 #include "sweep/base/clock.hpp"
@@ -167,6 +169,71 @@ TEST(LiveJobWindows, AWalkForwardRunsThePlanOncePerWindowOverItsTrainBars) {
   EXPECT_EQ(at.position(), 9u);
   EXPECT_EQ(at.next()->index, 9u);
   EXPECT_FALSE(job.cursor_at(12).next());
+}
+
+std::vector<PendingTrial> take_all(LiveJob& job) {
+  std::vector<PendingTrial> out;
+  while (auto t = job.take_next()) out.push_back(std::move(*t));
+  return out;
+}
+
+// A made-up objective value of a trial: its x, away from the middle of the axis.
+double value_of(const PendingTrial& t) {
+  return std::abs(static_cast<double>(std::get<int64_t>(*t.params.find("x"))) - 14.5);
+}
+
+TEST(LiveJobWindows, AWalkForwardTpeSearchRunsOneSearchPerWindow) {
+  JobSpec spec;
+  spec.walk_forward = WalkForward{100, 50, false};
+  spec.method = TpeSearch{6, 7, 2, 2};
+  LiveJob job = windowed_job(30, spec);
+  ASSERT_TRUE(job.set_windows(200, 1000).ok());  // test bars at 100 and 150
+  ASSERT_EQ(job.trial_count, 12u);
+  const uint64_t g0 = job.tpe->generation_begin(1);
+  ASSERT_EQ(g0, 2u) << "the startup trials";
+  // Both windows' first generations, window 0's first; no history yet: the same points.
+  const std::vector<PendingTrial> first = take_all(job);
+  ASSERT_EQ(first.size(), 2 * g0);
+  for (uint64_t i = 0; i < g0; ++i) {
+    EXPECT_EQ(first[i].index, i);
+    EXPECT_EQ(first[g0 + i].index, 6 + i);
+    EXPECT_EQ(first[g0 + i].params, first[i].params);
+  }
+  EXPECT_TRUE(job.suggested(7));
+  EXPECT_FALSE(job.suggested(8));
+  EXPECT_FALSE(job.suggested(2));
+
+  // Window 1's results begin its second generation, and only its own.
+  for (uint64_t i = 0; i < g0; ++i) ASSERT_TRUE(job.observe(6 + i, value_of(first[g0 + i])).ok());
+  const std::vector<PendingTrial> second1 = take_all(job);
+  ASSERT_EQ(second1.size(), 2u);
+  EXPECT_EQ(second1[0].index, 8u);
+  EXPECT_EQ(second1[1].index, 9u);
+  EXPECT_FALSE(job.suggested(2)) << "window 0 has observed nothing";
+  EXPECT_EQ(job.next_trial_position(), 6u);
+
+  // What the same search alone (one optimization, as `sweep optimize` runs each window) suggests
+  // from the same results; window 0 given other results goes its own way.
+  JobSpec alone_spec;
+  alone_spec.method = spec.method;
+  LiveJob alone = windowed_job(30, alone_spec);
+  const std::vector<PendingTrial> alone0 = take_all(alone);
+  ASSERT_EQ(alone0.size(), g0);
+  for (uint64_t i = 0; i < g0; ++i) {
+    EXPECT_EQ(alone0[i].params, first[i].params);
+    ASSERT_TRUE(alone.observe(i, value_of(alone0[i])).ok());
+  }
+  const std::vector<PendingTrial> alone1 = take_all(alone);
+  ASSERT_EQ(alone1.size(), 2u);
+  EXPECT_EQ(second1[0].params, alone1[0].params);
+  EXPECT_EQ(second1[1].params, alone1[1].params);
+  for (uint64_t i = 0; i < g0; ++i) ASSERT_TRUE(job.observe(i, -value_of(first[i])).ok());
+  const std::vector<PendingTrial> second0 = take_all(job);
+  ASSERT_EQ(second0.size(), 2u);
+  EXPECT_EQ(second0[0].index, 2u);
+  EXPECT_NE(second0[0].params, alone1[0].params) << "window 0 ranks the points the other way";
+  EXPECT_TRUE(job.observe(0, 1.0).ok()) << "a trial observed twice is ignored";
+  EXPECT_TRUE(take_all(job).empty());
 }
 
 TEST(LiveJobWindows, AHoldoutIsOneWindowAndItsTopK) {

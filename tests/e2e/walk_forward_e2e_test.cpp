@@ -3,7 +3,8 @@
 // bit (the same JSON): every window's train trials fanned out over the window's bars, each
 // window's best run out of sample with the account carried on; through a broker SIGKILL and a
 // worker SIGKILL mid-run too. A cancelled job has no walk_forward block; what the cluster cannot
-// run (a tpe search per window) and a window that cannot fit are refused at submit, named.
+// run (a stop on target per window) and a window that cannot fit are refused at submit, named; a
+// tpe search runs one search per window, as in process.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -151,6 +152,30 @@ TEST_F(WalkForwardE2E, ABrokerAndAWorkerKilledMidRunChangeNothing) {
   expect_block(id, "walk_forward", ref);
 }
 
+TEST_F(WalkForwardE2E, ATpeSearchPerWindowThroughABrokerAndAWorkerKillGivesTheProcesssWindows) {
+  // Each window runs a tpe search of its own, as sweep optimize does: its generations come from
+  // its own trials' results. Trials of a few milliseconds (100,000-bar windows): the kills land
+  // mid-run, and the restarted broker finds every window's search again from the rows.
+  nlohmann::json spec = e2e::demo_grid_spec({{"synthetic", {{"bars", 300000}, {"seed", 9}}}});
+  spec["walk_forward"] = {{"train_bars", 100000}, {"test_bars", 50000}};
+  spec["method"] = {{"tpe", {{"n", 40}, {"seed", 3}, {"startup", 8}, {"batch", 4}}}};
+  const Reference ref = reference(spec, make_synthetic(300000, 9));
+  ASSERT_EQ(ref.block["windows"].size(), 4u);
+  ASSERT_EQ(ref.total, 4 * 40u + 4u);
+  start(2);
+  const std::string id = submit(spec);
+  ASSERT_NO_FATAL_FAILURE(kill_broker_then_worker(id, 30, 100, 60s));
+  expect_block(id, "walk_forward", ref);
+  // Window 1's search went its own way: after the startup trials (the same points in every
+  // window) its trials are not window 0's.
+  const auto trials = e2e::all_trials(*client_, id);
+  ASSERT_EQ(trials.size(), 160u);
+  EXPECT_EQ(trials[40].params, trials[0].params);
+  bool differs = false;
+  for (size_t i = 8; i < 40; ++i) differs = differs || trials[40 + i].params != trials[i].params;
+  EXPECT_TRUE(differs);
+}
+
 TEST_F(WalkForwardE2E, ACancelHasNoWindowsAndWhatCannotRunIsRefusedNamed) {
   start(1);
   // Slow trials: cancelled mid-run, the job keeps its trials and reports no walk_forward.
@@ -172,11 +197,11 @@ TEST_F(WalkForwardE2E, ACancelHasNoWindowsAndWhatCannotRunIsRefusedNamed) {
   EXPECT_EQ(too_long.status().message(), "spec.walk_forward: no window fits in 2148 bars");
 
   spec["walk_forward"] = {{"train_bars", 500}, {"test_bars", 250}};
-  spec["method"] = {{"tpe", {{"n", 20}, {"seed", 1}}}};
-  auto tpe = client_->submit(JobKind::kOptimization, spec);
-  ASSERT_FALSE(tpe.ok());
-  EXPECT_EQ(tpe.status().message().rfind("spec.walk_forward: not with a tpe search", 0), 0u)
-      << tpe.status().message();
+  spec["stop"] = {{"value", 1.0}};
+  auto stop = client_->submit(JobKind::kOptimization, spec);
+  ASSERT_FALSE(stop.ok());
+  EXPECT_EQ(stop.status().message().rfind("spec.walk_forward: not with a stop on target", 0), 0u)
+      << stop.status().message();
 }
 
 }  // namespace
