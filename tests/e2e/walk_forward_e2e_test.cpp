@@ -2,9 +2,9 @@
 // and real sweep-worker processes give the result `sweep optimize` computes in process, bit for
 // bit (the same JSON): every window's train trials fanned out over the window's bars, each
 // window's best run out of sample with the account carried on; through a broker SIGKILL and a
-// worker SIGKILL mid-run too. A cancelled job has no walk_forward block; what the cluster cannot
-// run (a stop on target per window) and a window that cannot fit are refused at submit, named; a
-// tpe search runs one search per window, as in process.
+// worker SIGKILL mid-run too, for either. A cancelled job has no walk_forward or holdout block;
+// what the cluster cannot run (a stop on target per window) and a window that cannot fit are
+// refused at submit, named; a tpe search runs one search per window, as in process.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -152,6 +152,20 @@ TEST_F(WalkForwardE2E, ABrokerAndAWorkerKilledMidRunChangeNothing) {
   expect_block(id, "walk_forward", ref);
 }
 
+TEST_F(WalkForwardE2E, AHoldoutThroughABrokerAndAWorkerKillGivesTheProcesssTopTrials) {
+  // Trials of a few milliseconds (400,000 train bars), so that the kills land mid-run: the
+  // restarted broker resumes the train trials from the store and runs the top_k out of sample
+  // from the recorded rows.
+  nlohmann::json spec = e2e::demo_grid_spec({{"synthetic", {{"bars", 600000}, {"seed", 5}}}});
+  spec["holdout_bars"] = 200000;
+  const Reference ref = reference(spec, make_synthetic(600000, 5));
+  ASSERT_EQ(ref.block["trials"].size(), 3u);
+  start(2);
+  const std::string id = submit(spec);
+  ASSERT_NO_FATAL_FAILURE(kill_broker_then_worker(id, 40, 120, 60s));
+  expect_block(id, "holdout", ref);
+}
+
 TEST_F(WalkForwardE2E, ATpeSearchPerWindowThroughABrokerAndAWorkerKillGivesTheProcesssWindows) {
   // Each window runs a tpe search of its own, as sweep optimize does: its generations come from
   // its own trials' results. Trials of a few milliseconds (100,000-bar windows): the kills land
@@ -189,6 +203,19 @@ TEST_F(WalkForwardE2E, ACancelHasNoWindowsAndWhatCannotRunIsRefusedNamed) {
   EXPECT_EQ(st.total, 2 * 40u + 2u);  // 200 bars: windows at 100 and 150
   ASSERT_TRUE(st.result.is_object());
   EXPECT_TRUE(st.result["walk_forward"].is_null()) << st.result.dump().substr(0, 300);
+
+  // A cancelled holdout likewise: its trials kept, no holdout block.
+  nlohmann::json slow_holdout = e2e::slow_spec(40, 2000);
+  slow_holdout["holdout_bars"] = 50;
+  const std::string holdout_id = submit(slow_holdout);
+  ASSERT_TRUE(completed_at_least(holdout_id, 1, 30s));
+  ASSERT_TRUE(client_->cancel(holdout_id).ok());
+  const auto holdout_st = wait_terminal(holdout_id, 60s);
+  EXPECT_EQ(holdout_st.status, JobState::kCancelled);
+  EXPECT_EQ(holdout_st.total, 40u + 1u);  // the train trials and top_k = 1 out-of-sample run
+  EXPECT_GE(holdout_st.completed, 1u);
+  ASSERT_TRUE(holdout_st.result.is_object());
+  EXPECT_TRUE(holdout_st.result["holdout"].is_null()) << holdout_st.result.dump().substr(0, 300);
 
   nlohmann::json spec = e2e::demo_grid_spec({{"path", "GOOG.csv"}});
   spec["walk_forward"] = {{"train_bars", 5000}, {"test_bars", 250}};
