@@ -109,8 +109,9 @@ Status LiveJob::set_windows(uint64_t bars, uint64_t max_trials) {
     return Status::Ok();
   }
   // Window 0's search began with the job; the others begin now, their first generations
-  // dispatched after it, window by window.
-  observed.assign(trial_count, 0);
+  // dispatched after it, window by window. (Called before any result: resize keeps window 0's
+  // marks all the same.)
+  observed.resize(trial_count, 0);
   const size_t searched = searches.size();
   searches.resize(spec.walk_forward ? windows.size() : 1);
   for (size_t k = searched; k < searches.size(); ++k)
