@@ -84,7 +84,23 @@ class WalkForwardE2E : public e2e::ClusterTest {
     ASSERT_TRUE(rec.ok()) << rec.status().ToString();
     EXPECT_EQ(rec->result[key], ref.block);
   }
+  // `spec` on 2 workers, the broker SIGKILLed (and restarted) after `broker_at` completed trials
+  // and a worker after `worker_at`; then expect_block. The job's id in `id`.
+  void run_through_kills(const nlohmann::json& spec, const char* key, const Reference& ref,
+                         uint64_t broker_at, uint64_t worker_at, std::string& id) {
+    start(2);
+    id = submit(spec);
+    ASSERT_NO_FATAL_FAILURE(kill_broker_then_worker(id, broker_at, worker_at, 60s));
+    expect_block(id, key, ref);
+  }
 };
+
+// Four windows of 100,000 train bars (trials of a few milliseconds, so that kills land mid-run).
+nlohmann::json four_windows_spec() {
+  nlohmann::json spec = e2e::demo_grid_spec({{"synthetic", {{"bars", 300000}, {"seed", 9}}}});
+  spec["walk_forward"] = {{"train_bars", 100000}, {"test_bars", 50000}};
+  return spec;
+}
 
 TEST_F(WalkForwardE2E, TwoWorkersGiveTheInProcessWindowsBitForBit) {
   nlohmann::json spec = e2e::demo_grid_spec({{"path", "GOOG.csv"}});
@@ -141,15 +157,11 @@ TEST_F(WalkForwardE2E, AHoldoutRunsItsTopTrialsOutOfSample) {
 }
 
 TEST_F(WalkForwardE2E, ABrokerAndAWorkerKilledMidRunChangeNothing) {
-  // Trials of a few milliseconds each (100,000-bar windows), so that the kills land mid-run.
-  nlohmann::json spec = e2e::demo_grid_spec({{"synthetic", {{"bars", 300000}, {"seed", 9}}}});
-  spec["walk_forward"] = {{"train_bars", 100000}, {"test_bars", 50000}};
+  const nlohmann::json spec = four_windows_spec();
   const Reference ref = reference(spec, make_synthetic(300000, 9));
   ASSERT_EQ(ref.block["windows"].size(), 4u);
-  start(2);
-  const std::string id = submit(spec);
-  ASSERT_NO_FATAL_FAILURE(kill_broker_then_worker(id, 100, 400, 60s));
-  expect_block(id, "walk_forward", ref);
+  std::string id;
+  run_through_kills(spec, "walk_forward", ref, 100, 400, id);
 }
 
 TEST_F(WalkForwardE2E, AHoldoutThroughABrokerAndAWorkerKillGivesTheProcesssTopTrials) {
@@ -160,26 +172,21 @@ TEST_F(WalkForwardE2E, AHoldoutThroughABrokerAndAWorkerKillGivesTheProcesssTopTr
   spec["holdout_bars"] = 200000;
   const Reference ref = reference(spec, make_synthetic(600000, 5));
   ASSERT_EQ(ref.block["trials"].size(), 3u);
-  start(2);
-  const std::string id = submit(spec);
-  ASSERT_NO_FATAL_FAILURE(kill_broker_then_worker(id, 40, 120, 60s));
-  expect_block(id, "holdout", ref);
+  std::string id;
+  run_through_kills(spec, "holdout", ref, 40, 120, id);
 }
 
 TEST_F(WalkForwardE2E, ATpeSearchPerWindowThroughABrokerAndAWorkerKillGivesTheProcesssWindows) {
   // Each window runs a tpe search of its own, as sweep optimize does: its generations come from
-  // its own trials' results. Trials of a few milliseconds (100,000-bar windows): the kills land
-  // mid-run, and the restarted broker finds every window's search again from the rows.
-  nlohmann::json spec = e2e::demo_grid_spec({{"synthetic", {{"bars", 300000}, {"seed", 9}}}});
-  spec["walk_forward"] = {{"train_bars", 100000}, {"test_bars", 50000}};
+  // its own trials' results. The restarted broker finds every window's search again from the
+  // rows.
+  nlohmann::json spec = four_windows_spec();
   spec["method"] = {{"tpe", {{"n", 40}, {"seed", 3}, {"startup", 8}, {"batch", 4}}}};
   const Reference ref = reference(spec, make_synthetic(300000, 9));
   ASSERT_EQ(ref.block["windows"].size(), 4u);
   ASSERT_EQ(ref.total, 4 * 40u + 4u);
-  start(2);
-  const std::string id = submit(spec);
-  ASSERT_NO_FATAL_FAILURE(kill_broker_then_worker(id, 30, 100, 60s));
-  expect_block(id, "walk_forward", ref);
+  std::string id;
+  ASSERT_NO_FATAL_FAILURE(run_through_kills(spec, "walk_forward", ref, 30, 100, id));
   // Window 1's search went its own way: after the startup trials (the same points in every
   // window) its trials are not window 0's.
   const auto trials = e2e::all_trials(*client_, id);
