@@ -9,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds=${1:-20}
+njobs=${SWEEP_JOBS:-$(nproc)}  # build parallelism, and fuzzers at a time
 shift || true
 build_dir=build-fuzz
 targets=(protocol_frontend_request protocol_frontend_reply protocol_worker_message
@@ -20,7 +21,7 @@ targets=(protocol_frontend_request protocol_frontend_reply protocol_worker_messa
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=Debug \
   -DCMAKE_CXX_FLAGS="-O1" -DCMAKE_CXX_FLAGS_DEBUG="-g1" -DSWEEP_FUZZ=ON -DSWEEP_BUILD_TESTS=OFF \
   -DSWEEP_BUILD_BENCH=OFF >/dev/null
-ninja -C "$build_dir" -j"${SWEEP_JOBS:-$(nproc)}" sweep_fuzzers
+ninja -C "$build_dir" -j"$njobs" sweep_fuzzers
 
 mkdir -p "$build_dir/artifacts"
 # One target on one core for its full time: run as many side by side as there are cores
@@ -38,10 +39,9 @@ fuzz_one() {
     -artifact_prefix="$build_dir/artifacts/$t-" >"$build_dir/fuzz_$t.log" 2>&1 || rc=$?
   echo "$rc" >"$build_dir/fuzz_$t.status"
 }
-parallel=${SWEEP_JOBS:-$(nproc)}
-echo "== fuzz: ${#targets[@]} targets, ${seconds}s each, $parallel at a time"
+echo "== fuzz: ${#targets[@]} targets, ${seconds}s each, $njobs at a time"
 for t in "${targets[@]}"; do
-  while [ "$(jobs -rp | wc -l)" -ge "$parallel" ]; do wait -n || true; done
+  while [ "$(jobs -rp | wc -l)" -ge "$njobs" ]; do wait -n || true; done
   rm -f "$build_dir/fuzz_$t.status"
   fuzz_one "$t" &
 done

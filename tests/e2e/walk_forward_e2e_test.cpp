@@ -93,6 +93,19 @@ class WalkForwardE2E : public e2e::ClusterTest {
     ASSERT_NO_FATAL_FAILURE(kill_broker_then_worker(id, broker_at, worker_at, 60s));
     expect_block(id, key, ref);
   }
+  // `spec` (slow trials) cancelled once a trial completed: the job ends cancelled with `total`
+  // trials counted, keeps its recorded trials, and its result has no `key` block.
+  void expect_cancelled_without(const nlohmann::json& spec, const char* key, uint64_t total) {
+    const std::string id = submit(spec);
+    ASSERT_TRUE(completed_at_least(id, 1, 30s));
+    ASSERT_TRUE(client_->cancel(id).ok());
+    const auto st = wait_terminal(id, 60s);
+    EXPECT_EQ(st.status, JobState::kCancelled);
+    EXPECT_EQ(st.total, total);
+    EXPECT_FALSE(e2e::all_trials(*client_, id).empty());
+    ASSERT_TRUE(st.result.is_object());
+    EXPECT_TRUE(st.result[key].is_null()) << st.result.dump().substr(0, 300);
+  }
 };
 
 // Four windows of 100,000 train bars (trials of a few milliseconds, so that kills land mid-run).
@@ -202,27 +215,12 @@ TEST_F(WalkForwardE2E, ACancelHasNoWindowsAndWhatCannotRunIsRefusedNamed) {
   // Slow trials: cancelled mid-run, the job keeps its trials and reports no walk_forward.
   nlohmann::json slow = e2e::slow_spec(40, 2000);
   slow["walk_forward"] = {{"train_bars", 100}, {"test_bars", 50}};
-  const std::string id = submit(slow);
-  ASSERT_TRUE(completed_at_least(id, 1, 30s));
-  ASSERT_TRUE(client_->cancel(id).ok());
-  const auto st = wait_terminal(id, 60s);
-  EXPECT_EQ(st.status, JobState::kCancelled);
-  EXPECT_EQ(st.total, 2 * 40u + 2u);  // 200 bars: windows at 100 and 150
-  ASSERT_TRUE(st.result.is_object());
-  EXPECT_TRUE(st.result["walk_forward"].is_null()) << st.result.dump().substr(0, 300);
-
-  // A cancelled holdout likewise: its trials kept, no holdout block.
+  // 200 bars: windows at 100 and 150.
+  ASSERT_NO_FATAL_FAILURE(expect_cancelled_without(slow, "walk_forward", 2 * 40u + 2u));
+  // A cancelled holdout likewise: the train trials and top_k = 1 out-of-sample run counted.
   nlohmann::json slow_holdout = e2e::slow_spec(40, 2000);
   slow_holdout["holdout_bars"] = 50;
-  const std::string holdout_id = submit(slow_holdout);
-  ASSERT_TRUE(completed_at_least(holdout_id, 1, 30s));
-  ASSERT_TRUE(client_->cancel(holdout_id).ok());
-  const auto holdout_st = wait_terminal(holdout_id, 60s);
-  EXPECT_EQ(holdout_st.status, JobState::kCancelled);
-  EXPECT_EQ(holdout_st.total, 40u + 1u);  // the train trials and top_k = 1 out-of-sample run
-  EXPECT_GE(holdout_st.completed, 1u);
-  ASSERT_TRUE(holdout_st.result.is_object());
-  EXPECT_TRUE(holdout_st.result["holdout"].is_null()) << holdout_st.result.dump().substr(0, 300);
+  ASSERT_NO_FATAL_FAILURE(expect_cancelled_without(slow_holdout, "holdout", 40u + 1u));
 
   nlohmann::json spec = e2e::demo_grid_spec({{"path", "GOOG.csv"}});
   spec["walk_forward"] = {{"train_bars", 5000}, {"test_bars", 250}};
